@@ -1,0 +1,163 @@
+# gooddata-flight-server for C — build.
+#
+#   make                 library, CLI, examples            (build/)
+#   make test            unit + integration suite          (tests/run.sh)
+#   make SAN=asan test   ASan+UBSan build of the suite      (build-asan/)
+#   make SAN=tsan test   TSan build of the suite            (build-tsan/)
+#   make fuzz            libFuzzer targets (clang)          (build-fuzz/)
+#   make bench           benchmarks (prints figures)
+#
+# Every module under src/ becomes one static archive; the shared library and
+# the CLI are linked from all of them. Files added to a module directory are
+# picked up automatically.
+
+SAN ?=
+ifeq ($(SAN),asan)
+  B ?= build-asan
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),tsan)
+  B ?= build-tsan
+  SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(SAN),fuzz)
+  B ?= build-fuzz
+  CC := clang
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+else
+  B ?= build
+  SANFLAGS :=
+endif
+
+CC ?= cc
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
+SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lmicrohttpd -lcurl -lssl -lcrypto -ldl -lm -pthread
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+# Modules in dependency order (a module may use only those after it).
+MODULES := server flight transport ipc arrow common
+
+# Protobuf messages (protoc-c) belong to the flight module.
+PROTOS := proto/Flight.proto
+GEN_C := $(B)/gen/Flight.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.c
+GEN_H := $(GEN_C:.c=.h)
+
+define module_objs
+$(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/$(1)/*.c))
+endef
+
+OBJS_flight_gen := $(patsubst $(B)/gen/%.c,$(B)/obj/gen/%.o,$(GEN_C))
+$(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
+OBJS_flight += $(OBJS_flight_gen)
+ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
+
+LIB_SO := $(B)/lib/libgooddata_flight_server.so
+CLI := $(B)/bin/gooddata-flight-server
+CLI_SRCS := $(wildcard cli/*.c)
+EXAMPLES := $(notdir $(wildcard examples/*))
+EXAMPLE_SOS := $(foreach e,$(EXAMPLES),$(B)/examples/lib$(e).so)
+
+# Tests: tests/<dir>/test_*.c, each its own binary. Which archives a test dir
+# links is decided by the lowest module it needs.
+TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+TEST_LIBS_common := common
+TEST_LIBS_arrow := arrow common
+TEST_LIBS_ipc := ipc arrow common
+TEST_LIBS_config := $(MODULES)
+TEST_LIBS_tasks := $(MODULES)
+TEST_LIBS_server := $(MODULES)
+TEST_LIBS_flight := $(MODULES)
+TEST_LIBS_transport := $(MODULES)
+TEST_LIBS_cli := $(MODULES)
+TEST_LIBS_ops := $(MODULES)
+
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+
+
+.SECONDEXPANSION:
+.PHONY: all lib cli examples tests test fuzz fuzz-run bench clean format
+all: lib cli examples tests
+
+lib: $(LIB_SO) $(ARCHIVES)
+cli: $(CLI)
+examples: $(EXAMPLE_SOS)
+tests: $(TEST_BINS) $(BENCH_BINS)
+
+# ---- generated protobuf code ------------------------------------------------
+$(B)/gen/Flight.pb-c.c $(B)/gen/Flight.pb-c.h: proto/Flight.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iproto -I/usr/include proto/Flight.proto
+
+$(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.h:
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -I/usr/include /usr/include/google/protobuf/timestamp.proto
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Werror,$(ALL_CFLAGS)) -Wno-unused-parameter -MMD -MP -c $< -o $@
+
+# ---- library ----------------------------------------------------------------
+$(B)/obj/%.o: src/%.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/lib/libgf_%.a: $$(OBJS_$$*)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(foreach m,$(MODULES),$(OBJS_$(m)))
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(SYS_LIBS)
+
+# ---- CLI ----------------------------------------------------------------------
+$(CLI): $(CLI_SRCS) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
+	  -Wl,-rpath,'$$ORIGIN/../lib' -Wl,--export-dynamic $(LDFLAGS_ALL) $(SYS_LIBS)
+
+# ---- examples: examples/<name>/*.c -> lib<name>.so ----------------------------
+$(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard examples/$*/*.c) -L$(B)/lib \
+	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
+
+# ---- tests --------------------------------------------------------------------
+test_dir = $(firstword $(subst /, ,$(1)))
+$(B)/tests/%: tests/%.c $(TEST_SUPPORT) $$(foreach m,$$(TEST_LIBS_$$(call test_dir,$$*)),$(B)/lib/libgf_$$(m).a)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) \
+	  $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) $(LDFLAGS_ALL) $(SYS_LIBS)
+
+test: all
+	B=$(B) SAN=$(SAN) tests/run.sh
+
+# ---- fuzzing (use: make SAN=fuzz fuzz) ------------------------------------------
+$(B)/fuzz/%: fuzz/%.c $(ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(ARCHIVES) $(LDFLAGS_ALL) $(SYS_LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# ---- benchmarks ----------------------------------------------------------------
+$(B)/bench/%: bench/%.c $(ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ARCHIVES) $(LDFLAGS_ALL) $(SYS_LIBS)
+
+bench: all
+	B=$(B) bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
