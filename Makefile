@@ -21,7 +21,7 @@ else ifeq ($(SAN),tsan)
 else ifeq ($(SAN),fuzz)
   B ?= build-fuzz
   CC := clang
-  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-unknown-warning-option
 else
   B ?= build
   SANFLAGS :=
@@ -31,6 +31,9 @@ CC ?= cc
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation
+ifneq ($(findstring clang,$(CC)),)
+  WARN += -Wno-unknown-warning-option
+endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
 SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lmicrohttpd -lcurl -lssl -lcrypto -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)

@@ -160,6 +160,121 @@ int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSc
 void gf_array_move(struct ArrowArray* src, struct ArrowArray* dst);
 void gf_schema_move(struct ArrowSchema* src, struct ArrowSchema* dst);
 
+/* ======================================================================== */
+/* Additions: metadata validation, shared views, builders, tables             */
+
+/* Checks that an untrusted metadata blob of at most `avail` readable bytes is
+ * well formed (non-negative count and lengths, entries within `avail`). */
+int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
+
+/* Makes `out` a zero-copy view of `src`: a new ArrowArray tree (same lengths,
+ * offsets, null counts, buffer pointers; children and dictionary shared the
+ * same way) whose nodes each hold one reference on `owner`: ref(owner) is
+ * called once per node now, unref(owner) once per node when it is released
+ * (children may be moved out and released separately). `src` is not
+ * modified and must stay alive until the last unref. */
+int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
+                   void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
+
+/* A reference-counted holder of one array (atomic counter). create moves
+ * `array` in (released also on error) and returns the holder with one
+ * reference; gf_array_holder_share makes shared views that each hold their
+ * own references. The array is released when the last reference goes. */
+typedef struct gf_array_holder gf_array_holder;
+int gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
+                           gf_error* err);
+int gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
+const struct ArrowArray* gf_array_holder_array(const gf_array_holder* h);
+void gf_array_holder_ref(gf_array_holder* h);
+void gf_array_holder_unref(gf_array_holder* h);
+
+/* ---- Builders -------------------------------------------------------------
+ * A builder tree mirrors a schema (deep-copied). Appends are amortised O(1)
+ * with 64-byte aligned, geometrically growing buffers. Per type:
+ *  - null, primitives, temporal, decimal: append_null / append_int /
+ *    append_uint / append_double / append_bool / append_bytes (decimal raw
+ *    little-endian bytes, fixed_size_binary) / append_decimal_int /
+ *    append_interval_*; timestamps, dates, times, durations, interval months
+ *    take append_int in their unit;
+ *  - binary, string (incl. large and views): append_bytes / append_string
+ *    (string types are checked for UTF-8 on append);
+ *  - list, large_list, list_view, large_list_view, map, fixed_size_list:
+ *    append the element's values to gf_builder_child(b, 0), then
+ *    gf_builder_append_list_end(b) (one list element; fixed_size_list checks
+ *    that exactly list_size values were appended). map: the child is the
+ *    "entries" struct; append key and value then struct_end on it;
+ *  - struct: append one value to every child, then append_struct_end(b);
+ *  - unions: gf_builder_append_union(b, type_id), then append one value to
+ *    the child for that type id (sparse unions get nulls in the other
+ *    children automatically);
+ *  - run-end encoded: append one value to gf_builder_child(b, 1) (values),
+ *    then gf_builder_append_run(b, run_length); child 0 (run ends) is
+ *    maintained by the builder;
+ *  - dictionary-encoded: indices via append_int(b, index), dictionary values
+ *    via gf_builder_dictionary(b).
+ * append_null(b, n) works for every type (unions: a null in the first
+ * child; REE: one run of n nulls). Append functions return a gf_status; the
+ * message of the last failure is gf_builder_last_error(root or any node). */
+typedef struct gf_builder gf_builder;
+
+int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err);
+void gf_builder_free(gf_builder* b); /* only on the builder returned by create */
+gf_builder* gf_builder_child(gf_builder* b, int64_t i);  /* NULL when out of range */
+gf_builder* gf_builder_dictionary(gf_builder* b);        /* NULL when not dictionary */
+const struct ArrowSchema* gf_builder_schema(const gf_builder* b);
+const gf_type* gf_builder_type(const gf_builder* b);
+int64_t gf_builder_length(const gf_builder* b);
+const char* gf_builder_last_error(const gf_builder* b);
+
+int gf_builder_append_null(gf_builder* b, int64_t n);
+int gf_builder_append_int(gf_builder* b, int64_t v);
+int gf_builder_append_uint(gf_builder* b, uint64_t v);
+int gf_builder_append_double(gf_builder* b, double v);
+int gf_builder_append_bool(gf_builder* b, int v);
+int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len);
+int gf_builder_append_string(gf_builder* b, const char* s);
+int gf_builder_append_decimal_int(gf_builder* b, int64_t unscaled);
+int gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms);
+int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos);
+int gf_builder_append_list_end(gf_builder* b);
+int gf_builder_append_struct_end(gf_builder* b);
+int gf_builder_append_union(gf_builder* b, int8_t type_id);
+int gf_builder_append_run(gf_builder* b, int64_t run_length);
+
+/* Produces the array built so far (validated with GF_VALIDATE_FULL; its
+ * release frees everything) and resets the builder tree for reuse. Call on
+ * the root builder. On failure the builder is reset too. */
+int gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err);
+/* Discards everything appended so far (whole tree). */
+void gf_builder_reset(gf_builder* b);
+
+/* ---- Tables ---------------------------------------------------------------
+ * A schema (a "+s" struct) plus record batches, each with optional
+ * app_metadata bytes. Reference counted (atomic); all functions are
+ * thread-safe; batches are immutable once appended, so borrowed batch
+ * pointers stay valid while the caller holds a reference. */
+typedef struct gf_table gf_table;
+
+int gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
+                    gf_error* err);
+/* Validates the batch against the schema (GF_VALIDATE_DEFAULT) and takes it.
+ * The caller's struct is released afterwards, also on error. */
+int gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
+                    size_t app_metadata_len, gf_error* err);
+const struct ArrowSchema* gf_table_schema(const gf_table* t);
+int64_t gf_table_num_batches(const gf_table* t);
+int64_t gf_table_num_rows(const gf_table* t);
+const struct ArrowArray* gf_table_batch(const gf_table* t, int64_t i); /* borrowed; NULL if out of range */
+gf_bytes gf_table_batch_app_metadata(const gf_table* t, int64_t i);  /* {NULL,0} when none */
+void gf_table_ref(gf_table* t);
+void gf_table_unref(gf_table* t);
+/* Exports the table's batches (those present now) as a stream of shared
+ * views; the stream and every exported batch hold table references. */
+int gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err);
+/* Reads the whole stream into a new table and releases the stream (also on
+ * error). */
+int gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err);
+
 #ifdef __cplusplus
 }
 #endif
