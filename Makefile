@@ -164,3 +164,16 @@ clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# ---- install (PREFIX=/usr/local) ------------------------------------------------
+PREFIX ?= /usr/local
+.PHONY: install
+install: lib cli
+	install -d $(DESTDIR)$(PREFIX)/include/gooddata_flight_server $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/gooddata_flight_server.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/gooddata_flight_server/*.h $(DESTDIR)$(PREFIX)/include/gooddata_flight_server/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: 0.1.0\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
+	  '$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gooddata_flight_server.pc

@@ -1,0 +1,42 @@
+/* Internal: growable text buffer used to assemble log lines, Prometheus
+ * pages and trace exports, plus JSON string escaping. Used by any thread;
+ * a buffer itself is owned by one thread at a time. */
+#ifndef GF__LOG_BUF_H
+#define GF__LOG_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GF__BUF_INLINE 1024
+
+typedef struct gf__buf {
+  char* p;      /* NUL-terminated contents (inline or heap) */
+  size_t len;
+  size_t cap;
+  size_t max;   /* hard cap on len (0 = 64 MiB); appends past it set truncated */
+  int oom;      /* allocation failed or max reached: contents truncated */
+  char inl[GF__BUF_INLINE];
+} gf__buf;
+
+void gf__buf_init(gf__buf* b);
+void gf__buf_free(gf__buf* b);
+void gf__buf_putn(gf__buf* b, const char* s, size_t n);
+void gf__buf_puts(gf__buf* b, const char* s);
+void gf__buf_putc(gf__buf* b, char c);
+void gf__buf_printf(gf__buf* b, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Appends s as a JSON string literal (with quotes): escapes quotes,
+ * backslashes and control characters; invalid UTF-8 becomes U+FFFD. */
+void gf__buf_json_str(gf__buf* b, const char* s);
+void gf__buf_json_strn(gf__buf* b, const char* s, size_t n);
+/* Appends a JSON number (shortest round-trip form); NaN/Inf become null. */
+void gf__buf_json_double(gf__buf* b, double v);
+/* Detaches a heap copy of the contents (malloc'd, NUL-terminated) or NULL. */
+char* gf__buf_detach(gf__buf* b, size_t* len);
+/* Shortest "%.Ng" text of v that parses back to v (no special cases). */
+void gf__fmt_double(char out[32], double v);
+
+#endif
