@@ -134,7 +134,7 @@ $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 
 # ---- tests --------------------------------------------------------------------
 test_dir = $(firstword $(subst /, ,$(1)))
-$(B)/tests/%: tests/%.c $(TEST_SUPPORT) $$(foreach m,$$(TEST_LIBS_$$(call test_dir,$$*)),$(B)/lib/libgf_$$(m).a)
+$(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$*)*.h) $$(foreach m,$$(TEST_LIBS_$$(call test_dir,$$*)),$(B)/lib/libgf_$$(m).a)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) \
 	  $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) $(LDFLAGS_ALL) $(SYS_LIBS)

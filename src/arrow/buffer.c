@@ -14,7 +14,7 @@ void* gf__aligned_alloc(int64_t size) {
   return p;
 }
 
-int gf__buf_grow(gf__buf* b, int64_t extra) {
+int gf__abuf_grow(gf__abuf* b, int64_t extra) {
   if (extra < 0 || b->size > INT64_MAX / 2 - extra) return GF_NO_MEMORY;
   int64_t need = b->size + extra;
   if (need <= b->cap) return GF_OK;
@@ -29,13 +29,13 @@ int gf__buf_grow(gf__buf* b, int64_t extra) {
   return GF_OK;
 }
 
-void gf__buf_free(gf__buf* b) {
+void gf__abuf_free(gf__abuf* b) {
   free(b->data);
   b->data = NULL;
   b->size = b->cap = 0;
 }
 
-uint8_t* gf__buf_take(gf__buf* b) {
+uint8_t* gf__abuf_take(gf__abuf* b) {
   uint8_t* p = b->data;
   b->data = NULL;
   b->size = b->cap = 0;

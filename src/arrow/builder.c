@@ -112,10 +112,10 @@ int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_err
 }
 
 static void node_clear(gf_builder* b) {
-  gf__buf_free(&b->validity);
-  gf__buf_free(&b->b1);
-  gf__buf_free(&b->b2);
-  for (int64_t i = 0; i < b->n_vdata; i++) gf__buf_free(&b->vdata[i]);
+  gf__abuf_free(&b->validity);
+  gf__abuf_free(&b->b1);
+  gf__abuf_free(&b->b2);
+  for (int64_t i = 0; i < b->n_vdata; i++) gf__abuf_free(&b->vdata[i]);
   b->n_vdata = 0;
   b->length = b->null_count = b->mark = 0;
   b->has_bitmap = 0;
@@ -181,7 +181,7 @@ static void out_release(struct ArrowArray* a) {
 static int ensure_first_offset(gf_builder* b) {
   int w = gf__builder_offsets_width(b->t.id);
   if (w == 0 || b->b1.size > 0) return GF_OK;
-  return gf__buf_append_zeros(&b->b1, w);
+  return gf__abuf_append_zeros(&b->b1, w);
 }
 
 static int fill_view_buffers(gf_builder* b, struct ArrowArray* a) {
@@ -190,7 +190,7 @@ static int fill_view_buffers(gf_builder* b, struct ArrowArray* a) {
   if (nv > 0 && (sizes = gf__aligned_alloc(nv * 8)) == NULL) return GF_NO_MEMORY;
   for (int64_t i = 0; i < nv; i++) {
     sizes[i] = b->vdata[i].size;
-    a->buffers[2 + i] = gf__buf_take(&b->vdata[i]);
+    a->buffers[2 + i] = gf__abuf_take(&b->vdata[i]);
   }
   a->buffers[2 + nv] = sizes;
   return GF_OK;
@@ -226,14 +226,14 @@ static int build_node(gf_builder* b, struct ArrowArray* a) {
   int first = 0;
   if (id != GF_TYPE_NA && id != GF_TYPE_RUN_END_ENCODED && id != GF_TYPE_SPARSE_UNION &&
       id != GF_TYPE_DENSE_UNION) {
-    a->buffers[0] = b->null_count > 0 ? gf__buf_take(&b->validity) : NULL;
+    a->buffers[0] = b->null_count > 0 ? gf__abuf_take(&b->validity) : NULL;
     first = 1;
   }
-  if (nb > first) a->buffers[first] = gf__buf_take(&b->b1);
+  if (nb > first) a->buffers[first] = gf__abuf_take(&b->b1);
   if (id == GF_TYPE_BINARY_VIEW || id == GF_TYPE_STRING_VIEW) {
     if (fill_view_buffers(b, a) != GF_OK) return GF_NO_MEMORY;
   } else if (nb > first + 1) {
-    a->buffers[first + 1] = gf__buf_take(&b->b2);
+    a->buffers[first + 1] = gf__abuf_take(&b->b2);
   }
   return build_children(b, a);
 }

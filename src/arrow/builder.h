@@ -14,11 +14,11 @@ struct gf_builder {
   gf_type t;
   int64_t length;
   int64_t null_count;
-  gf__buf validity;   /* materialised at the first null */
+  gf__abuf validity;   /* materialised at the first null */
   int has_bitmap;
-  gf__buf b1;         /* values, bool bits, offsets, views, type ids */
-  gf__buf b2;         /* binary data, list view sizes, dense union offsets */
-  gf__buf* vdata;     /* view data buffers (last one is active) */
+  gf__abuf b1;         /* values, bool bits, offsets, views, type ids */
+  gf__abuf b2;         /* binary data, list view sizes, dense union offsets */
+  gf__abuf* vdata;     /* view data buffers (last one is active) */
   int64_t n_vdata;
   int64_t cap_vdata;
   int64_t mark;       /* list views: child length at the start of the element */

@@ -10,10 +10,10 @@
 #define OOM(b) gf__builder_fail((b), GF_NO_MEMORY, "out of memory")
 
 /* Makes `buf` hold at least `bits` bits; new bytes are zero. */
-static int bits_extend(gf__buf* buf, int64_t bits) {
+static int bits_extend(gf__abuf* buf, int64_t bits) {
   int64_t need = (bits + 7) >> 3;
   if (need <= buf->size) return GF_OK;
-  if (gf__buf_reserve(buf, need - buf->size) != GF_OK) return GF_NO_MEMORY;
+  if (gf__abuf_reserve(buf, need - buf->size) != GF_OK) return GF_NO_MEMORY;
   memset(buf->data + buf->size, 0, (size_t)(need - buf->size));
   buf->size = need;
   return GF_OK;
@@ -41,7 +41,7 @@ static int mark_null(gf_builder* b, int64_t n) {
 }
 
 static int put_fixed(gf_builder* b, const void* p, int width) {
-  if (gf__buf_append(&b->b1, p, width) != GF_OK) return OOM(b);
+  if (gf__abuf_append(&b->b1, p, width) != GF_OK) return OOM(b);
   return mark_valid(b, 1);
 }
 
@@ -54,9 +54,9 @@ static int push_offset(gf_builder* b, int64_t v) {
   int w = gf__builder_offsets_width(b->t.id);
   if (w == 4 && v > INT32_MAX)
     return gf__builder_fail(b, GF_RESOURCE_EXHAUSTED, "offset %lld exceeds int32 (use the large_ type)", (long long)v);
-  if (b->b1.size == 0 && gf__buf_append_zeros(&b->b1, w) != GF_OK) return OOM(b);
+  if (b->b1.size == 0 && gf__abuf_append_zeros(&b->b1, w) != GF_OK) return OOM(b);
   int32_t v32 = (int32_t)v;
-  if (gf__buf_append(&b->b1, w == 4 ? (const void*)&v32 : (const void*)&v, w) != GF_OK) return OOM(b);
+  if (gf__abuf_append(&b->b1, w == 4 ? (const void*)&v32 : (const void*)&v, w) != GF_OK) return OOM(b);
   return GF_OK;
 }
 
@@ -175,7 +175,7 @@ static int put_binary(gf_builder* b, const void* p, size_t len) {
   if (len > (size_t)INT64_MAX / 2) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "value too long");
   int rc = push_offset(b, b->b2.size + (int64_t)len);
   if (rc != GF_OK) return rc;
-  if (gf__buf_append(&b->b2, p, (int64_t)len) != GF_OK) {
+  if (gf__abuf_append(&b->b2, p, (int64_t)len) != GF_OK) {
     b->b1.size -= gf__builder_offsets_width(b->t.id);
     return OOM(b);
   }
@@ -185,12 +185,12 @@ static int put_binary(gf_builder* b, const void* p, size_t len) {
 static int new_view_buffer(gf_builder* b) {
   if (b->n_vdata == b->cap_vdata) {
     int64_t cap = b->cap_vdata ? b->cap_vdata * 2 : 4;
-    gf__buf* nv = realloc(b->vdata, (size_t)cap * sizeof(gf__buf));
+    gf__abuf* nv = realloc(b->vdata, (size_t)cap * sizeof(gf__abuf));
     if (nv == NULL) return GF_NO_MEMORY;
     b->vdata = nv;
     b->cap_vdata = cap;
   }
-  memset(&b->vdata[b->n_vdata++], 0, sizeof(gf__buf));
+  memset(&b->vdata[b->n_vdata++], 0, sizeof(gf__abuf));
   return GF_OK;
 }
 
@@ -205,9 +205,9 @@ static int put_view(gf_builder* b, const void* p, size_t len) {
     if (b->n_vdata == 0 || b->vdata[b->n_vdata - 1].size > INT32_MAX - (int64_t)len) {
       if (new_view_buffer(b) != GF_OK) return OOM(b);
     }
-    gf__buf* d = &b->vdata[b->n_vdata - 1];
+    gf__abuf* d = &b->vdata[b->n_vdata - 1];
     int32_t idx = (int32_t)(b->n_vdata - 1), off = (int32_t)d->size;
-    if (gf__buf_append(d, p, (int64_t)len) != GF_OK) return OOM(b);
+    if (gf__abuf_append(d, p, (int64_t)len) != GF_OK) return OOM(b);
     memcpy(v + 4, p, 4);
     memcpy(v + 8, &idx, 4);
     memcpy(v + 12, &off, 4);
@@ -219,7 +219,7 @@ int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len) {
   gf_type_id id = b->t.id;
   if (len > 0 && data == NULL) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "data is NULL");
   if ((id == GF_TYPE_STRING || id == GF_TYPE_LARGE_STRING || id == GF_TYPE_STRING_VIEW) &&
-      !gf__utf8_valid(data, (int64_t)len))
+      !gf__utf8_valid((const uint8_t*)data, len, NULL))
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "value is not valid UTF-8");
   switch (id) {
     case GF_TYPE_BINARY: case GF_TYPE_LARGE_BINARY: case GF_TYPE_STRING: case GF_TYPE_LARGE_STRING:
@@ -284,8 +284,8 @@ int gf_builder_append_list_end(gf_builder* b) {
       if (!large && c->length > INT32_MAX)
         return gf__builder_fail(b, GF_RESOURCE_EXHAUSTED, "child longer than int32 (use large_list_view)");
       int32_t o32 = (int32_t)off, s32 = (int32_t)size;
-      if (gf__buf_append(&b->b1, large ? (const void*)&off : (const void*)&o32, large ? 8 : 4) != GF_OK ||
-          gf__buf_append(&b->b2, large ? (const void*)&size : (const void*)&s32, large ? 8 : 4) != GF_OK)
+      if (gf__abuf_append(&b->b1, large ? (const void*)&off : (const void*)&o32, large ? 8 : 4) != GF_OK ||
+          gf__abuf_append(&b->b2, large ? (const void*)&size : (const void*)&s32, large ? 8 : 4) != GF_OK)
         return OOM(b);
       b->mark = c->length;
       return mark_valid(b, 1);
@@ -322,14 +322,14 @@ int gf_builder_append_union(gf_builder* b, int8_t type_id) {
     if (b->children[k]->length > INT32_MAX)
       return gf__builder_fail(b, GF_RESOURCE_EXHAUSTED, "dense union child longer than int32");
     int32_t off = (int32_t)b->children[k]->length;
-    if (gf__buf_append(&b->b2, &off, 4) != GF_OK) return OOM(b);
+    if (gf__abuf_append(&b->b2, &off, 4) != GF_OK) return OOM(b);
   } else {
     for (int64_t j = 0; j < b->n_children; j++) {
       int rc = j == k ? GF_OK : gf_builder_append_null(b->children[j], 1);
       if (rc != GF_OK) return rc;
     }
   }
-  if (gf__buf_append(&b->b1, &type_id, 1) != GF_OK) return OOM(b);
+  if (gf__abuf_append(&b->b1, &type_id, 1) != GF_OK) return OOM(b);
   b->length++;
   return GF_OK;
 }
@@ -372,10 +372,10 @@ static int null_values(gf_builder* b, int64_t n) {
     case GF_TYPE_BOOL:
       return bits_extend(&b->b1, b->length + n) == GF_OK ? GF_OK : OOM(b);
     case GF_TYPE_BINARY_VIEW: case GF_TYPE_STRING_VIEW:
-      return gf__buf_append_zeros(&b->b1, 16 * n) == GF_OK ? GF_OK : OOM(b);
+      return gf__abuf_append_zeros(&b->b1, 16 * n) == GF_OK ? GF_OK : OOM(b);
     case GF_TYPE_LIST_VIEW: case GF_TYPE_LARGE_LIST_VIEW: {
       int ow = b->t.id == GF_TYPE_LARGE_LIST_VIEW ? 8 : 4;
-      if (gf__buf_append_zeros(&b->b1, ow * n) != GF_OK || gf__buf_append_zeros(&b->b2, ow * n) != GF_OK)
+      if (gf__abuf_append_zeros(&b->b1, ow * n) != GF_OK || gf__abuf_append_zeros(&b->b2, ow * n) != GF_OK)
         return OOM(b);
       return GF_OK;
     }
@@ -388,7 +388,7 @@ static int null_values(gf_builder* b, int64_t n) {
       }
       return GF_OK;
     default:
-      return gf__buf_append_zeros(&b->b1, (int64_t)b->t.byte_width * n) == GF_OK ? GF_OK : OOM(b);
+      return gf__abuf_append_zeros(&b->b1, (int64_t)b->t.byte_width * n) == GF_OK ? GF_OK : OOM(b);
   }
 }
 

@@ -6,39 +6,40 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "gooddata_flight_server/arrow.h"
 
 /* 1 when s[0..n) is well-formed UTF-8. */
-int gf__utf8_valid(const uint8_t* s, int64_t n);
+
 
 /* Growable buffer, 64-byte aligned, capacity doubles. */
-typedef struct gf__buf {
+typedef struct gf__abuf {
   uint8_t* data;
   int64_t size;
   int64_t cap;
-} gf__buf;
+} gf__abuf;
 
 /* Grows capacity to at least size + extra. Returns GF_OK or GF_NO_MEMORY. */
-int gf__buf_grow(gf__buf* b, int64_t extra);
-void gf__buf_free(gf__buf* b);
+int gf__abuf_grow(gf__abuf* b, int64_t extra);
+void gf__abuf_free(gf__abuf* b);
 /* Hands the memory over (caller frees with free()); the buffer becomes empty. */
-uint8_t* gf__buf_take(gf__buf* b);
+uint8_t* gf__abuf_take(gf__abuf* b);
 /* Allocates 64-byte aligned memory (free with free()). */
 void* gf__aligned_alloc(int64_t size);
 
-static inline int gf__buf_reserve(gf__buf* b, int64_t extra) {
-  return b->size + extra <= b->cap ? GF_OK : gf__buf_grow(b, extra);
+static inline int gf__abuf_reserve(gf__abuf* b, int64_t extra) {
+  return b->size + extra <= b->cap ? GF_OK : gf__abuf_grow(b, extra);
 }
 
-static inline int gf__buf_append(gf__buf* b, const void* p, int64_t n) {
-  if (gf__buf_reserve(b, n) != GF_OK) return GF_NO_MEMORY;
+static inline int gf__abuf_append(gf__abuf* b, const void* p, int64_t n) {
+  if (gf__abuf_reserve(b, n) != GF_OK) return GF_NO_MEMORY;
   if (n) memcpy(b->data + b->size, p, (size_t)n);
   b->size += n;
   return GF_OK;
 }
 
-static inline int gf__buf_append_zeros(gf__buf* b, int64_t n) {
-  if (gf__buf_reserve(b, n) != GF_OK) return GF_NO_MEMORY;
+static inline int gf__abuf_append_zeros(gf__abuf* b, int64_t n) {
+  if (gf__abuf_reserve(b, n) != GF_OK) return GF_NO_MEMORY;
   if (n) memset(b->data + b->size, 0, (size_t)n);
   b->size += n;
   return GF_OK;

@@ -179,7 +179,7 @@ static int check_binary(vnode* n) {
     if (!is_valid_slot(n, i)) continue;
     int64_t s = gf__load_offset(n->a->buffers[1], large, n->a->offset + i);
     int64_t e = gf__load_offset(n->a->buffers[1], large, n->a->offset + i + 1);
-    if (!gf__utf8_valid(data + s, e - s)) return fail(n, "data buffer: invalid UTF-8 in element %lld", (long long)i);
+    if (!gf__utf8_valid(data + s, (size_t)(e - s), NULL)) return fail(n, "data buffer: invalid UTF-8 in element %lld", (long long)i);
   }
   return GF_OK;
 }
@@ -202,7 +202,7 @@ static int check_one_view(vnode* n, int64_t i, const uint8_t* view, int64_t nv, 
     if (memcmp(bytes, view + 4, 4) != 0)
       return fail(n, "views buffer: element %lld prefix does not match data", (long long)i);
   }
-  if (n->t.id == GF_TYPE_STRING_VIEW && (n->flags & GF_VALIDATE_UTF8) && !gf__utf8_valid(bytes, len))
+  if (n->t.id == GF_TYPE_STRING_VIEW && (n->flags & GF_VALIDATE_UTF8) && !gf__utf8_valid(bytes, (size_t)len, NULL))
     return fail(n, "invalid UTF-8 in element %lld", (long long)i);
   return GF_OK;
 }

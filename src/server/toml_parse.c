@@ -413,7 +413,7 @@ static int parse_keyval(gf__tp* p, gf__toml_value* t, int in_inline) {
 
 static int check_utf8(gf__tp* p) {
   size_t bad = 0;
-  if (gf__utf8_valid(p->s, p->len, &bad)) return GF_OK;
+  if (gf__utf8_valid((const uint8_t*)p->s, p->len, &bad)) return GF_OK;
   for (size_t i = 0; i < bad; i++) {
     if (p->s[i] == '\n') {
       p->line++;

@@ -53,6 +53,6 @@ int gf__tp_string_value(gf__tp* p, gf__toml_value** out);
 /* Booleans, numbers, dates and times. */
 int gf__tp_scalar(gf__tp* p, gf__toml_value** out);
 /* 1 if s[0..len) is valid UTF-8; else 0 and *bad = offset of the bad byte. */
-int gf__utf8_valid(const char* s, size_t len, size_t* bad);
+#include "common/utf8.h"
 
 #endif

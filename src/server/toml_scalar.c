@@ -44,31 +44,6 @@ static int put_utf8(gf__sbuf* b, uint32_t cp) {
   return gf__sbuf_putn(b, u, n);
 }
 
-int gf__utf8_valid(const char* str, size_t len, size_t* bad) {
-  const unsigned char* s = (const unsigned char*)str;
-  size_t i = 0;
-  while (i < len) {
-    unsigned c = s[i];
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80) { i++; continue; }
-    if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07, min = 0x10000;
-    else goto fail;
-    for (size_t k = 1; k <= n; k++) {
-      if (i + k >= len || (s[i + k] & 0xC0) != 0x80) goto fail;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) goto fail;
-    i += n + 1;
-  }
-  return 1;
-fail:
-  *bad = i;
-  return 0;
-}
-
 /* ---- strings ----------------------------------------------------------------- */
 
 static int is_ctrl(int c) { return (c < 0x20 && c != '\t') || c == 0x7f; }

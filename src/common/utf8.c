@@ -1,13 +1,14 @@
 /* UTF-8 well-formedness check (RFC 3629: no overlongs, no surrogates, max
- * U+10FFFF). Pure function, any thread. */
+ * U+10FFFF), shared by Arrow validation, builders and the TOML reader. Pure
+ * function, any thread. */
 #include <string.h>
 
-#include "arrow/internal.h"
+#include "common/utf8.h"
 
 static int continuation(uint8_t c) { return (c & 0xC0) == 0x80; }
 
-int gf__utf8_valid(const uint8_t* s, int64_t n) {
-  int64_t i = 0;
+int gf__utf8_valid(const uint8_t* s, size_t n, size_t* bad) {
+  size_t i = 0;
   while (i < n) {
     if (i + 8 <= n) { /* ASCII fast path */
       uint64_t w;
@@ -21,23 +22,26 @@ int gf__utf8_valid(const uint8_t* s, int64_t n) {
     if (c < 0x80) {
       i++;
     } else if (c >= 0xC2 && c <= 0xDF) {
-      if (i + 1 >= n || !continuation(s[i + 1])) return 0;
+      if (i + 1 >= n || !continuation(s[i + 1])) goto fail;
       i += 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
-      if (i + 2 >= n || !continuation(s[i + 1]) || !continuation(s[i + 2])) return 0;
-      if (c == 0xE0 && s[i + 1] < 0xA0) return 0; /* overlong */
-      if (c == 0xED && s[i + 1] > 0x9F) return 0; /* surrogates */
+      if (i + 2 >= n || !continuation(s[i + 1]) || !continuation(s[i + 2])) goto fail;
+      if (c == 0xE0 && s[i + 1] < 0xA0) goto fail; /* overlong */
+      if (c == 0xED && s[i + 1] > 0x9F) goto fail; /* surrogates */
       i += 3;
     } else if (c >= 0xF0 && c <= 0xF4) {
       if (i + 3 >= n || !continuation(s[i + 1]) || !continuation(s[i + 2]) ||
           !continuation(s[i + 3]))
-        return 0;
-      if (c == 0xF0 && s[i + 1] < 0x90) return 0; /* overlong */
-      if (c == 0xF4 && s[i + 1] > 0x8F) return 0; /* > U+10FFFF */
+        goto fail;
+      if (c == 0xF0 && s[i + 1] < 0x90) goto fail; /* overlong */
+      if (c == 0xF4 && s[i + 1] > 0x8F) goto fail; /* > U+10FFFF */
       i += 4;
     } else {
-      return 0;
+      goto fail;
     }
   }
   return 1;
+fail:
+  if (bad != NULL) *bad = i;
+  return 0;
 }
