@@ -4,6 +4,7 @@
 #ifndef GOODDATA_FLIGHT_SERVER_LOG_H
 #define GOODDATA_FLIGHT_SERVER_LOG_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/common.h"
@@ -55,13 +56,17 @@ int gf_log_enabled(const gf_logger* logger, gf_log_level level);
 /* `fields` is terminated by an entry with type GF_KV_END (key may be NULL). */
 void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const gf_kv* fields);
 
-/* GF_LOG(logger, GF_LOG_INFO, "event_name", GF_STR("k", v), GF_INT("n", 3)); */
-#define GF_LOG(logger, level, event, ...)                                          \
-  do {                                                                             \
-    gf_logger* gf__lg = (logger);                                                  \
-    if (gf_log_enabled(gf__lg, (level)))                                           \
-      gf_log_kv(gf__lg, (level), (event), (const gf_kv[]){__VA_ARGS__ __VA_OPT__(,) \
-                                                          {.type = GF_KV_END}});   \
+/* Variadic form: fields are gf_kv values passed by value, terminated by an
+ * entry of type GF_KV_END (at most 64 fields are used). */
+void gf_log_fields(gf_logger* logger, gf_log_level level, const char* event, ...);
+
+/* GF_LOG(logger, GF_LOG_INFO, "event_name", GF_STR("k", v), GF_INT("n", 3));
+ * The level is checked before any argument is formatted. */
+#define GF_LOG(logger, level, ...)                                                   \
+  do {                                                                               \
+    gf_logger* gf__lg = (logger);                                                    \
+    if (gf_log_enabled(gf__lg, (level)))                                             \
+      gf_log_fields(gf__lg, (level), __VA_ARGS__, ((gf_kv){.type = GF_KV_END}));      \
   } while (0)
 
 #ifdef __cplusplus

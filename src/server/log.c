@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,4 +193,22 @@ int gf__log_configure(const gf__log_options* opts, gf_error* err) {
   recompute_levels();
   pthread_mutex_unlock(&g_reg_mu);
   return GF_OK;
+}
+
+#define GF__LOG_MAX_FIELDS 64
+
+void gf_log_fields(gf_logger* logger, gf_log_level level, const char* event, ...) {
+  if (!gf_log_enabled(logger, level)) return;
+  gf_kv fields[GF__LOG_MAX_FIELDS + 1];
+  size_t n = 0;
+  va_list ap;
+  va_start(ap, event);
+  for (;;) {
+    gf_kv kv = va_arg(ap, gf_kv);
+    if (kv.type == GF_KV_END || n == GF__LOG_MAX_FIELDS) break;
+    fields[n++] = kv;
+  }
+  va_end(ap);
+  fields[n] = (gf_kv){.type = GF_KV_END};
+  gf_log_kv(logger, level, event, fields);
 }
