@@ -58,7 +58,7 @@ ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
 LIB_SO := $(B)/lib/libgooddata_flight_server.so
 CLI := $(B)/bin/gooddata-flight-server
 CLI_SRCS := $(wildcard cli/*.c)
-EXAMPLES := $(notdir $(wildcard examples/*))
+EXAMPLES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/*.c)))))
 EXAMPLE_SOS := $(foreach e,$(EXAMPLES),$(B)/examples/lib$(e).so)
 
 # Tests: tests/<dir>/test_*.c, each its own binary. Which archives a test dir
