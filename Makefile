@@ -137,7 +137,8 @@ test_dir = $(firstword $(subst /, ,$(1)))
 $(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$*)*.h) $$(foreach m,$$(TEST_LIBS_$$(call test_dir,$$*)),$(B)/lib/libgf_$$(m).a)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) \
-	  $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) $(LDFLAGS_ALL) $(SYS_LIBS)
+	  -Wl,--start-group $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) -Wl,--end-group \
+	  $(LDFLAGS_ALL) $(SYS_LIBS)
 
 test: all
 	B=$(B) SAN=$(SAN) tests/run.sh
@@ -145,14 +146,16 @@ test: all
 # ---- fuzzing (use: make SAN=fuzz fuzz) ------------------------------------------
 $(B)/fuzz/%: fuzz/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(ARCHIVES) $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group \
+	  $(LDFLAGS_ALL) $(SYS_LIBS)
 
 fuzz: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------------
 $(B)/bench/%: bench/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(ARCHIVES) $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group \
+	  $(LDFLAGS_ALL) $(SYS_LIBS)
 
 bench: all
 	B=$(B) bench/run.sh

@@ -1,0 +1,121 @@
+/* DoGet for task results (the seed's do_get_task_result): waits for the task,
+ * raises the seed's errors, or hands the result's data to the server as a
+ * gf_data_source; the call's end releases the read lock and closes
+ * single-use results. Runs on RPC worker threads (finalizers too). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gooddata_flight_server/log.h"
+#include "server/tasks_internal.h"
+
+typedef struct doget_end {
+  gf_task_result* r;
+  int acquired;
+} doget_end;
+
+static gf_logger* logger(void) { return gf_logger_get("gooddata_flight_server.rpc"); }
+
+/* Finalizer: releases the read lock, closes single-use results, drops the ref. */
+static void on_call_end(void* user, int status) {
+  (void)status;
+  doget_end* e = user;
+  if (e->acquired) {
+    gf_task_result_release_data(e->r);
+    if (gf_task_result_is_single_use(e->r)) gf_task_result_close(e->r);
+  }
+  gf_task_result_unref(e->r);
+  free(e);
+}
+
+static int raise_code(const gf__doget_io* io, int status, int32_t code, const char* msg) {
+  gf_error_info info = {0};
+  info.code = code;
+  gf_error_info_set_msg(&info, msg);
+  io->raise(io->ctx, status, &info);
+  gf_error_info_clear(&info);
+  return status;
+}
+
+/* Steps 2-5: a result that cannot be served. Returns GF_OK when it can. */
+static int check_result(const gf__doget_io* io, const char* task_id, gf_task_result* r) {
+  char msg[GF_TASK_ID_MAX + 200];
+  if (r == NULL) {
+    snprintf(msg, sizeof(msg),
+             "Unable to serve data for task '%s'. The task result is not present.", task_id);
+    return raise_code(io, GF_UNKNOWN, GF_EC_INVALID_TICKET, msg);
+  }
+  const gf_task_error* e = gf_task_result_error(r);
+  if (e != NULL) {
+    io->raise(io->ctx, e->flight_status, &e->info);
+    return e->flight_status == GF_OK ? GF_UNKNOWN : e->flight_status;
+  }
+  if (gf_task_result_is_cancelled(r)) {
+    snprintf(msg, sizeof(msg),
+             "FlexConnect function invocation was cancelled. Invocation task was: '%s'.", task_id);
+    return raise_code(io, GF_UNKNOWN, GF_EC_COMMAND_CANCELLED, msg);
+  }
+  if (gf_task_result_get_kind(r) != GF_TASK_RESULT_DATA) {
+    snprintf(msg, sizeof(msg),
+             "An internal error has occurred while attempting read result for '%s'.While the "
+             "result exists, it is of an unexpected type: ListFlightsTaskResult ",
+             task_id);
+    return raise_code(io, GF_INTERNAL, GF_EC_INTERNAL_ERROR, msg);
+  }
+  return GF_OK;
+}
+
+/* Step 6-7: finalizer first, then the read lock and the stream. */
+static int serve(const gf__doget_io* io, gf_task_result* r, gf_data_source* out) {
+  doget_end* e = calloc(1, sizeof(*e));
+  if (e == NULL) {
+    gf_task_result_unref(r);
+    return raise_code(io, GF_INTERNAL, GF_EC_INTERNAL_ERROR, "Out of memory while serving a task result.");
+  }
+  e->r = r;
+  if (io->on_end(io->ctx, on_call_end, e) != GF_OK) {
+    on_call_end(e, GF_INTERNAL);
+    return raise_code(io, GF_INTERNAL, GF_EC_INTERNAL_ERROR,
+                      "Unable to register the end-of-call handler for a task result.");
+  }
+  gf_error err = {0};
+  int rc = gf_task_result_acquire_data(r, &out->stream, &err);
+  if (rc == GF_UNKNOWN)
+    return raise_code(io, GF_UNKNOWN, GF_EC_COMMAND_RESULT_CONSUMED, err.message);
+  if (rc != GF_OK) return raise_code(io, GF_INTERNAL, GF_EC_INTERNAL_ERROR, err.message);
+  e->acquired = 1;
+  GF_LOG(logger(), GF_LOG_INFO, gf_task_result_is_single_use(r) ? "do_get_reader" : "do_get_table",
+         GF_STR("task_id", gf_task_result_task_id(r)));
+  return GF_OK;
+}
+
+int gf__do_get_task_result(const gf__doget_io* io, gf_task_executor* ex, const char* task_id,
+                           gf_data_source* out) {
+  gf_task_result* r = NULL;
+  if (gf_task_executor_wait_for_result(ex, task_id, -1, &r) != GF_OK) r = NULL;
+  int rc = check_result(io, task_id, r);
+  if (rc == GF_OK) {
+    rc = serve(io, r, out); /* r's reference moves to the finalizer */
+  } else {
+    gf_task_result_unref(r);
+  }
+  if (rc == GF_OK) return GF_OK;
+  GF_LOG(logger(), GF_LOG_ERROR, "do_get_failed", GF_STR("task_id", task_id),
+         GF_STR("status", gf_status_name(rc)));
+  return rc;
+}
+
+static int call_raise(void* ctx, int flight_status, const gf_error_info* info) {
+  return gf_call_error_info(ctx, flight_status, info);
+}
+
+static int call_on_end(void* ctx, gf_call_end_fn fn, void* user) {
+  return gf_call_on_end(ctx, fn, user);
+}
+
+int gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
+                          gf_data_source* out) {
+  if (ex == NULL || task_id == NULL)
+    return gf_call_error(call, GF_INTERNAL, "do_get_task_result: no task executor or task id");
+  gf__doget_io io = {call, call_raise, call_on_end};
+  return gf__do_get_task_result(&io, ex, task_id, out);
+}
