@@ -140,6 +140,15 @@ $(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$
 	  -Wl,--start-group $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) -Wl,--end-group \
 	  $(LDFLAGS_ALL) $(SYS_LIBS)
 
+# Plugins used only by tests: tests/<dir>/plugins/<name>.c -> $(B)/tests/plugins/lib<name>.so
+TEST_PLUGIN_SRCS := $(wildcard tests/*/plugins/*.c)
+TEST_PLUGINS := $(foreach p,$(TEST_PLUGIN_SRCS),$(B)/tests/plugins/lib$(basename $(notdir $(p))).so)
+tests: $(TEST_PLUGINS)
+$(B)/tests/plugins/lib%.so: $$(wildcard tests/*/plugins/$$*.c) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard tests/*/plugins/$*.c) -L$(B)/lib \
+	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS_ALL)
+
 test: all
 	B=$(B) SAN=$(SAN) tests/run.sh
 
