@@ -1,0 +1,80 @@
+/* The server-side call object (gf_call): request info, auth identity,
+ * response headers/trailers, recorded error, on-end finalizers, and the
+ * blocking send/recv helpers used by worker threads (DoPut, DoExchange,
+ * Handshake). Reference counted: the processing side and the transport close
+ * notification each hold one reference; the last one runs the finalizers on a
+ * worker and frees the call. */
+#ifndef GF__FLIGHT_CALL_H
+#define GF__FLIGHT_CALL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "gooddata_flight_server/flight.h"
+#include "transport/server_transport.h"
+
+typedef struct gf__dispatcher gf__dispatcher;
+
+typedef struct gf__finalizer {
+  gf_call_end_fn fn;
+  void* user;
+} gf__finalizer;
+
+struct gf_call {
+  gf__dispatcher* d;
+  gf__tcall* t;
+  int method;
+  const char* method_path; /* borrowed from the transport call */
+  const char* peer;
+  int64_t deadline_ms;
+  const gf__tmd* headers;
+  size_t n_headers;
+  const char* tls_identity;
+  gf__ibuf* request;
+  char* identity; /* auth result (malloc'd) */
+  void* auth_data;
+  struct timespec started;
+  atomic_int refs;
+
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  gf__tmd* trailers; /* owned copies */
+  size_t n_trailers, cap_trailers;
+  gf__finalizer* fins;
+  size_t n_fins, cap_fins;
+  int err_code;
+  char* err_msg;
+  uint8_t* err_extra;
+  size_t err_extra_len;
+  int final_status; /* what the client was sent */
+  int closed, cancelled;
+
+  /* blocking helpers */
+  int send_busy, send_ok;
+  int recv_busy, recv_done, recv_ok;
+  gf__ibuf* recv_msg;
+  int64_t msgs_in, msgs_out;
+
+  void* stream; /* per-method streaming state (DoGet, lists) */
+};
+
+gf_call* gf__call_new(gf__dispatcher* d, gf__tcall* t, const gf__tcall_info* info);
+void gf__call_ref(gf_call* c);
+/* Drops a reference; the last one finalises (posts to the worker pool). */
+void gf__call_unref(gf_call* c);
+
+/* Ends the call: sends `last` (may be NULL) with the status for `code`
+ * (message/extra from gf_call_error, or a default). Drops the processing
+ * reference when the send completes (or at once when it cannot start). */
+void gf__call_finish(gf_call* c, gf__obuf* last, int code);
+/* Blocking send of one message (worker thread). GF_OK or GF_CANCELLED. */
+int gf__call_send_blocking(gf_call* c, gf__obuf* msg);
+/* Blocking receive. GF_OK (*out owned), GF_END_OF_STREAM, GF_CANCELLED. */
+int gf__call_recv_blocking(gf_call* c, gf__ibuf** out);
+/* Async send of one message; done(call, ok) runs on a worker. */
+int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int ok));
+/* Records err as the call's error (if none recorded yet) and returns its code. */
+int gf__call_set_error(gf_call* c, int code, const char* msg, const void* extra, size_t extra_len);
+
+#endif

@@ -1,0 +1,59 @@
+/* The Flight dispatcher: receives new calls from the transport (CQ thread),
+ * applies the availability gate, then on a worker runs the auth hook, the
+ * plugin callback and encodes the response (streams paced by send
+ * completions). Server-level services (auth, metrics) are reached only
+ * through gf__server_hooks so src/flight does not depend on src/server. */
+#ifndef GF__FLIGHT_DISPATCH_H
+#define GF__FLIGHT_DISPATCH_H
+
+#include <stdatomic.h>
+
+#include "flight/pool.h"
+#include "gooddata_flight_server/flight.h"
+#include "transport/server_transport.h"
+
+typedef struct gf_metrics gf_metrics;
+
+typedef struct gf__server_hooks {
+  void* auth; /* NULL: no authentication */
+  int (*auth_verify)(void* auth, const gf_call* call, char** identity, void** data, gf_error* err);
+  void (*auth_release)(void* auth, void* data); /* releases `data` at the end of the call */
+  gf_metrics* metrics; /* NULL: no metrics */
+  void (*rpc_started)(gf_metrics* m, int method);
+  void (*rpc_finished)(gf_metrics* m, int method, int grpc_code, double seconds);
+  void (*rpc_message)(gf_metrics* m, int method, int sent, int64_t bytes);
+} gf__server_hooks;
+
+enum { GF__GATE_NOT_READY = 0, GF__GATE_OPEN = 1, GF__GATE_SHUTTING_DOWN = 2 };
+
+typedef struct gf__dispatcher_options {
+  int rpc_threads;
+  int64_t max_batch_bytes;
+  int64_t max_put_inflight_bytes;
+  gf_server_context* ctx;
+  gf__server_hooks hooks;
+} gf__dispatcher_options;
+
+struct gf__dispatcher {
+  gf__dispatcher_options o;
+  gf__pool* pool;
+  const gf_methods* methods; /* set once at start-up (before the gate opens) */
+  atomic_int gate;
+  atomic_int active_calls;
+};
+typedef struct gf__dispatcher gf__dispatcher;
+
+int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out, gf_error* err);
+void gf__dispatcher_set_methods(gf__dispatcher* d, const gf_methods* m);
+void gf__dispatcher_set_gate(gf__dispatcher* d, int gate);
+/* gf__tserver_options.on_call (user = the dispatcher). */
+void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info);
+/* Runs queued work and joins the workers (after the transport shut down). */
+void gf__dispatcher_stop(gf__dispatcher* d);
+void gf__dispatcher_free(gf__dispatcher* d);
+
+/* Internal to src/flight: method handlers (dispatch_methods.c, doget.c). */
+void gf__handle_call(gf_call* c);
+void gf__doget_start(gf_call* c, gf_data_source* src);
+
+#endif
