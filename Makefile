@@ -69,13 +69,6 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_LIBS_common := common
 TEST_LIBS_arrow := arrow common
 TEST_LIBS_ipc := ipc arrow common
-TEST_LIBS_config := $(MODULES)
-TEST_LIBS_tasks := $(MODULES)
-TEST_LIBS_server := $(MODULES)
-TEST_LIBS_flight := $(MODULES)
-TEST_LIBS_transport := $(MODULES)
-TEST_LIBS_cli := $(MODULES)
-TEST_LIBS_ops := $(MODULES)
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
@@ -134,10 +127,12 @@ $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 
 # ---- tests --------------------------------------------------------------------
 test_dir = $(firstword $(subst /, ,$(1)))
-$(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$*)*.h) $$(foreach m,$$(TEST_LIBS_$$(call test_dir,$$*)),$(B)/lib/libgf_$$(m).a)
+# Archives a test links: TEST_LIBS_<dir> when set, else every module.
+test_libs = $(or $(TEST_LIBS_$(call test_dir,$(1))),$(MODULES))
+$(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$*)*.h) $$(foreach m,$$(call test_libs,$$*),$(B)/lib/libgf_$$(m).a)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) \
-	  -Wl,--start-group $(foreach m,$(TEST_LIBS_$(call test_dir,$*)),$(B)/lib/libgf_$(m).a) -Wl,--end-group \
+	  -Wl,--start-group $(foreach m,$(call test_libs,$*),$(B)/lib/libgf_$(m).a) -Wl,--end-group \
 	  $(LDFLAGS_ALL) $(SYS_LIBS)
 
 # Plugins used only by tests: tests/<dir>/plugins/<name>.c -> $(B)/tests/plugins/lib<name>.so
