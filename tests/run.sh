@@ -64,4 +64,6 @@ if [ ${#failed_names[@]} -gt 0 ]; then
   echo "failed: ${failed_names[*]}"
 fi
 echo "$passed passed, $failed failed"
+# Let a caller (scripts/test.sh) add up the stages.
+if [ -n "${GF_COUNTS_FILE:-}" ]; then echo "$passed $failed" >> "$GF_COUNTS_FILE"; fi
 [ "$failed" -eq 0 ]

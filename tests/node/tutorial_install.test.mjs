@@ -22,7 +22,9 @@ test('tutorial service builds against the installed headers and serves data', { 
     const inc = path.join(prefix, 'include');
     assert.ok(fs.existsSync(path.join(inc, 'gooddata_flight_server.h')), 'umbrella header installed');
     const so = path.join(dest, 'libhello.so');
-    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-pedantic', '-fPIC', '-shared',
+    // A sanitizer build of the library needs the plugin built with the same runtime.
+    const san = { asan: ['-fsanitize=address,undefined'], tsan: ['-fsanitize=thread'] }[process.env.SAN] || [];
+    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-pedantic', '-fPIC', '-shared', ...san,
       '-I', inc, '-o', so, path.join(REPO, 'examples/hello/hello.c'),
       '-L', path.join(prefix, 'lib'), '-lgooddata_flight_server'], { stdio: 'pipe' });
 
