@@ -15,7 +15,7 @@ for f in "$B"/fuzz/fuzz_*; do
   corpus=fuzz/corpus/${name#fuzz_}
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
-  if "$f" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
+  if "$f" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
     echo "ok: $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | awk '{print $2}') runs)"
     fpass=$((fpass + 1))

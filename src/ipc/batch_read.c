@@ -54,9 +54,66 @@ static void* alloc_keep(dctx* c, size_t n) {
   return p;
 }
 
-/* Next buffer (data and size); copied when misaligned for `align`. */
+/* Byte-swap kinds for big-endian bodies: > 0 reverses each element of that
+ * many bytes (integers, floats, decimals, offsets); the others are layouts
+ * made of several little fields. */
+#define SW_NONE 0
+#define SW_DAY_TIME (-1)  /* int32 days, int32 ms */
+#define SW_MDN (-2)       /* int32 months, int32 days, int64 nanos */
+#define SW_VIEW (-3)      /* int32 length, then inline bytes or prefix, int32 index, int32 offset */
+
+static void rev(uint8_t* p, int w) {
+  for (int i = 0, j = w - 1; i < j; i++, j--) {
+    uint8_t t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+}
+
+static void swap_buffer(uint8_t* d, int64_t len, int kind) {
+  if (kind > 1) {
+    for (int64_t i = 0; i + kind <= len; i += kind) rev(d + i, kind);
+  } else if (kind == SW_DAY_TIME) {
+    for (int64_t i = 0; i + 4 <= len; i += 4) rev(d + i, 4);
+  } else if (kind == SW_MDN) {
+    for (int64_t i = 0; i + 16 <= len; i += 16) {
+      rev(d + i, 4);
+      rev(d + i + 4, 4);
+      rev(d + i + 8, 8);
+    }
+  } else if (kind == SW_VIEW) {
+    for (int64_t i = 0; i + 16 <= len; i += 16) {
+      int32_t l;
+      rev(d + i, 4);
+      memcpy(&l, d + i, 4);
+      if (l <= 12) continue;
+      rev(d + i + 8, 4);
+      rev(d + i + 12, 4);
+    }
+  }
+}
+
+/* The swap kind of a fixed-width value type. */
+static int value_swap(const gf_type* t) {
+  switch (t->id) {
+    case GF_TYPE_FIXED_SIZE_BINARY: return SW_NONE;
+    case GF_TYPE_INTERVAL_DAY_TIME: return SW_DAY_TIME;
+    case GF_TYPE_INTERVAL_MONTH_DAY_NANO: return SW_MDN;
+    default: return t->byte_width > 1 ? t->byte_width : SW_NONE;
+  }
+}
+
+/* Next buffer (data and size); copied when misaligned for `align`, and
+ * copied + byte-swapped (kind `sw`) when the body is big-endian. */
+static int next_buf_sw(dctx* c, const struct ArrowSchema* s, const char* role, size_t align,
+                       int sw, const uint8_t** data, int64_t* size, uint32_t* index);
 static int next_buf(dctx* c, const struct ArrowSchema* s, const char* role, size_t align,
                     const uint8_t** data, int64_t* size, uint32_t* index) {
+  return next_buf_sw(c, s, role, align, SW_NONE, data, size, index);
+}
+
+static int next_buf_sw(dctx* c, const struct ArrowSchema* s, const char* role, size_t align,
+                       int sw, const uint8_t** data, int64_t* size, uint32_t* index) {
   uint32_t i = c->bi;
   if (i >= c->bufs.n)
     return gf_error_set(c->err, GF_INVALID_ARGUMENT,
@@ -89,6 +146,12 @@ static int next_buf(dctx* c, const struct ArrowSchema* s, const char* role, size
   }
   if (len == 0) {
     d = (const uint8_t*)zero_block;
+  } else if (c->in->big_endian && sw != SW_NONE) {
+    uint8_t* cp = alloc_keep(c, (size_t)len);
+    if (cp == NULL) return gf_error_set(c->err, GF_NO_MEMORY, "out of memory swapping buffer");
+    memcpy(cp, d, (size_t)len);
+    swap_buffer(cp, len, sw);
+    d = cp;
   } else if (((uintptr_t)d % align) != 0) {
     uint8_t* cp = alloc_keep(c, (size_t)len);
     if (cp == NULL) return gf_error_set(c->err, GF_NO_MEMORY, "out of memory copying buffer");
@@ -133,17 +196,23 @@ static int validity(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, 
   return GF_OK;
 }
 
-static int fixed(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, int bi,
-                 const char* role, int64_t len, int64_t width) {
+static int fixed_sw(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, int bi,
+                    const char* role, int64_t len, int64_t width, int sw) {
   const uint8_t* d;
   int64_t size;
   uint32_t i;
   size_t al = width >= 8 ? 8 : width >= 4 ? 4 : width >= 2 ? 2 : 1;
-  int rc = next_buf(c, s, role, al, &d, &size, &i);
+  int rc = next_buf_sw(c, s, role, al, sw, &d, &size, &i);
   if (rc) return rc;
   if ((rc = need(c, i, role, s, size, len, width, width ? 1 : 8))) return rc;
   a->buffers[bi] = d;
   return GF_OK;
+}
+
+/* Integer-like buffers (offsets, sizes, indices): swapped by their width. */
+static int fixed(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, int bi,
+                 const char* role, int64_t len, int64_t width) {
+  return fixed_sw(c, s, a, bi, role, len, width, width > 1 ? (int)width : SW_NONE);
 }
 
 static int64_t ld(const uint8_t* p, int64_t i, int w) {
@@ -157,7 +226,7 @@ static int offsets(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, i
   const uint8_t* d;
   int64_t size;
   uint32_t i;
-  int rc = next_buf(c, s, "offsets", (size_t)w, &d, &size, &i);
+  int rc = next_buf_sw(c, s, "offsets", (size_t)w, w, &d, &size, &i);
   if (rc) return rc;
   a->buffers[1] = d;
   *last = 0;
@@ -201,7 +270,8 @@ static int decode_views(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
   if (rc) return gf_error_set(c->err, rc, "out of memory");
   a->length = len;
   a->null_count = nulls;
-  if ((rc = validity(c, s, a, len, nulls)) || (rc = fixed(c, s, a, 1, "views", len, 16))) return rc;
+  if ((rc = validity(c, s, a, len, nulls)) || (rc = fixed_sw(c, s, a, 1, "views", len, 16, SW_VIEW)))
+    return rc;
   int64_t* sizes = alloc_keep(c, (size_t)(nv + 1) * 8);
   if (sizes == NULL) return gf_error_set(c->err, GF_NO_MEMORY, "out of memory");
   for (int64_t k = 0; k < nv; k++) {
@@ -242,7 +312,8 @@ static int decode_field(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
         (rc = fixed(c, s, a, 1, "indices", len, t.byte_width)))
       return rc;
     int64_t dlen;
-    if ((rc = c->in->lookup(c->in->lookup_ctx, s, a->dictionary, &dlen, c->err))) return rc;
+    if ((rc = c->in->lookup(c->in->lookup_ctx, s, nulls == len, a->dictionary, &dlen, c->err)))
+      return rc;
     const uint8_t* bm = a->buffers[0];
     for (int64_t k = 0; k < len; k++) {
       int64_t v;
@@ -286,7 +357,7 @@ static int decode_field(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
   }
   if ((rc = validity(c, s, a, len, nulls))) return rc;
   switch (t.id) {
-    case GF_TYPE_BOOL: return fixed(c, s, a, 1, "values", len, 0);
+    case GF_TYPE_BOOL: return fixed_sw(c, s, a, 1, "values", len, 0, SW_NONE);
     case GF_TYPE_BINARY:
     case GF_TYPE_STRING:
     case GF_TYPE_LARGE_BINARY:
@@ -344,7 +415,7 @@ static int decode_field(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
       if (t.byte_width <= 0)
         return gf_error_set(c->err, GF_INVALID_ARGUMENT, "%s: field '%s': unsupported type '%s'",
                             c->in->what, nm(s), s->format);
-      return fixed(c, s, a, 1, "values", len, t.byte_width);
+      return fixed_sw(c, s, a, 1, "values", len, t.byte_width, value_swap(&t));
   }
 }
 

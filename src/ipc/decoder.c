@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrow/concat.h"
 #include "ipc/ipc_internal.h"
 
 typedef struct dslot {
@@ -20,6 +21,7 @@ struct gf_ipc_decoder {
   struct ArrowSchema schema;
   int has_schema;
   gf__dict_map ids;
+  int big_endian;
   dslot* dicts;
   size_t n_dicts;
 };
@@ -67,11 +69,29 @@ const struct ArrowSchema* gf_ipc_decoder_schema_ref(const gf_ipc_decoder* d) {
   return d && d->has_schema ? &d->schema : NULL;
 }
 
-static int lookup(void* ctx, const struct ArrowSchema* node, struct ArrowArray* out,
+/* A column whose values are all null may arrive before its dictionary (the
+ * spec's edge case): it gets an empty dictionary of the value type. */
+static int empty_dictionary(const struct ArrowSchema* node, struct ArrowArray* out,
+                            int64_t* dict_len, gf_error* err) {
+  gf_builder* b;
+  int rc = gf_builder_create(node->dictionary, &b, err);
+  if (rc) return rc;
+  struct ArrowArray tmp;
+  rc = gf_builder_finish(b, &tmp, err);
+  gf_builder_free(b);
+  if (rc) return rc;
+  if (out->release) out->release(out);
+  gf_array_move(&tmp, out);
+  *dict_len = 0;
+  return GF_OK;
+}
+
+static int lookup(void* ctx, const struct ArrowSchema* node, int all_null, struct ArrowArray* out,
                   int64_t* dict_len, gf_error* err) {
   gf_ipc_decoder* d = ctx;
   for (size_t i = 0; i < d->n_dicts; i++) {
     if (d->dicts[i].node != node) continue;
+    if (!d->dicts[i].has && all_null) return empty_dictionary(node, out, dict_len, err);
     if (!d->dicts[i].has)
       return gf_error_set(err, GF_INVALID_ARGUMENT,
                           "RecordBatch: field '%s' uses dictionary id %lld before any DictionaryBatch",
@@ -84,99 +104,12 @@ static int lookup(void* ctx, const struct ArrowSchema* node, struct ArrowArray* 
   return gf_error_set(err, GF_INTERNAL, "dictionary-encoded field '%s' has no id", node->name);
 }
 
-/* ---- delta concatenation (flat types) ------------------------------------ */
-
-static int getbit(const void* bm, int64_t i) {
-  return bm == NULL || ((((const uint8_t*)bm)[i >> 3] >> (i & 7)) & 1);
-}
-
-static void setbit(uint8_t* bm, int64_t i, int v) {
-  if (v) bm[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-static int concat(const struct ArrowArray* x, const struct ArrowArray* y,
-                  const struct ArrowSchema* s, struct ArrowArray* out, gf_error* err) {
-  gf_type t;
-  int rc = gf_type_parse(s->format, &t, err);
-  if (rc) return rc;
-  int var = t.id == GF_TYPE_BINARY || t.id == GF_TYPE_STRING || t.id == GF_TYPE_LARGE_BINARY ||
-            t.id == GF_TYPE_LARGE_STRING;
-  if (s->n_children || s->dictionary || (!var && t.id != GF_TYPE_BOOL && t.byte_width <= 0))
-    return gf_error_set(err, GF_UNIMPLEMENTED, "delta dictionary of type '%s' not supported",
-                        s->format);
-  int64_t n = x->length + y->length;
-  gf__keep* k = gf__keep_new(NULL);
-  if (k == NULL || gf__node_init(out, k, var ? 3 : 2, 0, 0)) {
-    gf__keep_unref(k);
-    return gf_error_set(err, GF_NO_MEMORY, "out of memory");
-  }
-  gf__keep_unref(k);
-  out->length = n;
-  out->null_count = x->null_count + y->null_count;
-  size_t bmn = (size_t)(n + 7) / 8 + 8;
-  if (out->null_count) {
-    uint8_t* bm = calloc(1, bmn);
-    if (!bm || gf__keep_add_alloc(k, bm)) goto oom;
-    for (int64_t i = 0; i < x->length; i++) setbit(bm, i, getbit(x->buffers[0], x->offset + i));
-    for (int64_t i = 0; i < y->length; i++)
-      setbit(bm, x->length + i, getbit(y->buffers[0], y->offset + i));
-    out->buffers[0] = bm;
-  }
-  if (t.id == GF_TYPE_BOOL) {
-    uint8_t* v = calloc(1, bmn);
-    if (!v || gf__keep_add_alloc(k, v)) goto oom;
-    for (int64_t i = 0; i < x->length; i++) setbit(v, i, getbit(x->buffers[1], x->offset + i));
-    for (int64_t i = 0; i < y->length; i++)
-      setbit(v, x->length + i, getbit(y->buffers[1], y->offset + i));
-    out->buffers[1] = v;
-  } else if (!var) {
-    size_t w = (size_t)t.byte_width;
-    uint8_t* v = malloc(w * (size_t)n + 8);
-    if (!v || gf__keep_add_alloc(k, v)) goto oom;
-    memcpy(v, (const uint8_t*)x->buffers[1] + w * (size_t)x->offset, w * (size_t)x->length);
-    memcpy(v + w * (size_t)x->length, (const uint8_t*)y->buffers[1] + w * (size_t)y->offset,
-           w * (size_t)y->length);
-    out->buffers[1] = v;
-  } else {
-    int w = (t.id == GF_TYPE_BINARY || t.id == GF_TYPE_STRING) ? 4 : 8;
-#define OFF(a, i) \
-  (w == 4 ? (int64_t)((const int32_t*)(a)->buffers[1])[(a)->offset + (i)] : ((const int64_t*)(a)->buffers[1])[(a)->offset + (i)])
-    int64_t x0 = OFF(x, 0), x1 = OFF(x, x->length), y0 = OFF(y, 0), y1 = OFF(y, y->length);
-    int64_t total = (x1 - x0) + (y1 - y0);
-    if (w == 4 && total > INT32_MAX) {
-      out->release(out);
-      return gf_error_set(err, GF_INVALID_ARGUMENT, "delta dictionary exceeds 2 GiB of data");
-    }
-    uint8_t* o = malloc((size_t)(n + 1) * (size_t)w);
-    uint8_t* data = malloc((size_t)total + 1);
-    if (!o || gf__keep_add_alloc(k, o)) {
-      free(data);
-      goto oom;
-    }
-    if (!data || gf__keep_add_alloc(k, data)) goto oom;
-    for (int64_t i = 0; i <= n; i++) {
-      int64_t v = i <= x->length ? OFF(x, i) - x0 : OFF(y, i - x->length) - y0 + (x1 - x0);
-      if (w == 4) ((int32_t*)(void*)o)[i] = (int32_t)v;
-      else ((int64_t*)(void*)o)[i] = v;
-    }
-#undef OFF
-    memcpy(data, (const uint8_t*)x->buffers[2] + x0, (size_t)(x1 - x0));
-    memcpy(data + (x1 - x0), (const uint8_t*)y->buffers[2] + y0, (size_t)(y1 - y0));
-    out->buffers[1] = o;
-    out->buffers[2] = data;
-  }
-  return GF_OK;
-oom:
-  out->release(out);
-  return gf_error_set(err, GF_NO_MEMORY, "out of memory concatenating delta dictionary");
-}
-
 /* ---- messages ------------------------------------------------------------- */
 
 static int decode_schema(gf_ipc_decoder* d, const gf__fbt* hdr, gf_error* err) {
   if (d->has_schema)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "unexpected second Schema message in stream");
-  int rc = gf__schema_read(hdr, &d->opt, &d->schema, &d->ids, err);
+  int rc = gf__schema_read(hdr, &d->opt, &d->schema, &d->ids, &d->big_endian, err);
   if (rc) return rc;
   d->dicts = calloc(d->ids.n + 1, sizeof(dslot));
   if (d->dicts == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -191,6 +124,24 @@ static int decode_schema(gf_ipc_decoder* d, const gf__fbt* hdr, gf_error* err) {
 
 int gf__decoder_set_schema(gf_ipc_decoder* d, const gf__fbt* schema_tbl, gf_error* err) {
   return decode_schema(d, schema_tbl, err);
+}
+
+/* Re-roots a self-owned array (concatenation result) on a keep-alive holder,
+ * so that batches sharing the dictionary keep it alive after the decoder
+ * replaces or extends it. */
+static int adopt(struct ArrowArray* a, gf_error* err) {
+  gf__src* holder = gf__src_new(a);
+  gf__keep* k = holder ? gf__keep_new(NULL) : NULL;
+  if (k == NULL) {
+    if (holder) gf__src_unref(holder);
+    else a->release(a);
+    return gf_error_set(err, GF_NO_MEMORY, "out of memory");
+  }
+  k->src = holder;
+  int rc = gf__array_share(&holder->arr, k, a);
+  gf__keep_unref(k);
+  if (rc) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
+  return GF_OK;
 }
 
 static int decode_dict(gf_ipc_decoder* d, const gf__fbt* hdr, gf_ipc_body* body, int64_t blen,
@@ -212,12 +163,15 @@ static int decode_dict(gf_ipc_decoder* d, const gf__fbt* hdr, gf_ipc_body* body,
                         (long long)id);
   char what[64];
   snprintf(what, sizeof(what), "DictionaryBatch(id=%lld)", (long long)id);
-  gf__decode_in in = {&data, body, blen, version, &d->opt, lookup, d, what};
+  gf__decode_in in = {&data, body, blen, version, &d->opt, lookup, d, what, d->big_endian};
   struct ArrowArray arr;
   if ((rc = gf__decode_batch(&in, slot->node->dictionary, 0, &arr, NULL, err))) return rc;
   if (delta && slot->has) {
     struct ArrowArray cat;
-    rc = concat(&slot->arr, &arr, slot->node->dictionary, &cat, err);
+    const struct ArrowArray* parts[2] = {&slot->arr, &arr};
+    rc = gf__array_concat(parts, 2, slot->node->dictionary, &cat, err);
+    if (rc) gf_error_prefix(err, "%s (delta)", what);
+    else rc = adopt(&cat, err);
     arr.release(&arr);
     if (rc) return rc;
     arr = cat;
@@ -264,7 +218,7 @@ int gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size_t met
                         ht == GF__HDR_DICT ? "DictionaryBatch" : "RecordBatch");
   if (ht == GF__HDR_DICT) return decode_dict(d, &hdr, body, bl, version, err);
   if (batch == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "batch output is NULL");
-  gf__decode_in in = {&hdr, body, bl, version, &d->opt, lookup, d, "RecordBatch"};
+  gf__decode_in in = {&hdr, body, bl, version, &d->opt, lookup, d, "RecordBatch", d->big_endian};
   return gf__decode_batch(&in, &d->schema, 1, batch, NULL, err);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrow/concat.h"
 #include "ipc/ipc_internal.h"
 
 typedef struct sent {
@@ -137,32 +138,13 @@ static int same_identity(const struct ArrowArray* x, const struct ArrowArray* y)
   return x->dictionary == NULL || same_identity(x->dictionary, y->dictionary);
 }
 
-static int payload_equal(const gf_ipc_payload* a, const gf_ipc_payload* b) {
-  if (a->metadata_len != b->metadata_len || memcmp(a->metadata, b->metadata, a->metadata_len) ||
-      a->n_buffers != b->n_buffers)
-    return 0;
-  for (size_t i = 0; i < a->n_buffers; i++) {
-    if (a->buffers[i].len != b->buffers[i].len) return 0;
-    if (a->buffers[i].len &&
-        memcmp(a->buffers[i].data, b->buffers[i].data, (size_t)a->buffers[i].len))
-      return 0;
-  }
-  return 1;
-}
-
-/* Compares arr[off, off+len) with the whole of prev (uncompressed encodings). */
-static int range_equal(gf_ipc_encoder* e, const dwork* w, const struct ArrowArray* prev,
-                       int64_t len, int* eq, gf_error* err) {
-  gf_ipc_payload *p1 = NULL, *p2 = NULL;
-  int rc = gf__encode_batch(w->arr, w->schema, &e->ids, GF_IPC_MESSAGE_DICTIONARY_BATCH,
-                            w->arr->offset, len, 0, 0, NULL, NULL, &p1, err);
-  if (rc == GF_OK)
-    rc = gf__encode_batch(prev, w->schema, &e->ids, GF_IPC_MESSAGE_DICTIONARY_BATCH, prev->offset,
-                          prev->length, 0, 0, NULL, NULL, &p2, err);
-  *eq = rc == GF_OK && payload_equal(p1, p2);
-  gf_ipc_payload_unref(p1);
-  gf_ipc_payload_unref(p2);
-  return rc;
+/* Compares arr[0, len) with prev[0, len) logically: bytes under null slots
+ * and trailing bits are ignored. Nested dictionary-encoded values compare by
+ * index: readers resolve them against the current inner dictionary, which
+ * has its own delta/replacement decision. */
+static int range_equal(const dwork* w, const struct ArrowArray* prev, int64_t len, int* eq) {
+  *eq = gf__array_range_equal_indices(w->arr, 0, prev, 0, len, w->schema);
+  return GF_OK;
 }
 
 /* Decides what to send for one dictionary: *out NULL = nothing. */
@@ -176,12 +158,12 @@ static int dict_payload(gf_ipc_encoder* e, const dwork* w, gf__src* src, gf_ipc_
   *out = NULL;
   if (prev && same_identity(prev, a)) return GF_OK;
   if (prev && prev->length == a->length) {
-    if ((rc = range_equal(e, w, prev, a->length, &eq, err))) return rc;
+    if ((rc = range_equal(w, prev, a->length, &eq))) return rc;
   }
   if (!eq) {
     int delta = 0;
     if (prev && e->opt.emit_dictionary_deltas && a->length > prev->length && prev->length > 0) {
-      if ((rc = range_equal(e, w, prev, prev->length, &delta, err))) return rc;
+      if ((rc = range_equal(w, prev, prev->length, &delta))) return rc;
     }
     if (delta)
       rc = gf__encode_batch(a, w->schema, &e->ids, GF_IPC_MESSAGE_DICTIONARY_BATCH,

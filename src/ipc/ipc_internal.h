@@ -78,9 +78,14 @@ int gf__schema_write(gf__fbb* b, const struct ArrowSchema* schema, const gf__dic
  * 8). header_fn writes the header table and returns its position. */
 int gf__message_build_schema(const struct ArrowSchema* schema, const gf__dict_map* ids,
                              uint8_t** out, size_t* len, gf_error* err);
-/* Schema table -> ArrowSchema (+s). ids receives node -> dictionary id. */
+/* Same, declaring Schema.endianness = Big when big_endian (tests build
+ * big-endian streams with it; the library itself only writes Little). */
+int gf__message_build_schema_endian(const struct ArrowSchema* schema, const gf__dict_map* ids,
+                                    int big_endian, uint8_t** out, size_t* len, gf_error* err);
+/* Schema table -> ArrowSchema (+s). ids receives node -> dictionary id.
+ * *big_endian receives Schema.endianness == Big (NULL: Big is refused). */
 int gf__schema_read(const gf__fbt* schema_tbl, const gf_ipc_read_options* opt,
-                    struct ArrowSchema* out, gf__dict_map* ids, gf_error* err);
+                    struct ArrowSchema* out, gf__dict_map* ids, int* big_endian, gf_error* err);
 /* Verifies the Message envelope; returns header table and fields. */
 int gf__message_open(gf__fbr* r, const uint8_t* md, size_t len, gf__fbt* msg, uint8_t* htype,
                      gf__fbt* header, int64_t* body_len, int* version, gf_error* err);
@@ -111,8 +116,10 @@ int gf__payload_new(gf_ipc_message_type type, uint8_t* metadata, size_t len,
 /* ---- record batch body decoding ---------------------------------------- */
 
 /* Attaches the current dictionary of a dictionary-encoded node to `out`
- * (structurally shared); *dict_len receives its length. */
-typedef int (*gf__dict_lookup_fn)(void* ctx, const struct ArrowSchema* node,
+ * (structurally shared); *dict_len receives its length. all_null: every
+ * value of the column is null, so a dictionary that has not arrived yet is
+ * replaced by an empty one instead of an error. */
+typedef int (*gf__dict_lookup_fn)(void* ctx, const struct ArrowSchema* node, int all_null,
                                   struct ArrowArray* out, int64_t* dict_len, gf_error* err);
 
 typedef struct gf__decode_in {
@@ -124,6 +131,7 @@ typedef struct gf__decode_in {
   gf__dict_lookup_fn lookup;
   void* lookup_ctx;
   const char* what;       /* "RecordBatch" or "DictionaryBatch(id=N)" */
+  int big_endian;         /* Schema.endianness == Big: byte-swap while decoding */
 } gf__decode_in;
 
 /* Decodes the RecordBatch table into `out`: a +s batch (columns = children of

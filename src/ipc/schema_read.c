@@ -284,7 +284,7 @@ static int read_field(rctx* c, const gf__fbt* f, struct ArrowSchema* out, int64_
 }
 
 int gf__schema_read(const gf__fbt* st, const gf_ipc_read_options* opt, struct ArrowSchema* out,
-                    gf__dict_map* ids, gf_error* err) {
+                    gf__dict_map* ids, int* big_endian, gf_error* err) {
   rctx c = {st->r, opt, ids, 0, err};
   int16_t endian;
   gf__fbv fields;
@@ -294,8 +294,12 @@ int gf__schema_read(const gf__fbt* st, const gf_ipc_read_options* opt, struct Ar
   if ((rc = gf__fbt_i16(st, 0, 0, &endian, "Schema.endianness", err)) ||
       (rc = gf__fbt_vector(st, 1, 4, &fields, "Schema.fields", err)))
     return rc;
-  if (endian != 0)
-    return gf_error_set(err, GF_UNIMPLEMENTED, "Schema.endianness: big-endian data not supported");
+  if (endian != 0 && endian != 1)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "Schema.endianness: invalid value %d", (int)endian);
+  if (endian == 1 && big_endian == NULL)
+    return gf_error_set(err, GF_UNIMPLEMENTED,
+                        "Schema.endianness: big-endian bodies are only supported in streams");
+  if (big_endian) *big_endian = endian == 1;
   if ((rc = gf_schema_init(out, "+s", "", 0, err))) return rc;
   rc = read_metadata(&c, st, 2, "Schema.custom_metadata", out);
   if (rc == GF_OK) rc = read_children(&c, st, &fields, out, 1);

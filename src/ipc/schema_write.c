@@ -229,25 +229,36 @@ static int write_field(wctx* w, const struct ArrowSchema* s, size_t* out_pos, in
   return GF_OK;
 }
 
-int gf__schema_write(gf__fbb* b, const struct ArrowSchema* schema, const gf__dict_map* ids,
-                     size_t* pos, gf_error* err) {
+static int schema_write(gf__fbb* b, const struct ArrowSchema* schema, const gf__dict_map* ids,
+                        int big_endian, size_t* pos, gf_error* err) {
   if (schema == NULL || schema->release == NULL || schema->format == NULL ||
       strcmp(schema->format, "+s") != 0)
     return gf_error_set(err, GF_INVALID_ARGUMENT,
                         "schema: top-level ArrowSchema must be a struct ('+s')");
   wctx w = {b, ids, err};
   int has_md = schema->metadata && gf_metadata_count(schema->metadata) > 0;
-  gf__fb_field f[2] = {FO(1), FO(2)};
-  size_t slots[2];
-  *pos = gf__fbb_table(b, f, has_md ? 2 : 1, slots);
+  gf__fb_field f[3] = {FO(1), FO(2), F(0, 2, 1)};
+  size_t slots[3];
+  if (big_endian) f[1] = has_md ? f[1] : f[2];
+  *pos = gf__fbb_table(b, f, (has_md ? 2 : 1) + (big_endian ? 1 : 0), slots);
   int rc = write_children(&w, schema, slots[0], 0);
   if (rc) return rc;
   if (has_md) write_metadata(b, slots[1], schema->metadata);
   return GF_OK;
 }
 
+int gf__schema_write(gf__fbb* b, const struct ArrowSchema* schema, const gf__dict_map* ids,
+                     size_t* pos, gf_error* err) {
+  return schema_write(b, schema, ids, 0, pos, err);
+}
+
 int gf__message_build_schema(const struct ArrowSchema* schema, const gf__dict_map* ids,
                              uint8_t** out, size_t* len, gf_error* err) {
+  return gf__message_build_schema_endian(schema, ids, 0, out, len, err);
+}
+
+int gf__message_build_schema_endian(const struct ArrowSchema* schema, const gf__dict_map* ids,
+                                    int big_endian, uint8_t** out, size_t* len, gf_error* err) {
   gf__fbb b;
   gf__fbb_init(&b);
   size_t root = gf__fbb_start(&b);
@@ -256,7 +267,7 @@ int gf__message_build_schema(const struct ArrowSchema* schema, const gf__dict_ma
   size_t msg = gf__fbb_table(&b, f, 4, slots);
   gf__fbb_patch(&b, root, msg);
   size_t sp;
-  int rc = gf__schema_write(&b, schema, ids, &sp, err);
+  int rc = schema_write(&b, schema, ids, big_endian, &sp, err);
   if (rc) {
     gf__fbb_free(&b);
     return rc;
