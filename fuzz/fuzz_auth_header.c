@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "server/auth.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 
 #define MAX_HEADERS 64
 

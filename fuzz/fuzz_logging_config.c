@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   /* The parser takes a length; copy so reads past `size` are caught. */

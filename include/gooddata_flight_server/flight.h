@@ -288,6 +288,14 @@ typedef int (*gf_methods_factory)(gf_server_context* ctx, gf_methods* out, gf_er
     return (factory)(ctx, out, err);                                                         \
   }
 
+/* Parses serialised FlightDescriptor protobuf bytes (the inverse of
+ * gf_descriptor_serialize; e.g. the descriptors of a RetryInfo). *out is one
+ * allocation owned by the caller: free it with gf_descriptor_free.
+ * GF_INVALID_ARGUMENT (naming the input) when the bytes are malformed. */
+int gf_descriptor_deserialize(const void* data, size_t len, gf_descriptor** out, gf_error* err);
+/* Frees a descriptor from gf_descriptor_deserialize (NULL is fine). */
+void gf_descriptor_free(gf_descriptor* d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -132,34 +132,40 @@ static const char* short_escape(unsigned char c) {
   }
 }
 
-void gf__jw_escape(gf__json_writer* w, const char* s, size_t n) {
+void gf__json_escape_to(gf__json_put_fn put, void* ctx, const char* s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char* p = (const unsigned char*)s;
-  putc_(w, '"');
-  size_t i = 0;
+  put(ctx, "\"", 1);
+  size_t i = 0, run = 0; /* run: bytes before i copied verbatim in one go */
   while (i < n) {
     unsigned char c = p[i];
+    size_t k = c >= 0x20 && c != '"' && c != '\\' ? gf__utf8_seq_len(p + i, n - i) : 0;
+    if (k != 0) {
+      i += k;
+      run += k;
+      continue;
+    }
+    if (run) put(ctx, s + i - run, run);
+    run = 0;
     const char* e = short_escape(c);
-    if (e != NULL) { put(w, e, 2); i++; continue; }
-    if (c < 0x20) {
+    if (e != NULL) {
+      put(ctx, e, 2);
+    } else if (c < 0x20) {
       char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      put(w, u, 6);
-      i++;
-      continue;
+      put(ctx, u, 6);
+    } else {
+      put(ctx, "\xEF\xBF\xBD", 3); /* U+FFFD for an invalid byte */
     }
-    if (c < 0x80) {
-      size_t j = i;
-      while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') j++;
-      put(w, s + i, j - i);
-      i = j;
-      continue;
-    }
-    size_t k = gf__utf8_seq_len(p + i, n - i);
-    if (k == 0) { put(w, "\xEF\xBF\xBD", 3); i++; continue; }
-    put(w, s + i, k);
-    i += k;
+    i++;
   }
-  putc_(w, '"');
+  if (run) put(ctx, s + i - run, run);
+  put(ctx, "\"", 1);
+}
+
+static void writer_put(void* ctx, const char* s, size_t n) { put(ctx, s, n); }
+
+void gf__jw_escape(gf__json_writer* w, const char* s, size_t n) {
+  gf__json_escape_to(writer_put, w, s, n);
 }
 
 size_t gf__utf8_seq_len(const unsigned char* s, size_t avail) {

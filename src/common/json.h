@@ -45,6 +45,11 @@ void gf__jw_free(gf__json_writer* w);
  * valid UTF-8 copied unchanged, invalid bytes replaced by U+FFFD. */
 void gf__jw_escape(gf__json_writer* w, const char* s, size_t n);
 
+/* The escaping above for any output (also used by the log/metrics/trace
+ * text buffer, common/log_buf.h): put(ctx, bytes, len) receives the pieces. */
+typedef void (*gf__json_put_fn)(void* ctx, const char* s, size_t n);
+void gf__json_escape_to(gf__json_put_fn put, void* ctx, const char* s, size_t n);
+
 /* ---- parser --------------------------------------------------------------- */
 
 typedef enum gf__json_type {

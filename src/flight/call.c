@@ -75,18 +75,29 @@ static void finalize_task(void* arg) {
   gf__dispatcher* d = c->d;
   int status = c->final_status;
   if (c->cancelled && status == GF_OK) status = GF_CANCELLED;
-  for (size_t i = 0; i < c->n_fins; i++) c->fins[i].fn(c->fins[i].user, status);
+  const gf__server_hooks* h = &d->o.hooks;
+  if (c->n_fins) { /* plugin finalizers run with the call's span current */
+    void* prev = c->span && h->span_enter ? h->span_enter(c->span) : NULL;
+    for (size_t i = 0; i < c->n_fins; i++) c->fins[i].fn(c->fins[i].user, status);
+    if (c->span && h->span_exit) h->span_exit(prev);
+  }
   double secs = elapsed_sec(c);
   if (d->o.hooks.rpc_finished && d->o.hooks.metrics)
     d->o.hooks.rpc_finished(d->o.hooks.metrics, c->method, gf__grpc_code(status), secs);
+  if (c->span && d->o.hooks.span_end)
+    d->o.hooks.span_end(c->span, gf__grpc_code(status),
+                        status == GF_OK ? NULL : (c->err_msg ? c->err_msg : gf_status_name(status)));
   GF_LOG(gf_logger_get("gooddata_flight_server.rpc"), GF_LOG_DEBUG, "rpc_finished",
          GF_STR("method", c->method_path), GF_STR("peer", c->peer),
          GF_STR("status", gf_status_name(status)), GF_STR("error", c->err_msg ? c->err_msg : ""),
          GF_INT("messages_in", c->msgs_in), GF_INT("messages_out", c->msgs_out),
          GF_DBL("duration_ms", secs * 1000.0));
   if (c->auth_data && d->o.hooks.auth_release) d->o.hooks.auth_release(d->o.hooks.auth, c->auth_data);
+  if (c->admitted) gf__dispatcher_unlist(d, c);
   gf__tcall_release(c->t);
+  int admitted = c->admitted;
   call_free(c);
+  if (admitted) atomic_fetch_sub(&d->admitted_calls, 1);
   atomic_fetch_sub(&d->active_calls, 1);
 }
 
@@ -95,11 +106,29 @@ void gf__call_unref(gf_call* c) {
   if (gf__pool_post(c->d->pool, finalize_task, c)) finalize_task(c);
 }
 
+/* Length of s[0..n) cut to at most max bytes without splitting a UTF-8
+ * sequence, and without a trailing incomplete sequence (e.g. left by an
+ * earlier fixed-size truncation). */
+static size_t utf8_safe_len(const char* s, size_t n, size_t max) {
+  const unsigned char* p = (const unsigned char*)s;
+  if (n > max) {
+    n = max;
+    while (n > 0 && (p[n] & 0xC0) == 0x80) n--; /* p[n] continues a sequence: back off */
+  }
+  size_t lead = n;
+  while (lead > 0 && n - lead < 4 && (p[lead - 1] & 0xC0) == 0x80) lead--;
+  if (lead == 0 || p[lead - 1] < 0xC0) return n; /* ASCII or no lead byte at the end */
+  unsigned char c = p[lead - 1];
+  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+  return n - (lead - 1) < need ? lead - 1 : n;
+}
+
 int gf__call_set_error(gf_call* c, int code, const char* msg, const void* extra, size_t extra_len) {
   pthread_mutex_lock(&c->mu);
   if (!c->err_code) {
     c->err_code = code;
-    c->err_msg = strdup(msg ? msg : "");
+    if (!msg) msg = "";
+    c->err_msg = strndup(msg, utf8_safe_len(msg, strlen(msg), GF__CALL_MSG_MAX));
     if (extra_len && (c->err_extra = malloc(extra_len))) {
       memcpy(c->err_extra, extra, extra_len);
       c->err_extra_len = extra_len;
@@ -343,9 +372,12 @@ int gf_call_on_end(gf_call* call, gf_call_end_fn fn, void* user) {
 
 static int verror(gf_call* call, int code, const void* extra, size_t extra_len, const char* fmt,
                   va_list ap) {
-  char msg[GF_ERROR_MESSAGE_SIZE];
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  return gf__call_set_error(call, code, msg, extra, extra_len);
+  char* msg = NULL;
+  if (vasprintf(&msg, fmt ? fmt : "", ap) < 0) msg = NULL;
+  int rc = gf__call_set_error(call, code, msg ? msg : "out of memory while formatting the error",
+                              extra, extra_len);
+  free(msg);
+  return rc;
 }
 
 int gf_call_error(gf_call* call, int code, const char* fmt, ...) {

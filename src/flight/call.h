@@ -57,7 +57,14 @@ struct gf_call {
   int64_t msgs_in, msgs_out;
 
   void* stream; /* per-method streaming state (DoGet, lists) */
+  void* span;   /* tracing span (server hooks), ended at finalisation */
+  int admitted; /* passed the gate: counted in d->admitted_calls, listed in d->adm_head */
+  gf_call *adm_prev, *adm_next; /* guarded by d->adm_mu */
 };
+
+/* Longest error message kept (bytes); longer ones are cut at a UTF-8
+ * character boundary. */
+#define GF__CALL_MSG_MAX 16384
 
 gf_call* gf__call_new(gf__dispatcher* d, gf__tcall* t, const gf__tcall_info* info);
 void gf__call_ref(gf_call* c);
@@ -74,7 +81,9 @@ int gf__call_send_blocking(gf_call* c, gf__obuf* msg);
 int gf__call_recv_blocking(gf_call* c, gf__ibuf** out);
 /* Async send of one message; done(call, ok) runs on a worker. */
 int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int ok));
-/* Records err as the call's error (if none recorded yet) and returns its code. */
+/* Records err as the call's error (if none recorded yet) and returns its code.
+ * The message is copied, capped at GF__CALL_MSG_MAX bytes and never cut (or
+ * left ending) inside a UTF-8 sequence. */
 int gf__call_set_error(gf_call* c, int code, const char* msg, const void* extra, size_t extra_len);
 
 #endif

@@ -1,4 +1,5 @@
-/* gf_descriptor deep copies (one allocation) and protobuf conversion. Any thread. */
+/* gf_descriptor deep copies (one allocation), protobuf conversion and the
+ * public (de)serialisation. Any thread. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,15 @@ int gf__descriptor_decode(const uint8_t* data, size_t len, gf_descriptor** out, 
 }
 
 void gf__descriptor_free(gf_descriptor* d) { free(d); }
+
+int gf_descriptor_deserialize(const void* data, size_t len, gf_descriptor** out, gf_error* err) {
+  if (!out) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_descriptor_deserialize: out is NULL");
+  *out = NULL;
+  if (!data && len) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightDescriptor: data is NULL");
+  return gf__descriptor_decode(data ? data : (const uint8_t*)"", len, out, err);
+}
+
+void gf_descriptor_free(gf_descriptor* d) { free(d); }
 
 int gf__descriptor_to_pb(const gf_descriptor* d, Arrow__Flight__Protocol__FlightDescriptor* pb) {
   arrow__flight__protocol__flight_descriptor__init(pb);

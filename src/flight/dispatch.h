@@ -6,6 +6,7 @@
 #ifndef GF__FLIGHT_DISPATCH_H
 #define GF__FLIGHT_DISPATCH_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "flight/pool.h"
@@ -22,6 +23,17 @@ typedef struct gf__server_hooks {
   void (*rpc_started)(gf_metrics* m, int method);
   void (*rpc_finished)(gf_metrics* m, int method, int grpc_code, double seconds);
   void (*rpc_message)(gf_metrics* m, int method, int sent, int64_t bytes);
+  /* Tracing; span_start NULL = off. span_start runs on the worker before
+   * auth (and on the CQ thread for unknown methods) and may return NULL; the
+   * span is current on the worker while auth and the handler run
+   * (span_enter returns the previous current span, span_exit restores it);
+   * span_end runs when the call is finalised, with the gRPC code and the
+   * error message (NULL on success). */
+  void* trace_user;
+  void* (*span_start)(void* trace_user, const gf_call* call, int method);
+  void* (*span_enter)(void* span);
+  void (*span_exit)(void* previous);
+  void (*span_end)(void* span, int grpc_code, const char* message);
 } gf__server_hooks;
 
 enum { GF__GATE_NOT_READY = 0, GF__GATE_OPEN = 1, GF__GATE_SHUTTING_DOWN = 2 };
@@ -40,12 +52,23 @@ struct gf__dispatcher {
   const gf_methods* methods; /* set once at start-up (before the gate opens) */
   atomic_int gate;
   atomic_int active_calls;
+  atomic_int admitted_calls; /* passed the gate, not yet finalised */
+  pthread_mutex_t adm_mu;    /* guards the list of admitted calls */
+  gf_call* adm_head;
 };
 typedef struct gf__dispatcher gf__dispatcher;
 
 int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out, gf_error* err);
 void gf__dispatcher_set_methods(gf__dispatcher* d, const gf_methods* m);
 void gf__dispatcher_set_gate(gf__dispatcher* d, int gate);
+/* Calls that passed the gate and are not finalised yet (the shutdown drain
+ * waits for this to reach 0 while the gate answers new calls). */
+int gf__dispatcher_admitted(gf__dispatcher* d);
+/* Cancels every admitted call at the transport (the client gets CANCELLED on
+ * its stream; the connection stays up). Used when the grace period ends. */
+void gf__dispatcher_cancel_admitted(gf__dispatcher* d);
+/* Internal to src/flight: list bookkeeping (dispatch.c; finalisation in call.c). */
+void gf__dispatcher_unlist(gf__dispatcher* d, gf_call* c);
 /* gf__tserver_options.on_call (user = the dispatcher). */
 void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info);
 /* Runs queued work and joins the workers (after the transport shut down). */

@@ -340,6 +340,18 @@ int gf_put_writer_write(gf_put_writer* w, const void* app_metadata, size_t len, 
   return call_sink(w->c, b, err);
 }
 
+/* A first message that carries a descriptor and only empty other fields
+ * (Arrow C++ and protobuf encoders that write empty bytes fields send it so
+ * to open DoExchange/DoPut) is the descriptor alone: drop the empty fields so
+ * the reader does not surface it as an empty metadata-only message. */
+static void descriptor_only(gf__flight_data* fd) {
+  if (!fd->descriptor || fd->header_len || fd->app_metadata_len || fd->body_len) return;
+  gf_descriptor* d = fd->descriptor;
+  fd->descriptor = NULL;
+  gf__flight_data_clear(fd);
+  fd->descriptor = d;
+}
+
 /* Reads and decodes the first FlightData message. */
 static int read_first(gf_call* c, gf__flight_data* fd, gf_error* err) {
   gf__ibuf* msg = NULL;
@@ -347,6 +359,7 @@ static int read_first(gf_call* c, gf__flight_data* fd, gf_error* err) {
   if (rc) return rc;
   rc = gf__flight_data_decode(msg, fd, err);
   gf__ibuf_free(msg);
+  if (rc == GF_OK) descriptor_only(fd);
   return rc;
 }
 

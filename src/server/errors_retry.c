@@ -5,7 +5,6 @@
 
 #include "common/base64.h"
 #include "common/json.h"
-#include "flight/descriptor.h"
 #include "gooddata_flight_server/errors.h"
 
 static void write_b64(gf__json_writer* w, uint8_t* bytes, size_t len) {
@@ -80,7 +79,7 @@ static int decode_descriptor(const gf__json* root, const char* key, gf_descripto
   size_t n = 0;
   int rc = member_bytes(root, key, &bytes, &n, err);
   if (rc == GF_OK && bytes != NULL) {
-    rc = gf__descriptor_decode(bytes, n, out, err);
+    rc = gf_descriptor_deserialize(bytes, n, out, err);
     if (rc != GF_OK) gf_error_prefix(err, "member '%s'", key);
   }
   free(bytes);
@@ -123,7 +122,7 @@ int gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* 
 void gf_retry_info_parsed_clear(gf_retry_info_parsed* p) {
   if (p == NULL) return;
   gf_flight_info_free(p->flight_info);
-  gf__descriptor_free(p->retry_descriptor);
-  gf__descriptor_free(p->cancel_descriptor);
+  gf_descriptor_free(p->retry_descriptor);
+  gf_descriptor_free(p->cancel_descriptor);
   memset(p, 0, sizeof(*p));
 }

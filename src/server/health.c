@@ -8,7 +8,7 @@
 
 #include "server/health_internal.h"
 #include "server/http_server.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 
 #define HEALTH_MAX_MODULES 4096
 #define HEALTH_NAME_MAX 256

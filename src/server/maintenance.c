@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/metrics_core.h"
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "server/log_buf.h"
+#include "common/log_buf.h"
 #include "server/metrics_internal.h"
 
 enum { GF__MT_COUNTER = 1, GF__MT_GAUGE, GF__MT_HISTOGRAM, GF__MT_SUMMARY };

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "server/http_server.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/metrics_core.h"
 
 static void on_http(void* ctx, const gf__http_request* req, gf__http_response* resp) {

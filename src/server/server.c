@@ -1,7 +1,10 @@
 /* Server lifecycle (embedding API of server.h): create (config, logging,
- * health, metrics), start (HTTP endpoints, maintenance, task executor, auth,
- * bind with the gate NOT_READY, factory, gate open, readiness), stop (gate
- * SHUTTING_DOWN, grace period, cancel, executor stop) and destroy.
+ * tracing, health, metrics), start (span server_start: HTTP endpoints,
+ * maintenance, task executor, auth, bind with the gate NOT_READY, factory,
+ * gate open, readiness), stop (gate SHUTTING_DOWN while the listener stays
+ * open, drain admitted calls for shutdown_grace_sec, transport shutdown
+ * cancels the rest, executor stop, tracing flush) and destroy. Also the
+ * per-RPC span hooks handed to the dispatcher (worker threads).
  * create/start/destroy run on the caller's (main) thread; the shutdown
  * sequence runs on a dedicated "stopper" thread woken through a pipe, so
  * gf_server_stop is async-signal-safe. */
@@ -17,17 +20,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log_internal.h"
 #include "flight/dispatch.h"
 #include "gooddata_flight_server/log.h"
 #include "server/auth.h"
+#include "server/config_tls.h"
 #include "server/context.h"
 #include "server/health_internal.h"
-#include "server/log_internal.h"
 #include "server/metrics_internal.h"
 #include "server/server_config.h"
 #include "server/server_plugin.h"
 #include "server/settings.h"
 #include "server/tasks_internal.h"
+#include "server/tracing_internal.h"
 #include "transport/server_transport.h"
 
 extern char** environ;
@@ -55,6 +60,7 @@ struct gf_server {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int stopped;
+  int tracing; /* this server started tracing (stops it) */
 };
 
 static gf_logger* lg(void) { return gf_logger_get("gooddata_flight_server.server"); }
@@ -73,6 +79,75 @@ static int configure_logging(gf_server* s, const gf_server_options* o, gf_error*
   return gf__log_configure(&lo, err);
 }
 
+static const char* setting_src(const gf_server* s, const char* path) {
+  const gf__toml_value* v = gf__settings_lookup(s->settings, path);
+  return v && v->src ? v->src : "default";
+}
+
+/* The certificate and key parse and belong together (exit 1 at start-up
+ * rather than a gRPC failure later). */
+static int check_tls(gf_server* s, gf_error* err) {
+  const gf__server_config* c = &s->cfg;
+  return gf__config_check_tls(c->tls_certificate, setting_src(s, "server.tls_certificate"),
+                              c->tls_private_key, setting_src(s, "server.tls_private_key"),
+                              c->tls_root_certificate, setting_src(s, "server.tls_root_certificate"),
+                              err);
+}
+
+/* Warns when OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL asks for an encoding
+ * other than the one we send (http/json). */
+static void check_otlp_protocol(void) {
+  const char* p = getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  if (!p || !*p) p = getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (p && *p && strcmp(p, "http/json") != 0)
+    GF_LOG(gf_logger_get("gooddata_flight_server.tracing"), GF_LOG_WARNING, "otlp_protocol_ignored",
+           GF_STR("protocol", p), GF_STR("used", "http/json"));
+}
+
+static int start_tracing(gf_server* s, gf_error* err) {
+  const gf__server_config* c = &s->cfg;
+  if (c->otel_exporter_type == GF__OTEL_NONE) return GF_OK;
+  if (c->otel_exporter_type == GF__OTEL_OTLP_GRPC)
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "server.otel_exporter_type: 'otlp-grpc' is not supported by this server; use "
+                        "'otlp-http' (OTLP/HTTP with JSON, collector port 4318) (from %s)",
+                        setting_src(s, "server.otel_exporter_type"));
+  if (c->otel_exporter_type == GF__OTEL_OTLP_HTTP) check_otlp_protocol();
+  gf__tracing_options t = {0};
+  t.exporter = (int)c->otel_exporter_type;
+  t.service_name = c->otel_service_name;
+  t.service_namespace = c->otel_service_namespace;
+  t.service_instance_id = c->otel_service_instance_id;
+  int rc = gf__tracing_start(&t, err);
+  if (rc == GF_ALREADY_EXISTS) { /* another server in this process runs it */
+    GF_LOG(lg(), GF_LOG_WARNING, "tracing_already_started");
+    return GF_OK;
+  }
+  if (rc) gf_error_prefix(err, "server.otel_exporter_type");
+  s->tracing = rc == GF_OK;
+  return rc;
+}
+
+/* ---- per-RPC spans (dispatcher hooks) ------------------------------------------------- */
+
+static void* span_start_hook(void* user, const gf_call* call, int method) {
+  gf_server* s = user;
+  gf_bytes tp = {NULL, 0}, ts = {NULL, 0};
+  int extract = s->cfg.otel_extract_context && gf_call_header(call, "traceparent", &tp);
+  gf_span* span = gf__tracing_rpc_start(method, extract ? (const char*)tp.data : NULL, tp.len);
+  if (!span) return NULL;
+  if (extract && gf_call_header(call, "tracestate", &ts))
+    gf__span_set_trace_state(span, (const char*)ts.data, ts.len);
+  gf__span_set_peer(span, gf_call_peer(call));
+  return span;
+}
+
+static void* span_enter_hook(void* span) { return gf_span_enter(span); }
+static void span_exit_hook(void* prev) { gf_span_exit(prev); }
+static void span_end_hook(void* span, int grpc_code, const char* msg) {
+  gf__tracing_rpc_end(span, grpc_code, msg);
+}
+
 int gf_server_create(const gf_server_options* o, gf_methods_factory factory, gf_server** out,
                      gf_error* err) {
   if (!o || !factory) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_create: options and factory are required");
@@ -88,7 +163,9 @@ int gf_server_create(const gf_server_options* o, gf_methods_factory factory, gf_
     rc = gf__server_config_load(s->settings, &s->cfg, err);
     s->cfg_loaded = rc == GF_OK;
   }
+  if (!rc && s->cfg.use_tls) rc = check_tls(s, err);
   if (!rc) rc = configure_logging(s, o, err);
+  if (!rc) rc = start_tracing(s, err);
   if (!rc && gf__health_create(&s->health)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the health monitor");
   if (!rc && gf__metrics_create(&s->metrics)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the metrics registry");
   if (!rc && pipe2(s->pipe_fd, O_CLOEXEC)) rc = gf_error_set(err, GF_IO_ERROR, "pipe: %s", strerror(errno));
@@ -166,6 +243,13 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.hooks.rpc_started = gf__rpc_started;
   d.hooks.rpc_finished = gf__rpc_finished;
   d.hooks.rpc_message = gf__rpc_message;
+  if (gf_tracing_enabled()) {
+    d.hooks.trace_user = s;
+    d.hooks.span_start = span_start_hook;
+    d.hooks.span_enter = span_enter_hook;
+    d.hooks.span_exit = span_exit_hook;
+    d.hooks.span_end = span_end_hook;
+  }
   int rc = gf__dispatcher_create(&d, &s->disp, err);
   if (rc) return rc;
   gf__tserver_options t = {0};
@@ -222,9 +306,23 @@ static int init_methods(gf_server* s, gf_error* err) {
 }
 
 static void* stopper_main(void* arg);
+static int start_services(gf_server* s, gf_error* err);
 
 int gf_server_start(gf_server* s, gf_error* err) {
   if (atomic_load(&s->stop_requested)) return GF_OK;
+  gf_span* span = gf_span_start("server_start", GF_SPAN_INTERNAL);
+  gf_span* prev = gf_span_enter(span);
+  gf_error local = {0};
+  if (!err) err = &local;
+  int rc = start_services(s, err);
+  if (rc) gf_span_set_error(span, err->message);
+  else gf_span_set_ok(span);
+  gf_span_end(span);
+  gf_span_exit(prev);
+  return rc;
+}
+
+static int start_services(gf_server* s, gf_error* err) {
   log_startup(s);
   int rc = start_http(s, err);
   if (!rc && s->cfg.malloc_trim_interval_sec > 0) {
@@ -265,15 +363,42 @@ gf_server_context* gf_server_get_context(gf_server* s) { return &s->ctx; }
 
 /* ---- stop ------------------------------------------------------------------------------- */
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The gate answers new calls with UNAVAILABLE (SHUTTING_DOWN) while the
+ * listener stays open; admitted calls get until the deadline to finish. */
+static void drain(gf_server* s, int64_t deadline) {
+  while (deadline - now_ms() > 0 && gf__dispatcher_admitted(s->disp) > 0) {
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+}
+
 static void shutdown_services(gf_server* s) {
+  int64_t deadline = now_ms() + (int64_t)s->cfg.shutdown_grace_sec * 1000;
   GF_LOG(lg(), GF_LOG_INFO, "server_shutdown_initiated");
   if (s->disp) gf__dispatcher_set_gate(s->disp, GF__GATE_SHUTTING_DOWN);
-  GF_LOG(lg(), GF_LOG_INFO, "flight_service_shutdown", GF_INT("grace_sec", s->cfg.shutdown_grace_sec));
-  if (s->ts) gf__tserver_shutdown(s->ts, (int64_t)s->cfg.shutdown_grace_sec * 1000);
+  GF_LOG(lg(), GF_LOG_INFO, "flight_service_shutdown", GF_INT("grace_sec", s->cfg.shutdown_grace_sec),
+         GF_INT("in_flight", gf__dispatcher_admitted(s->disp)));
+  if (s->disp) drain(s, deadline);
+  int remaining = gf__dispatcher_admitted(s->disp);
+  if (remaining > 0) {
+    /* Cancel call by call so each client gets CANCELLED on its stream (the
+     * transport's cancel-all would drop the connections instead). */
+    GF_LOG(lg(), GF_LOG_WARNING, "flight_service_cancelling", GF_INT("calls", remaining));
+    gf__dispatcher_cancel_admitted(s->disp);
+    drain(s, now_ms() + 2000);
+  }
+  if (s->ts) gf__tserver_shutdown(s->ts, 500);
   if (s->disp) gf__dispatcher_stop(s->disp);
   GF_LOG(lg(), GF_LOG_INFO, "flight_service_finished");
   if (s->tasks) gf__task_executor_stop(s->tasks, 1);
   GF_LOG(lg(), GF_LOG_INFO, "server_main_finished");
+  if (s->tracing) gf__tracing_stop(); /* exports what is queued */
 }
 
 static void* stopper_main(void* arg) {
@@ -363,6 +488,7 @@ void gf_server_destroy(gf_server* s) {
     if (s->disp) gf__dispatcher_stop(s->disp);
     if (s->tasks) gf__task_executor_stop(s->tasks, 1);
   }
+  if (s->tracing) gf__tracing_stop();
   if (g_signal_server == s) g_signal_server = NULL;
   if (s->methods_set && s->methods.release) s->methods.release(s->methods.state);
   gf__dispatcher_free(s->disp);

@@ -1,6 +1,6 @@
 /* The task executor (the seed's ThreadTaskExecutor): registry of tasks by id,
  * FIFO run queue served by `threads` workers, completion (classification,
- * metrics, logs), waiting, cancellation, TTL eviction (collector thread, 1 s
+ * metrics, logs, spans), waiting, cancellation, TTL eviction (collector thread, 1 s
  * tick) and asynchronous closing of evicted results (`close_threads`
  * workers), orderly stop. Threads: any caller, task workers, close workers,
  * the collector. One mutex (ex->mu) guards the registry and queues. */
@@ -207,12 +207,47 @@ static void log_completion(gf_task_executor* ex, gf_task_result* r) {
   }
 }
 
+/* ---- spans (tracing.h; no-ops when tracing is off) ------------------------------------ */
+
+#define TASK_ID_ATTR "gooddata_flight_server.task_id"
+
+/* task_execution (child of the submitter's current span) > task_run_submit. */
+static void span_submit(gf_task_result* r) {
+  r->span = gf_span_start("task_execution", GF_SPAN_INTERNAL);
+  if (r->span == NULL) return;
+  gf_span_set_str(r->span, TASK_ID_ATTR, r->id);
+  gf_span* sub = gf_span_start_child("task_run_submit", GF_SPAN_INTERNAL, r->span);
+  gf_span_set_str(sub, TASK_ID_ATTR, r->id);
+  gf_span_end(sub);
+}
+
+static void span_complete(gf_task_result* r) {
+  gf_span* s = r->span;
+  if (s == NULL) return;
+  r->span = NULL;
+  if (r->kind == GF_TASK_RESULT_ERROR) {
+    const gf_task_error* e = &r->outcome.error;
+    char code[48], text[80];
+    gf_error_code_name(e->info.code, code, sizeof(code));
+    snprintf(text, sizeof(text), "%s (%d)", code, (int)e->info.code);
+    gf_span_set_str(s, "gooddata_flight_server.task_error.code", text);
+    gf_span_set_str(s, "gooddata_flight_server.task_error.msg", e->info.msg ? e->info.msg : "");
+    gf_span_set_str(s, "gooddata_flight_server.task_error.detail", e->info.detail ? e->info.detail : "");
+    gf_span_set_error(s, e->info.msg ? e->info.msg : "task failed");
+  } else {
+    if (r->kind == GF_TASK_RESULT_CANCELLED) gf_span_set_bool(s, "gooddata_flight_server.task_cancelled", 1);
+    gf_span_set_ok(s);
+  }
+  gf_span_end(s);
+}
+
 /* Stores the outcome (moved), publishes the result, wakes waiters. */
 static void complete(gf_task_executor* ex, gf_task_result* r, gf_task_result_kind kind,
                      gf_task_outcome* out) {
   r->kind = kind;
   r->outcome = *out;
   memset(out, 0, sizeof(*out));
+  span_complete(r);
   r->completed = gf_task_monotonic_now();
   if (ex->m.e2e) gf_metric_observe(ex->m.e2e, NULL, r->completed - r->created);
   log_completion(ex, r);
@@ -291,6 +326,9 @@ static gf_task_result_kind classify(gf_task_result* r, int rc, const gf_error* e
 
 static void run_task(gf_task_executor* ex, gf_task_result* r) {
   double waited = r->started - r->created;
+  gf_span* span = r->span ? gf_span_start_child("task_run", GF_SPAN_INTERNAL, r->span) : NULL;
+  gf_span_set_str(span, TASK_ID_ATTR, r->id);
+  gf_span* prev = gf_span_enter(span);
   GF_LOG(ex->log, GF_LOG_INFO, "task_run", GF_STR("task_id", r->id), GF_DBL("waited", waited));
   if (ex->m.wait) gf_metric_observe(ex->m.wait, NULL, waited);
   gf_task_outcome out = {0};
@@ -298,6 +336,10 @@ static void run_task(gf_task_executor* ex, gf_task_result* r) {
   int rc = r->spec.run((gf_task*)r, r->spec.user, &out, &err);
   if (ex->m.duration) gf_metric_observe(ex->m.duration, NULL, gf_task_monotonic_now() - r->started);
   gf_task_result_kind kind = classify(r, rc, &err, &out);
+  if (kind == GF_TASK_RESULT_ERROR) gf_span_set_error(span, out.error.info.msg ? out.error.info.msg : "task failed");
+  else gf_span_set_ok(span);
+  gf_span_end(span);
+  gf_span_exit(prev);
   release_user(r);
   complete(ex, r, kind, &out);
 }
@@ -422,6 +464,7 @@ int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
   gf_task_result* r = new_record(spec, err);
   if (r == NULL) return err ? err->code : GF_NO_MEMORY;
   r->created = gf_task_monotonic_now();
+  span_submit(r);
   pthread_mutex_lock(&ex->mu);
   if (ex->stopped) {
     pthread_mutex_unlock(&ex->mu);

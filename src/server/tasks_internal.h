@@ -11,6 +11,7 @@
 
 #include "gooddata_flight_server/metrics.h"
 #include "gooddata_flight_server/tasks.h"
+#include "gooddata_flight_server/tracing.h"
 
 int gf__task_executor_create(int threads, int close_threads, int ttl_sec, gf_metrics* metrics,
                              gf_task_executor** out, gf_error* err);
@@ -61,6 +62,9 @@ struct gf_task_result {
   gf_task_result_kind kind;
   gf_task_outcome outcome;
   gf__data_guard guard;
+  /* task_execution span (tracing.h; NULL when tracing is off): started by
+   * submit under the caller's current span, ended by completion */
+  gf_span* span;
 };
 
 #define GF__TASK_REC(t) ((gf_task_result*)(t))

@@ -24,6 +24,7 @@ void gf_task_result_ref(gf_task_result* r) { atomic_fetch_add(&r->refs, 1); }
 void gf_task_result_unref(gf_task_result* r) {
   if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1) return;
   if (!r->user_released && r->spec.release != NULL) r->spec.release(r->spec.user);
+  gf_span_end(r->span); /* only when the task never completed */
   gf__task_outcome_clear(&r->outcome);
   free(r->cmd);
   pthread_mutex_destroy(&r->cancel_mu);

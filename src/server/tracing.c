@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/tracing_internal.h"
 
 #define SPAN_MAX_ATTRS 128
@@ -71,6 +71,7 @@ gf_span* gf_span_start_child(const char* name, gf_span_kind kind, const gf_span*
     memcpy(s->trace_id, parent->trace_id, sizeof s->trace_id);
     memcpy(s->parent_id, parent->span_id, sizeof s->parent_id);
     s->has_parent = 1;
+    if (parent->trace_state) s->trace_state = strdup(parent->trace_state);
   } else {
     random_id(s->trace_id, sizeof s->trace_id);
   }
@@ -161,6 +162,7 @@ void gf__span_free(gf_span* s) {
   free(s->attrs);
   free(s->name);
   free(s->status_msg);
+  free(s->trace_state);
   free(s);
 }
 
@@ -223,6 +225,7 @@ gf_span* gf__tracing_rpc_start(int method, const char* tp, size_t tp_len) {
   const char* name = method >= 0 && method < 10 ? k_rpc_names[method] : "INVALID";
   gf_span remote;
   gf_span* s;
+  memset(&remote, 0, sizeof remote);
   if (tp && gf__traceparent_parse(tp, tp_len, remote.trace_id, remote.span_id, NULL))
     s = gf_span_start_child(name, GF_SPAN_SERVER, &remote);
   else
@@ -249,4 +252,35 @@ int gf__tracing_current_ids(gf__log_trace_ids* out) {
   out->parent_span_id[0] = '\0';
   if (s->has_parent) gf__hex(s->parent_id, 8, out->parent_span_id);
   return 1;
+}
+
+void gf__span_set_trace_state(gf_span* s, const char* v, size_t n) {
+  if (!s || !v || !s->has_parent) return;
+  while (n > 0 && (*v == ' ' || *v == '\t')) v++, n--;
+  while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  if (n == 0 || n > 512 || memchr(v, '\0', n)) return;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e) return;
+  free(s->trace_state);
+  s->trace_state = strndup(v, n);
+}
+
+void gf__span_set_peer(gf_span* s, const char* peer) {
+  if (!s || !peer) return;
+  const char* addr = peer;
+  if (strncmp(addr, "ipv4:", 5) == 0 || strncmp(addr, "ipv6:", 5) == 0) addr += 5;
+  const char* colon = strrchr(addr, ':');
+  char host[256];
+  size_t hn = colon ? (size_t)(colon - addr) : strlen(addr);
+  if (hn >= 2 && addr[0] == '[' && addr[hn - 1] == ']') addr++, hn -= 2;
+  if (hn >= sizeof host) hn = sizeof host - 1;
+  memcpy(host, addr, hn);
+  host[hn] = '\0';
+  gf_span_set_str(s, "net.peer.ip", host);
+  gf_span_set_str(s, "client.address", host);
+  if (colon && colon[1]) {
+    long port = strtol(colon + 1, NULL, 10);
+    gf_span_set_int(s, "net.peer.port", port);
+    gf_span_set_int(s, "client.port", port);
+  }
 }

@@ -2,7 +2,7 @@
  * JSON v2 and the console line. Run on the export thread; pure functions. */
 #include <stdio.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/tracing_internal.h"
 
 static const char* const k_zipkin_kind[] = {NULL, "SERVER", "CLIENT", "PRODUCER", "CONSUMER"};
@@ -41,6 +41,10 @@ static void otlp_span(gf__buf* b, const gf_span* s) {
   if (s->has_parent) {
     gf__hex(s->parent_id, 8, p);
     gf__buf_printf(b, ",\"parentSpanId\":\"%s\"", p);
+  }
+  if (s->trace_state) {
+    gf__buf_puts(b, ",\"traceState\":");
+    gf__buf_json_str(b, s->trace_state);
   }
   gf__buf_puts(b, ",\"name\":");
   gf__buf_json_str(b, s->name);

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/tracing_internal.h"
 
 #define MAX_HEADERS 32
@@ -366,6 +366,7 @@ int gf__tracing_start(const gf__tracing_options* o, gf_error* err) {
   g_running = rc == GF_OK;
   pthread_mutex_unlock(&g_mu);
   if (rc == GF_OK) {
+    gf__log_set_trace_provider(gf__tracing_current_ids);
     atomic_store(&gf__tracing_on, 1);
     GF_LOG(trace_log(), GF_LOG_DEBUG, "tracing_started", GF_INT("exporter", o->exporter),
            GF_STR("url", g_ex.url));
@@ -375,6 +376,7 @@ int gf__tracing_start(const gf__tracing_options* o, gf_error* err) {
 
 void gf__tracing_stop(void) {
   atomic_store(&gf__tracing_on, 0);
+  gf__log_set_trace_provider(NULL);
   pthread_mutex_lock(&g_mu);
   if (!g_running) {
     pthread_mutex_unlock(&g_mu);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "gooddata_flight_server/tracing.h"
-#include "server/log_buf.h"
+#include "common/log_buf.h"
 
 typedef enum {
   GF__TRACE_EXPORT_NONE = 0,
@@ -55,6 +55,16 @@ int gf__traceparent_parse(const char* s, size_t n, uint8_t trace_id[16], uint8_t
 gf_span* gf__tracing_rpc_start(int method, const char* traceparent, size_t traceparent_len);
 /* Sets rpc.grpc.status_code and status (OK, or ERROR with message), ends. */
 void gf__tracing_rpc_end(gf_span* span, int grpc_code, const char* message);
+/* W3C tracestate of the caller (kept only with a valid traceparent; copied,
+ * at most 512 bytes, inherited by child spans, exported as traceState). */
+void gf__span_set_trace_state(gf_span* span, const char* value, size_t len);
+/* Peer attributes from a gRPC peer string ("ipv4:127.0.0.1:5000",
+ * "ipv6:[::1]:5000"): net.peer.ip / net.peer.port and client.address /
+ * client.port. */
+void gf__span_set_peer(gf_span* span, const char* peer);
+/* Trace ids of this thread's current span for log lines (registered with
+ * the logger by gf__tracing_start). 0 when there is none. */
+int gf__tracing_current_ids(gf__log_trace_ids* out);
 
 /* ---- shared by tracing*.c ---- */
 typedef struct gf__span_attr {
@@ -80,6 +90,7 @@ struct gf_span {
   size_t n_attrs, cap_attrs;
   int status;                 /* 0 unset, 1 ok, 2 error */
   char* status_msg;
+  char* trace_state;          /* W3C tracestate or NULL */
   gf_span* saved_current;
   gf_span* next;              /* export queue link */
 };

@@ -236,7 +236,16 @@ describe('TLS and mTLS', { skip: SKIP }, () => {
       const r = await run(`use_tls = true\ntls_certificate = "@${certs.path('server.pem')}"\n` +
         `tls_private_key = "@${certs.path('other-server.key')}"`);
       assert.equal(r.code, 1, tail(r));
-      assert.match(r.stderr, /tls|TLS/, tail(r));
+      assert.match(r.stderr,
+        /server\.tls_private_key does not match server\.tls_certificate \(tls_private_key from .*server\.toml:\d+, tls_certificate from .*server\.toml:\d+\)/,
+        tail(r));
+    });
+
+    test('certificate that is not PEM names the setting', async () => {
+      const r = await run(`use_tls = true\ntls_certificate = "not a certificate"\n` +
+        `tls_private_key = "@${certs.path('server.key')}"`);
+      assert.equal(r.code, 1, tail(r));
+      assert.match(r.stderr, /server\.tls_certificate: not a PEM certificate .*\(from .*server\.toml:\d+\)/, tail(r));
     });
 
     test('unreadable @file names the file', async () => {

@@ -4,7 +4,7 @@
 
 #include "ops_util.h"
 #include "server/health_internal.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "test.h"
 
 static int count_fds(void) {

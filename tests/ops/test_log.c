@@ -6,7 +6,7 @@
 
 #include "common/json.h"
 #include "ops_util.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "test.h"
 
 static char g_path[64];

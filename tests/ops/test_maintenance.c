@@ -3,7 +3,7 @@
 #include <time.h>
 
 #include "ops_util.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/metrics_core.h"
 #include "test.h"
 

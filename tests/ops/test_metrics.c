@@ -4,7 +4,7 @@
 #include <pthread.h>
 
 #include "ops_util.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/metrics_core.h"
 #include "test.h"
 

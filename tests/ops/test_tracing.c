@@ -5,7 +5,7 @@
 
 #include "common/json.h"
 #include "ops_util.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/tracing_internal.h"
 #include "test.h"
 

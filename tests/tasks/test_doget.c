@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "fake_call.h"
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "task_helpers.h"
 #include "test.h"
 

@@ -6,7 +6,7 @@
 
 #include <fcntl.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 #include "server/metrics_internal.h"
 #include "task_helpers.h"
 #include "test.h"

@@ -1,7 +1,7 @@
 /* Test plugin "echo" (tests/flight/test_client_exchange.c): DoExchange echoes
  * every incoming message at once — record batches with their app_metadata
  * (the schema is sent before the first echoed batch), metadata-only messages
- * as metadata-only (empty ones are dropped). Handshake echoes payloads;
+ * as metadata-only. Handshake echoes payloads;
  * PollFlightInfo reports a running query (descriptor CMD "done", progress
  * 0.5, expiration) unless the command is "done"; DoAction "headers" returns
  * the x-test request header and sets response header x-h and trailer x-t-bin,
@@ -69,9 +69,6 @@ static int do_exchange(void* state, gf_call* call, const gf_descriptor* d, gf_da
     if (rc == GF_END_OF_STREAM) return GF_OK;
     if (rc) return gf_call_error(call, rc, "%s", err.message);
     if (!batch.release) {
-      /* The server surfaces the client's descriptor-only first message as an
-       * empty metadata-only message; echo only real metadata. */
-      if (md.len == 0) continue;
       if (gf_data_writer_write_metadata(out, md.data, md.len, &err))
         return gf_call_error(call, GF_CANCELLED, "%s", err.message);
       continue;

@@ -3,8 +3,8 @@
 #ifndef GF__LOG_FORMAT_H
 #define GF__LOG_FORMAT_H
 
-#include "server/log_buf.h"
-#include "server/log_internal.h"
+#include "common/log_buf.h"
+#include "common/log_internal.h"
 
 typedef struct gf__log_format {
   int dev;

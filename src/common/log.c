@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/log_format.h"
-#include "server/log_internal.h"
+#include "common/log_format.h"
+#include "common/log_internal.h"
 
 struct gf_logger {
   char* name;

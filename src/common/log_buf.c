@@ -1,6 +1,8 @@
 /* Growable text buffer and JSON escaping shared by logging, metrics and
  * tracing (log_buf.h). No global state; safe from any thread. */
-#include "server/log_buf.h"
+#include "common/log_buf.h"
+
+#include "common/json.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -74,55 +76,9 @@ void gf__buf_printf(gf__buf* b, const char* fmt, ...) {
   b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char* s, size_t n) {
-  unsigned c = s[0];
-  size_t len;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-  else return 0;
-  if (len > n) return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
-  }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-  return len;
-}
+static void buf_put(void* ctx, const char* s, size_t n) { gf__buf_putn(ctx, s, n); }
 
-void gf__buf_json_strn(gf__buf* b, const char* str, size_t n) {
-  const unsigned char* s = (const unsigned char*)str;
-  gf__buf_putc(b, '"');
-  size_t i = 0, run = 0;
-  while (i < n) {
-    unsigned c = s[i];
-    size_t l = c >= 0x20 && c != '"' && c != '\\' ? utf8_seq(s + i, n - i) : 0;
-    if (l) {
-      i += l;
-      run += l;
-      continue;
-    }
-    gf__buf_putn(b, (const char*)s + i - run, run);
-    run = 0;
-    switch (c) {
-      case '"': gf__buf_puts(b, "\\\""); break;
-      case '\\': gf__buf_puts(b, "\\\\"); break;
-      case '\n': gf__buf_puts(b, "\\n"); break;
-      case '\r': gf__buf_puts(b, "\\r"); break;
-      case '\t': gf__buf_puts(b, "\\t"); break;
-      default:
-        if (c < 0x20) gf__buf_printf(b, "\\u%04x", c);
-        else gf__buf_puts(b, "\xEF\xBF\xBD"); /* U+FFFD for a bad byte */
-    }
-    i++;
-  }
-  gf__buf_putn(b, (const char*)s + i - run, run);
-  gf__buf_putc(b, '"');
-}
+void gf__buf_json_strn(gf__buf* b, const char* s, size_t n) { gf__json_escape_to(buf_put, b, s, n); }
 
 void gf__buf_json_str(gf__buf* b, const char* s) {
   if (!s) {

@@ -1,6 +1,7 @@
 /* Internal logging API (docs/internals.md): configuration of the process-wide
- * logger registry (output, format, key names, per-logger levels) and the
- * INI level-file parser. Configure runs on the main thread at start-up; the
+ * logger registry (output, format, key names, per-logger levels), the INI
+ * level-file parser and the trace-id provider hook. Lives in src/common
+ * because every layer logs. Configure runs on the main thread at start-up; the
  * emit path (log.c) runs on any thread. */
 #ifndef GF__LOG_INTERNAL_H
 #define GF__LOG_INTERNAL_H
@@ -38,13 +39,16 @@ int gf__log_level_parse(const char* s);
 /* Lower-case name of a level ("info"); numbers between levels round down. */
 const char* gf__log_level_name(int level);
 
-/* Trace ids of the span current on this thread, filled by tracing.c.
- * Returns 0 when there is no current span. */
+/* Trace ids of the span current on this thread. Logging sits below tracing
+ * (src/common vs src/server), so tracing registers the provider when it
+ * starts (gf__log_set_trace_provider) and clears it (NULL) when it stops.
+ * The provider returns 0 when there is no current span. */
 typedef struct gf__log_trace_ids {
   char trace_id[33];
   char span_id[17];
   char parent_span_id[17];   /* "" when the span has no parent */
 } gf__log_trace_ids;
-int gf__tracing_current_ids(gf__log_trace_ids* out);
+typedef int (*gf__log_trace_provider)(gf__log_trace_ids* out);
+void gf__log_set_trace_provider(gf__log_trace_provider fn);
 
 #endif

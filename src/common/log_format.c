@@ -1,9 +1,10 @@
 /* Formats one structured log event as a JSON object line or, in dev mode,
- * as a human-readable text line (log_format.h). Any thread, no shared state
- * other than the read-only format snapshot. */
-#include "server/log_format.h"
+ * as a human-readable text line (log_format.h). Any thread; shared state is
+ * the read-only format snapshot and the atomic trace-id provider. */
+#include "common/log_format.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,18 @@ static const char* field_key(const gf__log_format* f, const char* key, char* tmp
   return tmp;
 }
 
+static _Atomic(gf__log_trace_provider) g_trace_provider;
+
+void gf__log_set_trace_provider(gf__log_trace_provider fn) { atomic_store(&g_trace_provider, fn); }
+
+static int current_ids(gf__log_trace_ids* ids) {
+  gf__log_trace_provider fn = atomic_load_explicit(&g_trace_provider, memory_order_acquire);
+  return fn ? fn(ids) : 0;
+}
+
 static void json_trace(gf__buf* b, const gf__log_format* f) {
   gf__log_trace_ids ids;
-  if (!gf__tracing_current_ids(&ids)) return;
+  if (!current_ids(&ids)) return;
   json_key(b, f->trace_id_key);
   gf__buf_json_str(b, ids.trace_id);
   json_key(b, f->span_id_key);
@@ -139,7 +149,7 @@ static void text_value(gf__buf* b, const gf_kv* kv) {
 
 static void text_trace(gf__buf* b, const gf__log_format* f) {
   gf__log_trace_ids ids;
-  if (!gf__tracing_current_ids(&ids)) return;
+  if (!current_ids(&ids)) return;
   gf__buf_printf(b, " %s=%s %s=%s", f->trace_id_key, ids.trace_id, f->span_id_key, ids.span_id);
   if (ids.parent_span_id[0]) gf__buf_printf(b, " %s=%s", f->parent_span_id_key, ids.parent_span_id);
 }

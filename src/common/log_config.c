@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/log_internal.h"
+#include "common/log_internal.h"
 
 #define INI_MAX_ENTRIES 20000
 #define INI_MAX_LOGGERS 4096
