@@ -43,7 +43,7 @@ MODULES := server flight transport ipc arrow common
 
 # Protobuf messages (protoc-c) belong to the flight module.
 PROTOS := proto/Flight.proto
-GEN_C := $(B)/gen/Flight.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.c
+GEN_C := $(B)/gen/Flight.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/otlp_trace.pb-c.c
 GEN_H := $(GEN_C:.c=.h)
 
 define module_objs
@@ -90,6 +90,10 @@ tests: $(TEST_BINS) $(BENCH_BINS)
 $(B)/gen/Flight.pb-c.c $(B)/gen/Flight.pb-c.h: proto/Flight.proto
 	@mkdir -p $(B)/gen
 	protoc-c --c_out=$(B)/gen -Iproto -I/usr/include proto/Flight.proto
+
+$(B)/gen/otlp_trace.pb-c.c $(B)/gen/otlp_trace.pb-c.h: proto/otlp_trace.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iproto proto/otlp_trace.proto
 
 $(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.h:
 	@mkdir -p $(B)/gen

@@ -95,24 +95,20 @@ static int check_tls(gf_server* s, gf_error* err) {
 }
 
 /* Warns when OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL asks for an encoding
- * other than the one we send (http/json). */
-static void check_otlp_protocol(void) {
+ * other than the one the exporter sends (http/json or grpc). */
+static void check_otlp_protocol(const char* used) {
   const char* p = getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
   if (!p || !*p) p = getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
-  if (p && *p && strcmp(p, "http/json") != 0)
+  if (p && *p && strcmp(p, used) != 0)
     GF_LOG(gf_logger_get("gooddata_flight_server.tracing"), GF_LOG_WARNING, "otlp_protocol_ignored",
-           GF_STR("protocol", p), GF_STR("used", "http/json"));
+           GF_STR("protocol", p), GF_STR("used", used));
 }
 
 static int start_tracing(gf_server* s, gf_error* err) {
   const gf__server_config* c = &s->cfg;
   if (c->otel_exporter_type == GF__OTEL_NONE) return GF_OK;
-  if (c->otel_exporter_type == GF__OTEL_OTLP_GRPC)
-    return gf_error_set(err, GF_INVALID_ARGUMENT,
-                        "server.otel_exporter_type: 'otlp-grpc' is not supported by this server; use "
-                        "'otlp-http' (OTLP/HTTP with JSON, collector port 4318) (from %s)",
-                        setting_src(s, "server.otel_exporter_type"));
-  if (c->otel_exporter_type == GF__OTEL_OTLP_HTTP) check_otlp_protocol();
+  if (c->otel_exporter_type == GF__OTEL_OTLP_HTTP) check_otlp_protocol("http/json");
+  if (c->otel_exporter_type == GF__OTEL_OTLP_GRPC) check_otlp_protocol("grpc");
   gf__tracing_options t = {0};
   t.exporter = (int)c->otel_exporter_type;
   t.service_name = c->otel_service_name;

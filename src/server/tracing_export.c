@@ -1,7 +1,8 @@
 /* Span export: tracing start/stop, resource attributes, the bounded queue
  * of ended spans (drops and counts when full) and the batch thread that
- * sends OTLP/HTTP JSON or Zipkin v2 JSON with libcurl, or writes console
- * lines. The queue is fed from any thread; exporting runs on one thread. */
+ * sends OTLP/HTTP JSON or Zipkin v2 JSON with libcurl, OTLP protobuf over
+ * gRPC (tracing_otlp_grpc.c), or writes console lines. The queue is fed
+ * from any thread; exporting runs on one thread. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 
 #include "common/log_internal.h"
 #include "server/tracing_internal.h"
+#include "server/tracing_otlp_grpc.h"
 
 #define MAX_HEADERS 32
 #define MAX_RESOURCE_ATTRS 64
@@ -28,6 +30,7 @@ typedef struct exporter {
   struct curl_slist* headers;
   long timeout_ms;
   gf__trace_resource res;
+  gf__otlp_grpc* grpc;                /* OTLP/gRPC exporter or NULL */
   size_t queue_max, batch_max;
   int delay_ms;
 } exporter;
@@ -36,6 +39,7 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv;
 static pthread_t g_thread;
 static int g_running, g_stop;       /* guarded by g_mu */
+static int64_t g_stop_ms;            /* guarded by g_mu: when stop was asked (monotonic) */
 static gf_span *g_head, *g_tail;     /* guarded by g_mu */
 static size_t g_len;                 /* guarded by g_mu */
 static exporter g_ex;                /* set before the thread starts, freed after join */
@@ -106,7 +110,7 @@ static char* pct_decode(const char* s, size_t n) {
 }
 
 /* Calls fn(key, value) for each trimmed "k=v" of a comma list. */
-static void each_pair(const char* list, void (*fn)(void*, const char*, const char*), void* ctx) {
+void gf__trace_each_pair(const char* list, void (*fn)(void*, const char*, const char*), void* ctx) {
   int count = 0;
   for (const char* p = list; p && *p && count < MAX_HEADERS; count++) {
     size_t len = strcspn(p, ",");
@@ -144,7 +148,7 @@ static int build_resource(gf__trace_resource* r, const gf__tracing_options* o) {
   res_add(r, "service.instance.id", GF_KV_STR,
           o->service_instance_id && *o->service_instance_id ? o->service_instance_id : host, 0);
   res_add(r, "service.version", GF_KV_STR, GF_VERSION_STRING, 0);
-  each_pair(getenv("OTEL_RESOURCE_ATTRIBUTES"), res_env_pair, r);
+  gf__trace_each_pair(getenv("OTEL_RESOURCE_ATTRIBUTES"), res_env_pair, r);
   res_add(r, "telemetry.sdk.name", GF_KV_STR, "gooddata-flight-server", 0);
   res_add(r, "telemetry.sdk.language", GF_KV_STR, "c", 0);
   res_add(r, "telemetry.sdk.version", GF_KV_STR, GF_VERSION_STRING, 0);
@@ -200,14 +204,19 @@ static int configure(exporter* ex, const gf__tracing_options* o, gf_error* err) 
   if (o->exporter == GF__TRACE_EXPORT_OTLP_HTTP) {
     ex->url = otlp_url();
     ex->timeout_ms = env_long("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
-    each_pair(env2("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"), add_header,
-              &ex->headers);
+    gf__trace_each_pair(env2("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"),
+                        add_header, &ex->headers);
   } else if (o->exporter == GF__TRACE_EXPORT_ZIPKIN) {
     const char* u = env2("OTEL_EXPORTER_ZIPKIN_ENDPOINT", NULL);
     ex->url = strdup(u ? u : "http://localhost:9411/api/v2/spans");
     ex->timeout_ms = env_long("OTEL_EXPORTER_ZIPKIN_TIMEOUT", NULL, 10000);
+  } else if (o->exporter == GF__TRACE_EXPORT_OTLP_GRPC) {
+    int rc = gf__otlp_grpc_create(&ex->grpc, err);
+    if (rc) return rc;
+    ex->url = strdup(gf__otlp_grpc_endpoint(ex->grpc));
+    ex->timeout_ms = gf__otlp_grpc_timeout_ms(ex->grpc);
   }
-  if ((o->exporter == GF__TRACE_EXPORT_OTLP_HTTP || o->exporter == GF__TRACE_EXPORT_ZIPKIN) && !ex->url)
+  if (o->exporter != GF__TRACE_EXPORT_CONSOLE && !ex->url)
     return gf_error_set(err, GF_NO_MEMORY, "tracing: out of memory");
   add_header(&ex->headers, "Expect", "");
   struct curl_slist* n = curl_slist_append(ex->headers, ct);
@@ -216,6 +225,7 @@ static int configure(exporter* ex, const gf__tracing_options* o, gf_error* err) 
 }
 
 static void unconfigure(exporter* ex) {
+  gf__otlp_grpc_free(ex->grpc);
   free(ex->url);
   curl_slist_free_all(ex->headers);
   free_resource(&ex->res);
@@ -258,7 +268,29 @@ static void write_all(int fd, const char* p, size_t n) {
   }
 }
 
-static void export_batch(CURL* curl, gf_span** spans, size_t n) {
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* OTLP/gRPC: once stopping, all batches share one timeout from the stop. */
+static void export_grpc(gf_span** spans, size_t n, int64_t stop_ms) {
+  int64_t budget = -1;
+  if (stop_ms) {
+    budget = stop_ms + g_ex.timeout_ms - mono_ms();
+    if (budget < 0) budget = 0;
+  }
+  size_t ok = gf__otlp_grpc_export(g_ex.grpc, &g_ex.res, spans, n, budget);
+  atomic_fetch_add(&g_exported, ok);
+  atomic_fetch_add(&g_failed, n - ok);
+}
+
+static void export_batch(CURL* curl, gf_span** spans, size_t n, int64_t stop_ms) {
+  if (g_ex.kind == GF__TRACE_EXPORT_OTLP_GRPC) {
+    export_grpc(spans, n, stop_ms);
+    return;
+  }
   gf__buf b;
   gf__buf_init(&b);
   int ok = 1;
@@ -315,15 +347,17 @@ static void wait_locked(void) {
 
 static void* export_thread(void* arg) {
   (void)arg;
-  CURL* curl = g_ex.kind == GF__TRACE_EXPORT_CONSOLE ? NULL : curl_easy_init();
+  int http = g_ex.kind == GF__TRACE_EXPORT_OTLP_HTTP || g_ex.kind == GF__TRACE_EXPORT_ZIPKIN;
+  CURL* curl = http ? curl_easy_init() : NULL;
   gf_span** batch = calloc(g_ex.batch_max, sizeof *batch);
   pthread_mutex_lock(&g_mu);
   for (;;) {
     if (!g_stop) wait_locked();
     size_t n = batch ? take_locked(batch, g_ex.batch_max) : 0;
     if (n == 0 && g_stop) break;
+    int64_t stop_ms = g_stop ? g_stop_ms : 0;
     pthread_mutex_unlock(&g_mu);
-    if (n) export_batch(curl, batch, n);
+    if (n) export_batch(curl, batch, n, stop_ms);
     for (size_t i = 0; i < n; i++) gf__span_free(batch[i]);
     pthread_mutex_lock(&g_mu);
   }
@@ -345,9 +379,6 @@ static void init_once(void) {
 int gf__tracing_start(const gf__tracing_options* o, gf_error* err) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   if (!o || o->exporter == GF__TRACE_EXPORT_NONE) return GF_OK;
-  if (o->exporter == GF__TRACE_EXPORT_OTLP_GRPC)
-    return gf_error_set(err, GF_UNIMPLEMENTED,
-                        "otel_exporter_type otlp-grpc is not supported; use otlp-http");
   if (o->exporter < 0 || o->exporter > GF__TRACE_EXPORT_ZIPKIN)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "tracing: unknown exporter %d", o->exporter);
   pthread_once(&once, init_once);
@@ -383,6 +414,8 @@ void gf__tracing_stop(void) {
     return;
   }
   g_stop = 1;
+  g_stop_ms = mono_ms();
+  if (g_stop_ms == 0) g_stop_ms = 1;
   pthread_cond_broadcast(&g_cv);
   pthread_mutex_unlock(&g_mu);
   pthread_join(g_thread, NULL);

@@ -1,7 +1,7 @@
-/* Internal tracing API: exporter set-up (OTLP/HTTP JSON, Zipkin JSON v2,
- * console) with a bounded batch queue drained by one export thread, W3C
- * traceparent parsing, and one SERVER span per RPC for the server. Start and
- * stop on the lifecycle thread; spans from any thread. */
+/* Internal tracing API: exporter set-up (OTLP/HTTP JSON, OTLP/gRPC,
+ * Zipkin JSON v2, console) with a bounded batch queue drained by one export
+ * thread, W3C traceparent parsing, and one SERVER span per RPC for the
+ * server. Start and stop on the lifecycle thread; spans from any thread. */
 #ifndef GF__TRACING_INTERNAL_H
 #define GF__TRACING_INTERNAL_H
 
@@ -15,7 +15,7 @@ typedef enum {
   GF__TRACE_EXPORT_NONE = 0,
   GF__TRACE_EXPORT_CONSOLE = 1,   /* one JSON object per span on console_fd */
   GF__TRACE_EXPORT_OTLP_HTTP = 2, /* values match gf__otel_exporter */
-  GF__TRACE_EXPORT_OTLP_GRPC = 3, /* not supported: start fails */
+  GF__TRACE_EXPORT_OTLP_GRPC = 3, /* protobuf over gRPC (tracing_otlp_grpc.c) */
   GF__TRACE_EXPORT_ZIPKIN = 4
 } gf__trace_exporter;
 
@@ -109,5 +109,8 @@ void gf__trace_encode_zipkin(gf__buf* b, const gf__trace_resource* r, gf_span* c
 void gf__trace_encode_console(gf__buf* b, const gf__trace_resource* r, const gf_span* s);
 /* Export queue (tracing_export.c): takes ownership of the ended span. */
 void gf__trace_enqueue(gf_span* s);
+/* Calls fn(ctx, key, value) for each "k=v" of a comma list (at most 32;
+ * keys and values trimmed and percent-decoded), e.g. OTEL_EXPORTER_OTLP_HEADERS. */
+void gf__trace_each_pair(const char* list, void (*fn)(void*, const char*, const char*), void* ctx);
 
 #endif
