@@ -1,14 +1,24 @@
-/* Flight benchmark with the C client against a running server with the perf
+/* Flight benchmark with the C client against running servers: the perf
  * example (Arrow's perf protocol: GetFlightInfo(CMD perf.Perf) -> endpoints
  * with perf.Token tickets; DoGet streams 4 x int64 columns; DoPut drains;
- * DoAction "ping"). Measures DoGet/DoPut throughput for 1 and 4 streams with
- * 64 KiB and 1 MiB batches, each printed beside raw loopback TCP for the same
- * bytes and write size (ratio_to_raw_tcp=), and small-call latency (p50/p99)
- * and rate for ListActions/GetFlightInfo/DoAction at concurrency 1 and 8.
- * Usage: flight_bench <uri> [--bytes N] [--calls N] [--json out.json] [--quick]
+ * DoAction "ping") and, optionally, the tasks example (task flow).
+ * Sections (--only tput,calls,flow,mem; default all):
+ *   tput  DoGet/DoPut throughput for 1/2/4/8 streams x 128 KiB/64 KiB/1 MiB/
+ *         16 MiB batches, each beside raw loopback TCP for the same bytes and
+ *         write size (ratio_to_raw_tcp=) and the server's CPU seconds per GB;
+ *   calls small-call p50/p99 and calls/s (ListActions, GetFlightInfo,
+ *         DoAction, one-row DoGet) at concurrency 1, 8, 64;
+ *   flow  GetFlightInfo that runs a task (tasks example) + DoGet of its
+ *         one-row result, flows/s at concurrency 8;
+ *   mem   server RSS: idle, after a 4 GB DoPut/DoGet cycle (+ trim), and the
+ *         curve over 100 small cycles; VmHWM.
+ * Usage: flight_bench <uri> [--tasks-uri U] [--server-pid P] [--bytes N]
+ *        [--calls N] [--json F] [--only LIST] [--streams 1,2,4,8]
+ *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput]
  * Threads: one per stream / per concurrent caller, each with its own client. */
 #include <malloc.h>
 #include <math.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +33,8 @@
 #define ROW_BYTES 32 /* 4 x int64, no nulls: the perf protocol's accounting */
 
 static const char* g_uri;
+static const char* g_tasks_uri;
+static int g_pid;
 static FILE* g_json;
 static int g_json_first = 1;
 
@@ -77,7 +89,7 @@ static gf_descriptor cmd_desc(const uint8_t* cmd, size_t len) {
   return d;
 }
 
-static gf_client* connect_client(int tuned) {
+static gf_client* connect_uri(const char* uri, int tuned) {
   gf_client_options o;
   memset(&o, 0, sizeof(o));
   o.struct_size = sizeof(o);
@@ -88,12 +100,14 @@ static gf_client* connect_client(int tuned) {
   }
   gf_client* c = NULL;
   gf_error err = {0};
-  if (gf_client_connect(g_uri, &o, &c, &err)) {
-    fprintf(stderr, "connect %s: %s\n", g_uri, err.message);
+  if (gf_client_connect(uri, &o, &c, &err)) {
+    fprintf(stderr, "connect %s: %s\n", uri, err.message);
     exit(1);
   }
   return c;
 }
+
+static gf_client* connect_client(int tuned) { return connect_uri(g_uri, tuned); }
 
 /* ---- JSON output ------------------------------------------------------------------- */
 
@@ -189,28 +203,71 @@ static void* doput_thread(void* p) {
   return NULL;
 }
 
-static void throughput(const char* method, int streams, int64_t batch_bytes, int64_t total) {
-  int32_t per_batch = (int32_t)(batch_bytes / ROW_BYTES);
-  int64_t per_stream = total / streams / ROW_BYTES;
+/* ---- server process figures (/proc/<pid>) ---------------------------------------------- */
+
+static double server_cpu_s(void) {
+  if (g_pid <= 0) return 0;
+  char p[64], buf[1024];
+  snprintf(p, sizeof(p), "/proc/%d/stat", g_pid);
+  FILE* f = fopen(p, "r");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char* q = strrchr(buf, ')');
+  if (!q) return 0;
+  unsigned long ut = 0, st = 0;
+  /* fields after ") ": state(3) ... utime(14) stime(15) */
+  if (sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* VmRSS / VmHWM in KiB, or -1. */
+static long server_status_kb(const char* key) {
+  if (g_pid <= 0) return -1;
+  char p[64], line[256];
+  snprintf(p, sizeof(p), "/proc/%d/status", g_pid);
+  FILE* f = fopen(p, "r");
+  if (!f) return -1;
+  long v = -1;
+  size_t kl = strlen(key);
+  while (fgets(line, sizeof(line), f))
+    if (strncmp(line, key, kl) == 0 && line[kl] == ':') v = strtol(line + kl + 1, NULL, 10);
+  fclose(f);
+  return v;
+}
+
+static int server_threads(void) {
+  long v = server_status_kb("Threads");
+  return (int)v;
+}
+
+/* ---- throughput ------------------------------------------------------------------------------- */
+
+/* Runs one DoGet or DoPut with `streams` streams of `per_stream` rows; returns
+ * bytes moved (rows x 32) and sets *secs; -1 on failure. */
+static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t per_stream, int tuned,
+                           double* secs) {
   uint8_t cmd[4096];
   size_t cmd_len = perf_cmd(cmd, sizeof(cmd), streams, per_stream, per_batch);
-  stream_job jobs[16];
-  pthread_t th[16];
+  stream_job jobs[64];
+  pthread_t th[64];
   memset(jobs, 0, sizeof(jobs));
   gf_flight_info* info = NULL;
-  int is_get = strcmp(method, "doget") == 0;
-  gf_client* c0 = connect_client(0);
   gf_error err = {0};
   if (is_get) {
+    gf_client* c0 = connect_client(0);
     gf_descriptor d = cmd_desc(cmd, cmd_len);
-    if (gf_client_get_flight_info(c0, NULL, &d, &info, &err) ||
-        gf_flight_info_endpoint_count(info) != (size_t)streams) {
+    int rc = gf_client_get_flight_info(c0, NULL, &d, &info, &err);
+    gf_client_close(c0);
+    if (rc || gf_flight_info_endpoint_count(info) != (size_t)streams) {
       fprintf(stderr, "GetFlightInfo(perf): %s\n", err.message);
-      exit(1);
+      gf_flight_info_free(info);
+      return -1;
     }
   }
   for (int i = 0; i < streams; i++) {
-    jobs[i].client = connect_client(0);
+    jobs[i].client = connect_client(tuned);
     jobs[i].rows = per_stream;
     jobs[i].per_batch = per_batch;
     jobs[i].cmd = cmd;
@@ -222,8 +279,7 @@ static void throughput(const char* method, int streams, int64_t batch_bytes, int
     }
   }
   double t0 = tcp_raw_now();
-  for (int i = 0; i < streams; i++)
-    pthread_create(&th[i], NULL, is_get ? doget_thread : doput_thread, &jobs[i]);
+  for (int i = 0; i < streams; i++) pthread_create(&th[i], NULL, is_get ? doget_thread : doput_thread, &jobs[i]);
   int64_t bytes = 0;
   int failed = 0;
   for (int i = 0; i < streams; i++) {
@@ -232,32 +288,100 @@ static void throughput(const char* method, int streams, int64_t batch_bytes, int
     failed |= jobs[i].failed;
     gf_client_close(jobs[i].client);
   }
-  double dt = tcp_raw_now() - t0;
+  *secs = tcp_raw_now() - t0;
   gf_flight_info_free(info);
-  gf_client_close(c0);
+  return failed ? -1 : bytes;
+}
+
+static void throughput(const char* method, int streams, int64_t batch_bytes, int64_t total) {
+  int32_t per_batch = (int32_t)(batch_bytes / ROW_BYTES);
+  if (total < batch_bytes * 4 * streams) total = batch_bytes * 4 * streams;
+  int64_t per_stream = total / streams / ROW_BYTES;
+  int is_get = strcmp(method, "doget") == 0;
+  /* BDP probing off + fixed window pays off for large messages only (grpc-core-notes §3.9). */
+  int tuned = is_get && batch_bytes >= (1 << 20);
+  size_t ws = batch_bytes > (8 << 20) ? (size_t)(8 << 20) : (size_t)batch_bytes;
+  /* Raw TCP right before and right after (mean): same bytes, same write size. */
+  double raw0 = tcp_raw_throughput(ws, total);
+  double cpu0 = server_cpu_s(), dt = 0;
+  int64_t bytes = run_streams(is_get, streams, per_batch, per_stream, tuned, &dt);
+  double cpu = server_cpu_s() - cpu0;
+  int failed = bytes < 0;
+  if (failed) bytes = 0;
   double gbps = dt > 0 ? (double)bytes / dt / 1e9 : 0;
-  double raw = tcp_raw_throughput((size_t)batch_bytes, bytes > 0 ? bytes : total) / 1e9;
+  double raw = (raw0 + tcp_raw_throughput(ws, bytes > 0 ? bytes : total)) / 2e9;
   double ratio = raw > 0 ? gbps / raw : 0;
+  double cpu_gb = bytes > 0 ? cpu / ((double)bytes / 1e9) : 0;
   printf("%-6s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
-         "ratio_to_raw_tcp=%.2f%s\n",
-         method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio,
-         failed ? " FAILED" : "");
+         "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client=%s%s\n",
+         method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio, cpu_gb,
+         tuned ? "tuned" : "default", failed ? " FAILED" : "");
   fflush(stdout);
   json_rec("{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, "
            "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
-           "\"ok\": %s}",
-           method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio,
-           failed ? "false" : "true");
+           "\"server_cpu_s_per_gb\": %.4f, \"client\": \"%s\", \"ok\": %s}",
+           method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio, cpu_gb,
+           tuned ? "tuned" : "default", failed ? "false" : "true");
 }
 
 /* ---- small calls -------------------------------------------------------------------------- */
 
 typedef struct call_job {
   const char* kind;
+  const char* uri;
   int calls;
   double* lat; /* seconds per call */
   int failed;
 } call_job;
+
+static int drain_get(gf_client* c, const void* ticket, size_t len, int64_t* rows, gf_error* err) {
+  gf_flight_reader* r = NULL;
+  int rc = gf_client_do_get(c, NULL, ticket, len, &r, err);
+  struct ArrowArray a;
+  gf_bytes md;
+  while (rc == GF_OK && (rc = gf_flight_reader_next(r, &a, &md, err)) == GF_OK) {
+    if (!a.release) continue;
+    *rows += a.length;
+    a.release(&a);
+  }
+  gf_flight_reader_free(r);
+  return rc == GF_END_OF_STREAM ? GF_OK : rc;
+}
+
+/* One-row perf ticket: Token{definition = Perf{1 stream, 1 row, 1 per batch}, 0, 1}. */
+static size_t one_row_ticket(uint8_t* out, size_t cap) {
+  uint8_t perf[4096];
+  size_t pl = perf_cmd(perf, sizeof(perf), 1, 1, 1);
+  if (pl + 32 > cap) return 0;
+  size_t n = 0;
+  out[n++] = 0x0a;
+  n += put_varint(out + n, pl);
+  memcpy(out + n, perf, pl);
+  n += pl;
+  out[n++] = 0x10;
+  n += put_varint(out + n, 0);
+  out[n++] = 0x18;
+  n += put_varint(out + n, 1);
+  return n;
+}
+
+static const char k_task_cmd[] = "{\"rows\":1,\"delay_ms\":0,\"wait\":true,\"single_use\":true}";
+
+/* GetFlightInfo(tasks CMD) then DoGet of the ticket; checks one row came back. */
+static int task_flow(gf_client* c, gf_error* err) {
+  gf_descriptor d = cmd_desc((const uint8_t*)k_task_cmd, sizeof(k_task_cmd) - 1);
+  gf_flight_info* info = NULL;
+  int rc = gf_client_get_flight_info(c, NULL, &d, &info, err);
+  if (rc == GF_OK && gf_flight_info_endpoint_count(info) < 1) rc = GF_INTERNAL;
+  int64_t rows = 0;
+  if (rc == GF_OK) {
+    gf_bytes t = gf_flight_endpoint_ticket(gf_flight_info_endpoint(info, 0));
+    rc = drain_get(c, t.data, t.len, &rows, err);
+  }
+  gf_flight_info_free(info);
+  if (rc == GF_OK && rows != 1) rc = GF_INTERNAL;
+  return rc;
+}
 
 static int one_call(gf_client* c, const char* kind, const uint8_t* cmd, size_t cmd_len) {
   gf_error err = {0};
@@ -271,6 +395,12 @@ static int one_call(gf_client* c, const char* kind, const uint8_t* cmd, size_t c
     gf_flight_info* info = NULL;
     rc = gf_client_get_flight_info(c, NULL, &d, &info, &err);
     gf_flight_info_free(info);
+  } else if (strcmp(kind, "DoGet1Row") == 0) {
+    int64_t rows = 0;
+    rc = drain_get(c, cmd, cmd_len, &rows, &err);
+    if (rc == GF_OK && rows != 1) rc = GF_INTERNAL;
+  } else if (strcmp(kind, "TaskFlow") == 0) {
+    rc = task_flow(c, &err);
   } else {
     gf_client_bytes_list res;
     rc = gf_client_do_action(c, NULL, "ping", NULL, 0, &res, &err);
@@ -282,9 +412,10 @@ static int one_call(gf_client* c, const char* kind, const uint8_t* cmd, size_t c
 
 static void* calls_thread(void* p) {
   call_job* j = p;
-  gf_client* c = connect_client(0);
+  gf_client* c = connect_uri(j->uri, 0);
   uint8_t cmd[4096];
-  size_t cmd_len = perf_cmd(cmd, sizeof(cmd), 1, 1000, 1000);
+  size_t cmd_len = strcmp(j->kind, "DoGet1Row") == 0 ? one_row_ticket(cmd, sizeof(cmd))
+                                                      : perf_cmd(cmd, sizeof(cmd), 1, 1000, 1000);
   if (one_call(c, j->kind, cmd, cmd_len)) j->failed = 1; /* warm-up */
   for (int i = 0; i < j->calls && !j->failed; i++) {
     double t0 = tcp_raw_now();
@@ -300,12 +431,13 @@ static int cmp_d(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-static void small_calls(const char* kind, int conc, int calls) {
-  call_job jobs[8];
-  pthread_t th[8];
+static void small_calls(const char* kind, const char* uri, int conc, int calls) {
+  call_job jobs[64];
+  pthread_t th[64];
   double* lat = calloc((size_t)calls * (size_t)conc, sizeof(double));
   if (!lat) exit(1);
-  for (int i = 0; i < conc; i++) jobs[i] = (call_job){kind, calls, lat + (size_t)i * calls, 0};
+  for (int i = 0; i < conc; i++) jobs[i] = (call_job){kind, uri, calls, lat + (size_t)i * calls, 0};
+  double cpu0 = server_cpu_s();
   double t0 = tcp_raw_now();
   for (int i = 0; i < conc; i++) pthread_create(&th[i], NULL, calls_thread, &jobs[i]);
   int failed = 0;
@@ -314,12 +446,15 @@ static void small_calls(const char* kind, int conc, int calls) {
     failed |= jobs[i].failed;
   }
   double dt = tcp_raw_now() - t0;
+  double cpu = server_cpu_s() - cpu0;
   size_t n = (size_t)calls * (size_t)conc;
   qsort(lat, n, sizeof(double), cmp_d);
-  double p50 = lat[n / 2] * 1e6, p99 = lat[(size_t)(n * 0.99)] * 1e6;
+  double p50 = lat[n / 2] * 1e6, p99 = lat[(size_t)((double)n * 0.99)] * 1e6;
   double rate = (double)n / dt;
-  printf("%-13s concurrency=%d calls=%zu calls_per_s=%.0f p50_us=%.0f p99_us=%.0f%s\n", kind, conc,
-         n, rate, p50, p99, failed ? " FAILED" : "");
+  int flow = strcmp(kind, "TaskFlow") == 0;
+  printf("%-13s concurrency=%d %s=%zu %s=%.0f p50_us=%.0f p99_us=%.0f server_cpu_us_per_call=%.1f%s\n", kind,
+         conc, flow ? "flows" : "calls", n, flow ? "flows_per_s" : "calls_per_s", rate, p50, p99,
+         g_pid > 0 ? cpu / (double)n * 1e6 : 0.0, failed ? " FAILED" : "");
   fflush(stdout);
   json_rec("{\"kind\": \"%s\", \"concurrency\": %d, \"calls\": %zu, \"calls_per_s\": %.1f, "
            "\"p50_us\": %.1f, \"p99_us\": %.1f, \"ok\": %s}",
@@ -327,27 +462,114 @@ static void small_calls(const char* kind, int conc, int calls) {
   free(lat);
 }
 
+/* ---- memory -------------------------------------------------------------------------------- */
+
+static void mem_line(const char* what) {
+  long rss = server_status_kb("VmRSS"), hwm = server_status_kb("VmHWM");
+  printf("mem %-24s rss_mib=%.1f hwm_mib=%.1f threads=%d\n", what, rss / 1024.0, hwm / 1024.0, server_threads());
+  fflush(stdout);
+  json_rec("{\"kind\": \"mem\", \"what\": \"%s\", \"rss_kib\": %ld, \"hwm_kib\": %ld, \"threads\": %d}", what, rss,
+           hwm, server_threads());
+}
+
+static void sleep_s(double s) {
+  struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  nanosleep(&ts, NULL);
+}
+
+static int cycle(int64_t bytes) {
+  double dt;
+  int32_t per_batch = (1 << 20) / ROW_BYTES;
+  int64_t rows = bytes / ROW_BYTES;
+  if (run_streams(0, 1, per_batch, rows, 0, &dt) < 0) return -1;
+  return run_streams(1, 1, per_batch, rows, 1, &dt) < 0 ? -1 : 0;
+}
+
+static void memory(int64_t big) {
+  if (g_pid <= 0) {
+    printf("mem skipped (no --server-pid)\n");
+    return;
+  }
+  mem_line("before_cycles");
+  double t0 = tcp_raw_now();
+  if (cycle(big)) printf("mem big cycle FAILED\n");
+  printf("mem big_cycle bytes_each_way=%lld seconds=%.1f\n", (long long)big, tcp_raw_now() - t0);
+  mem_line("after_big_cycle");
+  sleep_s(2.5); /* the maintenance thread trims (bench sets malloc_trim_interval_sec = 1) */
+  mem_line("after_big_cycle_trim");
+  for (int i = 1; i <= 100; i++) {
+    if (cycle(16 << 20)) {
+      printf("mem cycle %d FAILED\n", i);
+      break;
+    }
+    if (i % 10 == 0) {
+      char w[32];
+      snprintf(w, sizeof(w), "cycle_%03d", i);
+      mem_line(w);
+    }
+  }
+  sleep_s(2.5);
+  mem_line("after_100_cycles_trim");
+}
+
+static int has(const char* list, const char* word) {
+  if (!list) return 1;
+  size_t n = strlen(word);
+  for (const char* p = list; (p = strstr(p, word)); p += n)
+    if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+  return 0;
+}
+
+static int parse_list(const char* s, int64_t* out, int cap) {
+  int n = 0;
+  while (s && *s && n < cap) {
+    out[n++] = strtoll(s, NULL, 10);
+    s = strchr(s, ',');
+    if (s) s++;
+  }
+  return n;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: flight_bench <grpc://host:port> [--bytes N] [--calls N] [--json F]\n");
+    fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
+                    "[--calls N] [--json F] [--only tput,calls,flow,mem] [--streams L] [--batches L]\n");
     return 2;
   }
   g_uri = argv[1];
   /* grpc-core-notes §3.7: avoid mmap/munmap churn for gRPC read buffers */
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  int64_t total = (int64_t)512 << 20;
+  int64_t total = (int64_t)256 << 20, mem_bytes = (int64_t)4 << 30;
   int calls = 2000;
   const char* json = NULL;
+  const char* only = NULL;
+  const char* methods = "doget,doput";
+  int64_t streams[8] = {1, 2, 4, 8}, batches[8] = {131072, 65536, 1048576, 16777216};
+  int ns = 4, nb = 4;
   for (int i = 2; i < argc; i++) {
-    if (strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) total = strtoll(argv[++i], NULL, 10);
-    else if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc) calls = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
+    const char* a = argv[i];
+    const char* v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!v) break;
+    if (strcmp(a, "--bytes") == 0) total = strtoll(v, NULL, 10);
+    else if (strcmp(a, "--calls") == 0) calls = atoi(v);
+    else if (strcmp(a, "--json") == 0) json = v;
+    else if (strcmp(a, "--only") == 0) only = v;
+    else if (strcmp(a, "--methods") == 0) methods = v;
+    else if (strcmp(a, "--tasks-uri") == 0) g_tasks_uri = v;
+    else if (strcmp(a, "--server-pid") == 0) g_pid = atoi(v);
+    else if (strcmp(a, "--mem-bytes") == 0) mem_bytes = strtoll(v, NULL, 10);
+    else if (strcmp(a, "--streams") == 0) ns = parse_list(v, streams, 8);
+    else if (strcmp(a, "--batches") == 0) nb = parse_list(v, batches, 8);
+    else continue;
+    i++;
   }
   if (total < (1 << 20) || calls < 10) {
     fprintf(stderr, "flight_bench: --bytes >= 1 MiB and --calls >= 10\n");
     return 2;
   }
+  for (int i = 0; i < ns; i++)
+    if (streams[i] < 1 || streams[i] > 64) return 2;
   if (json) {
     g_json = fopen(json, "w");
     if (!g_json) {
@@ -357,16 +579,26 @@ int main(int argc, char** argv) {
     fprintf(g_json, "{\n  \"uri\": \"%s\",\n  \"bytes_per_run\": %lld,\n  \"results\": [", g_uri,
             (long long)total);
   }
-  static const int64_t sizes[2] = {64 << 10, 1 << 20};
-  static const int streams[2] = {1, 4};
-  for (int m = 0; m < 2; m++)
-    for (int s = 0; s < 2; s++)
-      for (int z = 0; z < 2; z++) throughput(m ? "doput" : "doget", streams[s], sizes[z], total);
-  static const char* kinds[3] = {"ListActions", "GetFlightInfo", "DoAction"};
-  for (int k = 0; k < 3; k++) {
-    small_calls(kinds[k], 1, calls);
-    small_calls(kinds[k], 8, calls / 4 > 10 ? calls / 4 : 10);
+  if (has(only, "mem")) mem_line("idle");
+  if (has(only, "tput"))
+    for (int m = 0; m < 2; m++)
+      for (int s = 0; s < ns && has(methods, m ? "doput" : "doget"); s++)
+        for (int z = 0; z < nb; z++) throughput(m ? "doput" : "doget", (int)streams[s], batches[z], total);
+  if (has(only, "calls")) {
+    static const char* kinds[4] = {"ListActions", "GetFlightInfo", "DoAction", "DoGet1Row"};
+    for (int k = 0; k < 4; k++) {
+      small_calls(kinds[k], g_uri, 1, calls);
+      small_calls(kinds[k], g_uri, 8, calls / 4 > 10 ? calls / 4 : 10);
+      small_calls(kinds[k], g_uri, 64, calls / 32 > 10 ? calls / 32 : 10);
+    }
   }
+  if (has(only, "flow") && g_tasks_uri) {
+    int save = g_pid;
+    g_pid = 0; /* the CPU figure would belong to the perf server */
+    small_calls("TaskFlow", g_tasks_uri, 8, calls / 2 > 10 ? calls / 2 : 10);
+    g_pid = save;
+  }
+  if (has(only, "mem")) memory(mem_bytes);
   if (g_json) {
     fprintf(g_json, "\n  ]\n}\n");
     fclose(g_json);

@@ -1,60 +1,106 @@
 #!/usr/bin/env bash
-# Benchmarks: raw loopback TCP (tcp_bench) and Flight through the C client
-# (flight_bench) against the real server running the perf example. Starts
-# the server on a free port, runs everything, prints a table and writes
-# bench/results/latest.json. Finishes in a few minutes on a 2-core machine.
-#   B=build bench/run.sh            (BENCH_BYTES, BENCH_CALLS to scale)
+# Benchmark suite (`make bench`): starts the server twice on free loopback
+# ports (perf example, tasks example), runs raw loopback TCP, then
+# flight_bench (DoGet/DoPut throughput matrix with raw TCP beside every line,
+# small-call latency, task flow, server CPU per GB, server memory curve) and
+# startup_bench (start to /ready, idle RSS with the store example). Prints a
+# summary table and writes bench/results/latest.json. ~3-5 minutes on 2 cores.
+#   B=build bench/run.sh
+#   knobs: BENCH_BYTES (bytes per throughput run, default 256 MiB),
+#          BENCH_CALLS (calls per small-call run at concurrency 1, default 2000),
+#          BENCH_MEM_BYTES (bytes each way of the big memory cycle, default 4 GiB),
+#          BENCH_ONLY (flight_bench sections, default tput,calls,flow,mem),
+#          BENCH_PIN (e.g. "0,1": run everything under taskset -c)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
 BYTES=${BENCH_BYTES:-268435456}
 CALLS=${BENCH_CALLS:-2000}
+MEM_BYTES=${BENCH_MEM_BYTES:-4294967296}
+ONLY=${BENCH_ONLY:-tput,calls,flow,mem}
+PIN=()
+[ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
 BIN="$B/bin/gooddata-flight-server"
-PERF="$B/examples/libperf.so"
-for f in "$BIN" "$PERF" "$B/bench/flight_bench" "$B/bench/tcp_bench"; do
+for f in "$BIN" "$B/examples/libperf.so" "$B/examples/libtasks.so" "$B/examples/libstore.so" \
+         "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
 mkdir -p bench/results
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$tmp/server.toml" <<TOML
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pids=()
+start_server() { # plugin port -> pid in $spid
+  cat > "$tmp/$1.toml" <<TOML
 [server]
 listen_host = "127.0.0.1"
-listen_port = $port
+listen_port = $2
 advertise_host = "127.0.0.1"
+malloc_trim_interval_sec = 1
 TOML
-"$BIN" start --methods-provider "$PERF" --config "$tmp/server.toml" 2> "$tmp/server.log" &
-pid=$!
+  # MALLOC_ARENA_MAX=1: what gf__transport_tune_malloc() does when called first
+  # thing in main (see docs/performance.md, "Memory"); set here until the CLI does.
+  MALLOC_ARENA_MAX=1 "${PIN[@]}" "$BIN" start --methods-provider "$B/examples/lib$1.so" --config "$tmp/$1.toml" 2> "$tmp/$1.log" &
+  spid=$!
+  pids+=("$spid")
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    kill -0 "$spid" 2>/dev/null || { cat "$tmp/$1.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "server $1 did not start" >&2; exit 1
+}
 cleanup() {
-  if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" && wait "$p" || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  kill -0 "$pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+pport=$(free_port); start_server perf "$pport"; ppid=$spid
+tport=$(free_port); start_server tasks "$tport"; tpid=$spid
 
-echo "== raw loopback TCP"
-"$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
-"$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
-echo "== Flight (C client -> C server, perf example, $((BYTES >> 20)) MiB per run)"
-out=$(timeout 600 "$B/bench/flight_bench" "grpc://127.0.0.1:$port" --bytes "$BYTES" \
-  --calls "$CALLS" --json bench/results/latest.json)
-echo "$out"
+echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${BENCH_PIN:+, pinned to cpus $BENCH_PIN}"
+echo "== raw loopback TCP (median of 3)"
+"${PIN[@]}" "$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
+"${PIN[@]}" "$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
+echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run)"
+"${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" --tasks-uri "grpc://127.0.0.1:$tport" \
+  --server-pid "$ppid" --bytes "$BYTES" --calls "$CALLS" --mem-bytes "$MEM_BYTES" --only "$ONLY" \
+  --json "$tmp/flight.json" | tee "$tmp/flight.txt"
+echo "== start-up and idle memory (store example)"
+"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 | tee "$tmp/startup.txt"
+
+rc=0
+for p in "$ppid" "$tpid"; do
+  kill -TERM "$p"; wait "$p" || rc=$?
+done
+pids=()
+echo "server exit codes: $rc"
+
 echo
 echo "== summary"
-printf '%-8s %-8s %-12s %-10s %-12s %-8s\n' method streams batch GB/s raw_tcp ratio
-echo "$out" | awk '/^do(get|put)/ {
+out=$(cat "$tmp/flight.txt")
+printf '%-6s %-8s %-10s %-8s %-9s %-6s %-12s\n' method streams batch GB/s raw_tcp ratio srv_cpu_s/GB
+echo "$out" | awk '/^do(get|put) / {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-  printf "%-8s %-8s %-12s %-10s %-12s %-8s\n", $1, v["streams"], v["batch_bytes"], v["gbps"], v["raw_tcp_gbps"], v["ratio_to_raw_tcp"] }'
-printf '%-14s %-6s %-10s %-8s %-8s\n' call conc calls/s p50_us p99_us
+  printf "%-6s %-8s %-10s %-8s %-9s %-6s %-12s\n", $1, v["streams"], v["batch_bytes"], v["gbps"], v["raw_tcp_gbps"], v["ratio_to_raw_tcp"], v["server_cpu_s_per_gb"] }'
+printf '%-14s %-5s %-10s %-8s %-8s %-10s\n' call conc per_s p50_us p99_us srv_us/call
 echo "$out" | awk '/concurrency=/ {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-  printf "%-14s %-6s %-10s %-8s %-8s\n", $1, v["concurrency"], v["calls_per_s"], v["p50_us"], v["p99_us"] }'
-kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-echo "server exit code: $rc"
+  r = v["calls_per_s"] != "" ? v["calls_per_s"] : v["flows_per_s"]
+  printf "%-14s %-5s %-10s %-8s %-8s %-10s\n", $1, v["concurrency"], r, v["p50_us"], v["p99_us"], v["server_cpu_us_per_call"]; delete v }'
+echo "$out" | grep '^mem ' || true
+grep 'median' "$tmp/startup.txt" || true
+
+python3 - "$tmp/flight.json" "$tmp/startup.txt" bench/results/latest.json <<'PY'
+import json, re, sys, time, os
+d = json.load(open(sys.argv[1]))
+st = open(sys.argv[2]).read()
+m = re.search(r"median_ready_ms=([\d.]+) median_idle_rss_mib=([\d.]+) threads=(\d+)", st)
+if m:
+    d["startup"] = {"ready_ms": float(m.group(1)), "idle_rss_mib_store": float(m.group(2)), "idle_threads": int(m.group(3))}
+d["machine"] = {"cores": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3],
+                "pinned": os.environ.get("BENCH_PIN", "")}
+d["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+json.dump(d, open(sys.argv[3], "w"), indent=1)
+PY
 echo "wrote bench/results/latest.json"
-[ "$rc" -eq 0 ] && ! echo "$out" | grep -q FAILED
+[ "$rc" -eq 0 ] && ! grep -q FAILED "$tmp/flight.txt"

@@ -9,6 +9,7 @@
 #include "server/server_config.h"
 #include "server/server_plugin.h"
 #include "server/settings.h"
+#include "transport/msg.h"
 
 extern char** environ;
 
@@ -171,6 +172,9 @@ static int cmd_start(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  /* First statement: glibc fixes the malloc arena limit when the first
+   * thread arena is created, so tuning later has no effect. */
+  gf__transport_tune_malloc();
   if (argc < 2) {
     fputs(k_usage, stdout);
     return 1;

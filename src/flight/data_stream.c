@@ -228,12 +228,29 @@ static int push_obuf(gf__obuf*** arr, size_t* n, size_t* cap, gf__obuf* b) {
   return GF_OK;
 }
 
+static int payloads_to_msgs(gf_ipc_payload** pls, size_t np, const void* app_md, size_t app_len,
+                            gf__obuf*** arr, size_t* n, size_t* cap, gf_error* err);
+
 static int encode_piece(gf_ipc_encoder* enc, struct ArrowArray* piece, const void* app_md,
                         size_t app_len, gf__obuf*** arr, size_t* n, size_t* cap, gf_error* err) {
   gf_ipc_payload** pls = NULL;
   size_t np = 0;
   int rc = gf_ipc_encoder_encode_batch(enc, piece, &pls, &np, err);
   if (rc) return rc;
+  return payloads_to_msgs(pls, np, app_md, app_len, arr, n, cap, err);
+}
+
+static int has_dictionary(const struct ArrowSchema* s) {
+  if (s->dictionary) return 1;
+  for (int64_t i = 0; i < s->n_children; i++)
+    if (has_dictionary(s->children[i])) return 1;
+  return 0;
+}
+
+/* Payloads -> FlightData messages appended to arr (unrefs the payloads). */
+static int payloads_to_msgs(gf_ipc_payload** pls, size_t np, const void* app_md, size_t app_len,
+                            gf__obuf*** arr, size_t* n, size_t* cap, gf_error* err) {
+  int rc = GF_OK;
   for (size_t i = 0; i < np; i++) {
     if (!rc) {
       gf__obuf* b = gf__obuf_new();
@@ -249,6 +266,37 @@ static int encode_piece(gf_ipc_encoder* enc, struct ArrowArray* piece, const voi
   return rc;
 }
 
+/* Fast path (no dictionaries): encode the whole batch once; when its body
+ * fits max_batch_bytes (the usual case) no split is needed, which saves the
+ * split's two trial encodings per batch. 1 = done (rc in *rc), 0 = split;
+ * the batch survives in *batch through a holder either way. */
+static int encode_whole(gf_ipc_encoder* enc, struct ArrowArray* batch, int64_t max_batch_bytes,
+                        const void* app_md, size_t app_len, gf__obuf*** arr, size_t* n, size_t* cap,
+                        int* rc, gf_error* err) {
+  gf_array_holder* h = NULL;
+  struct ArrowArray view;
+  if (gf_array_holder_create(batch, &h, NULL)) return 0; /* batch untouched on failure? keep split */
+  batch->release = NULL;
+  if (gf_array_holder_share(h, &view, NULL)) {
+    *rc = gf_array_holder_share(h, batch, err);
+    gf_array_holder_unref(h);
+    return *rc != GF_OK;
+  }
+  gf_ipc_payload** pls = NULL;
+  size_t np = 0;
+  *rc = gf_ipc_encoder_encode_batch(enc, &view, &pls, &np, err);
+  if (*rc == GF_OK && np == 1 && pls[0]->body_len > max_batch_bytes) {
+    gf_ipc_payload_unref(pls[0]);
+    free(pls);
+    *rc = gf_array_holder_share(h, batch, err); /* split the original */
+    gf_array_holder_unref(h);
+    return *rc != GF_OK;
+  }
+  gf_array_holder_unref(h);
+  if (*rc == GF_OK) *rc = payloads_to_msgs(pls, np, app_md, app_len, arr, n, cap, err);
+  return 1;
+}
+
 int gf__flight_encode_batch(gf_ipc_encoder* enc, const struct ArrowSchema* schema, struct ArrowArray* batch,
                      int64_t max_batch_bytes, const void* app_md, size_t app_len,
                      gf__obuf*** out, size_t* n_out, gf_error* err) {
@@ -256,6 +304,18 @@ int gf__flight_encode_batch(gf_ipc_encoder* enc, const struct ArrowSchema* schem
   size_t np = 0;
   struct ArrowArray single;
   int rc = GF_OK;
+  gf__obuf** arr = NULL;
+  size_t n = 0, cap = 0;
+  if (max_batch_bytes > 0 && !has_dictionary(schema) &&
+      encode_whole(enc, batch, max_batch_bytes, app_md, app_len, &arr, &n, &cap, &rc, err)) {
+    if (rc) {
+      gf__obuf_array_free(arr, n);
+      return rc;
+    }
+    *out = arr;
+    *n_out = n;
+    return GF_OK;
+  }
   if (max_batch_bytes > 0) {
     rc = gf_ipc_split_batch(batch, schema, max_batch_bytes, &pieces, &np, err);
     if (rc) return rc;
@@ -265,8 +325,6 @@ int gf__flight_encode_batch(gf_ipc_encoder* enc, const struct ArrowSchema* schem
     pieces = &single;
     np = 1;
   }
-  gf__obuf** arr = NULL;
-  size_t n = 0, cap = 0;
   for (size_t i = 0; i < np; i++) {
     if (!rc) rc = encode_piece(enc, &pieces[i], app_md, app_len, &arr, &n, &cap, err);
     if (pieces[i].release) pieces[i].release(&pieces[i]);

@@ -1,10 +1,19 @@
 /* Worker pool: a mutex/condvar protected FIFO and N threads. Posting never
  * blocks. Workers run any task, including ones that block for a while
- * (DoPut readers). */
+ * (DoPut readers). Task nodes are recycled (no malloc per post). Optional
+ * (env GF_POOL_SPIN_NS, default 0 = off, see docs/performance.md): one idle
+ * worker spins that long before sleeping and posters skip the condvar
+ * signal while a spinner will pick the task up. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "flight/pool.h"
+
+#ifndef GF__POOL_SPIN_NS
+#define GF__POOL_SPIN_NS 0
+#endif
 
 typedef struct task {
   gf__task_fn fn;
@@ -16,26 +25,78 @@ struct gf__pool {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   task *head, *tail;
+  task* free_list; /* recycled task nodes (no malloc per post) */
+  int n_free;
   int stopping;
   int n;
+  int queued;          /* tasks in the FIFO (under mu) */
+  atomic_int pending;  /* same, readable without the lock */
+  atomic_int spinners; /* workers spinning for work */
+  int64_t spin_ns;
   pthread_t* th;
 };
 
-static void* worker_main(void* p) {
-  gf__pool* pool = p;
-  pthread_mutex_lock(&pool->mu);
-  for (;;) {
-    while (!pool->head && !pool->stopping) pthread_cond_wait(&pool->cv, &pool->mu);
-    task* t = pool->head;
-    if (!t) break;
-    pool->head = t->next;
-    if (!pool->head) pool->tail = NULL;
-    pthread_mutex_unlock(&pool->mu);
-    t->fn(t->arg);
-    free(t);
-    pthread_mutex_lock(&pool->mu);
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Spins (lock-free) until a task is pending or the budget ends. */
+static void spin_for_work(gf__pool* p) {
+  if (p->spin_ns <= 0) return;
+  int expect = 0;
+  if (!atomic_compare_exchange_strong(&p->spinners, &expect, 1)) return; /* one spinner */
+  int64_t end = now_ns() + p->spin_ns;
+  for (int i = 0; !atomic_load_explicit(&p->pending, memory_order_acquire); i++) {
+    cpu_relax();
+    if ((i & 63) == 63 && now_ns() > end) break;
   }
-  pthread_mutex_unlock(&pool->mu);
+  atomic_store(&p->spinners, 0);
+}
+
+static task* take_locked(gf__pool* p) {
+  task* t = p->head;
+  p->head = t->next;
+  if (!p->head) p->tail = NULL;
+  p->queued--;
+  atomic_store_explicit(&p->pending, p->queued, memory_order_release);
+  return t;
+}
+
+static void recycle_locked(gf__pool* p, task* t) {
+  if (p->n_free < 256) {
+    t->next = p->free_list;
+    p->free_list = t;
+    p->n_free++;
+  } else {
+    free(t);
+  }
+}
+
+static void* worker_main(void* arg) {
+  gf__pool* p = arg;
+  task* done = NULL;
+  for (;;) {
+    if (!atomic_load_explicit(&p->pending, memory_order_acquire)) spin_for_work(p);
+    pthread_mutex_lock(&p->mu);
+    if (done) recycle_locked(p, done);
+    done = NULL;
+    while (!p->head && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->head) break;
+    task* t = take_locked(p);
+    pthread_mutex_unlock(&p->mu);
+    t->fn(t->arg);
+    done = t;
+  }
+  pthread_mutex_unlock(&p->mu);
+  free(done);
   return NULL;
 }
 
@@ -45,6 +106,11 @@ int gf__pool_create(int threads, gf__pool** out) {
   if (threads < 1) threads = 1;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
+  atomic_init(&p->pending, 0);
+  atomic_init(&p->spinners, 0);
+  p->spin_ns = GF__POOL_SPIN_NS;
+  const char* env = getenv("GF_POOL_SPIN_NS");
+  if (env && *env) p->spin_ns = strtoll(env, NULL, 10);
   p->th = calloc((size_t)threads, sizeof(pthread_t));
   if (!p->th) {
     gf__pool_free(p);
@@ -63,21 +129,29 @@ int gf__pool_create(int threads, gf__pool** out) {
 }
 
 int gf__pool_post(gf__pool* p, gf__task_fn fn, void* arg) {
-  task* t = malloc(sizeof(*t));
-  if (!t) return -1;
-  t->fn = fn;
-  t->arg = arg;
-  t->next = NULL;
   pthread_mutex_lock(&p->mu);
   if (p->stopping && p->n == 0) {
     pthread_mutex_unlock(&p->mu);
-    free(t);
     return -1;
   }
+  task* t = p->free_list;
+  if (t) {
+    p->free_list = t->next;
+    p->n_free--;
+  } else if (!(t = malloc(sizeof(*t)))) {
+    pthread_mutex_unlock(&p->mu);
+    return -1;
+  }
+  t->fn = fn;
+  t->arg = arg;
+  t->next = NULL;
   if (p->tail) p->tail->next = t;
   else p->head = t;
   p->tail = t;
-  pthread_cond_signal(&p->cv);
+  p->queued++;
+  atomic_store_explicit(&p->pending, p->queued, memory_order_release);
+  /* A spinning worker takes the first task without a wake-up. */
+  if (p->queued > atomic_load(&p->spinners)) pthread_cond_signal(&p->cv);
   pthread_mutex_unlock(&p->mu);
   return 0;
 }
@@ -96,11 +170,7 @@ void gf__pool_stop(gf__pool* p) {
   /* Tasks posted while joining (by tasks themselves) run here. */
   for (;;) {
     pthread_mutex_lock(&p->mu);
-    task* t = p->head;
-    if (t) {
-      p->head = t->next;
-      if (!p->head) p->tail = NULL;
-    }
+    task* t = p->head ? take_locked(p) : NULL;
     pthread_mutex_unlock(&p->mu);
     if (!t) break;
     t->fn(t->arg);
@@ -111,6 +181,11 @@ void gf__pool_stop(gf__pool* p) {
 void gf__pool_free(gf__pool* p) {
   if (!p) return;
   gf__pool_stop(p);
+  while (p->free_list) {
+    task* t = p->free_list;
+    p->free_list = t->next;
+    free(t);
+  }
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
   free(p->th);

@@ -64,6 +64,11 @@ gf__ibuf* gf__ibuf_from_obuf(const gf__obuf* b);
 /* Copies the whole message into one malloc'd buffer. */
 int gf__ibuf_flatten(const gf__ibuf* b, uint8_t** out, size_t* len);
 
+/* Server malloc tuning (mmap/trim thresholds, one arena so malloc_trim can
+ * return freed memory). Call first thing in main, before any thread starts;
+ * gf__tserver_create calls it too (then only the thresholds take effect). */
+void gf__transport_tune_malloc(void);
+
 /* grpc_init()/grpc_shutdown_blocking() wrappers (refcounted by gRPC). */
 void gf__transport_init(void);
 void gf__transport_shutdown(void);

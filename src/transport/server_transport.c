@@ -24,6 +24,9 @@
 #define N_REGISTERED 10
 #define PREARM_PER_METHOD 8
 #define PREARM_GENERIC 4
+/* Receive read-ahead only after messages up to this size (bounds a DoPut of
+ * huge batches to one message in the consumer plus one in gRPC). */
+#define GF__READAHEAD_MAX (4 * 1024 * 1024)
 
 enum { T_NEW = 1, T_CLOSE, T_SEND, T_RECV, T_SHUTDOWN };
 
@@ -80,6 +83,13 @@ struct gf__tcall {
   void* send_user;
   gf__trecv_fn recv_done;
   void* recv_user;
+  /* Receive read-ahead (client-streaming calls): after the consumer's first
+   * recv, the next RECV_MESSAGE is started as soon as one completes, so one
+   * message waits ready while the consumer works on the previous one. */
+  int ra_on;       /* read-ahead enabled */
+  int ra_ready;    /* a completed receive is parked in ra_ok/ra_msg */
+  int ra_ok;
+  gf__ibuf* ra_msg;
   gf__tclose_fn close_fn;
   void* close_user;
   md_list hdrs, trls;
@@ -164,6 +174,7 @@ static void tcall_free(gf__tcall* c) {
   if (c->payload) grpc_byte_buffer_destroy(c->payload);
   if (c->send_bb) grpc_byte_buffer_destroy(c->send_bb);
   if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
+  gf__ibuf_free(c->ra_msg);
   grpc_metadata_array_destroy(&c->req_md);
   grpc_call_details_destroy(&c->details);
   md_free(&c->hdrs);
@@ -353,13 +364,12 @@ static void on_send_done(gf__tcall* c, int ok) {
   tcall_unref(c);
 }
 
+static int start_recv_locked(gf__tcall* c);
+
 static void on_recv_done(gf__tcall* c, int ok) {
   pthread_mutex_lock(&c->mu);
-  c->recv_busy = 0;
   grpc_byte_buffer* bb = c->recv_bb;
   c->recv_bb = NULL;
-  gf__trecv_fn fn = c->recv_done;
-  void* user = c->recv_user;
   pthread_mutex_unlock(&c->mu);
   gf__ibuf* msg = NULL;
   if (ok && bb) {
@@ -370,13 +380,23 @@ static void on_recv_done(gf__tcall* c, int ok) {
     }
   }
   if (bb) grpc_byte_buffer_destroy(bb);
-  if (!ok) {
-    pthread_mutex_lock(&c->mu);
-    c->failed = 1;
-    pthread_mutex_unlock(&c->mu);
+  pthread_mutex_lock(&c->mu);
+  c->recv_busy = 0;
+  if (!ok) c->failed = 1;
+  gf__trecv_fn fn = c->recv_done;
+  void* user = c->recv_user;
+  c->recv_done = NULL;
+  if (!fn) {
+    /* Nobody waits (read-ahead): park the result for the next recv. */
+    c->ra_ready = 1;
+    c->ra_ok = ok;
+    c->ra_msg = msg;
+    msg = NULL;
+  } else if (ok && msg && c->ra_on && gf__ibuf_length(msg) <= GF__READAHEAD_MAX) {
+    start_recv_locked(c); /* read ahead the next one while the consumer works */
   }
+  pthread_mutex_unlock(&c->mu);
   if (fn) fn(user, ok, msg);
-  else gf__ibuf_free(msg);
   tcall_unref(c);
 }
 
@@ -516,31 +536,57 @@ int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__t
   return GF_OK;
 }
 
-int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user) {
+/* Starts one RECV_MESSAGE (recv_done set or NULL for read-ahead). Locked. */
+static int start_recv_locked(gf__tcall* c) {
   grpc_op op;
   memset(&op, 0, sizeof(op));
   op.op = GRPC_OP_RECV_MESSAGE;
   op.data.recv_message.recv_message = &c->recv_bb;
+  c->refs++;
+  c->recv_busy = 1;
+  grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->t_recv, NULL);
+  if (e != GRPC_CALL_OK) {
+    c->refs--;
+    c->recv_busy = 0;
+    c->recv_done = NULL;
+    fail_locked(c);
+    return GF_INTERNAL;
+  }
+  return GF_OK;
+}
+
+int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user) {
   pthread_mutex_lock(&c->mu);
+  if (c->ra_ready) {
+    /* A read-ahead result is waiting: hand it over now (this thread). */
+    int ok = c->ra_ok;
+    gf__ibuf* msg = c->ra_msg;
+    c->ra_ready = 0;
+    c->ra_msg = NULL;
+    if (ok && msg && gf__ibuf_length(msg) <= GF__READAHEAD_MAX && !c->failed && !c->closed && !c->status_sent)
+      start_recv_locked(c);
+    pthread_mutex_unlock(&c->mu);
+    done(user, ok, msg);
+    return GF_OK;
+  }
+  if (c->recv_busy && !c->recv_done) {
+    /* The read-ahead receive is in flight: its completion goes to done. */
+    c->recv_done = done;
+    c->recv_user = user;
+    pthread_mutex_unlock(&c->mu);
+    return GF_OK;
+  }
   if (c->recv_busy || c->failed || c->closed || c->status_sent) {
     int busy = c->recv_busy;
     pthread_mutex_unlock(&c->mu);
     return busy ? GF_INTERNAL : GF_CANCELLED;
   }
-  c->refs++;
-  c->recv_busy = 1;
+  c->ra_on = 1;
   c->recv_done = done;
   c->recv_user = user;
-  grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->t_recv, NULL);
-  if (e != GRPC_CALL_OK) {
-    c->refs--;
-    c->recv_busy = 0;
-    fail_locked(c);
-    pthread_mutex_unlock(&c->mu);
-    return GF_INTERNAL;
-  }
+  int rc = start_recv_locked(c);
   pthread_mutex_unlock(&c->mu);
-  return GF_OK;
+  return rc;
 }
 
 void gf__tcall_cancel(gf__tcall* c) {
@@ -571,8 +617,18 @@ static int add_arg(grpc_arg* args, size_t* n, const char* key, int64_t v) {
   return 0;
 }
 
+/* Receive window for uploads (BDP probing off): measured in docs/performance.md,
+ * 1 MiB gives the best DoPut rate and no retained receive buffers. */
+#define GF__TSERVER_DEFAULT_LOOKAHEAD (1024 * 1024)
+
+static int64_t lookahead_bytes(const gf__tserver_options* o) {
+  const char* env = getenv("GF_TRANSPORT_LOOKAHEAD_BYTES");
+  if (env && *env) return strtoll(env, NULL, 10);
+  return o->stream_lookahead_bytes ? o->stream_lookahead_bytes : GF__TSERVER_DEFAULT_LOOKAHEAD;
+}
+
 static grpc_server* make_server(const gf__tserver_options* o) {
-  grpc_arg args[12];
+  grpc_arg args[14];
   size_t n = 0;
   add_arg(args, &n, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
           o->max_receive_message_bytes > 0 ? o->max_receive_message_bytes : -1);
@@ -587,6 +643,11 @@ static grpc_server* make_server(const gf__tserver_options* o) {
     add_arg(args, &n, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int64_t)o->keepalive_timeout_sec * 1000);
   if (o->max_connection_idle_sec > 0)
     add_arg(args, &n, GRPC_ARG_MAX_CONNECTION_IDLE_MS, (int64_t)o->max_connection_idle_sec * 1000);
+  int64_t la = lookahead_bytes(o);
+  if (la > 0) {
+    add_arg(args, &n, GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    add_arg(args, &n, GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, la);
+  }
   grpc_channel_args ca = {n, args};
   return grpc_server_create(&ca, NULL);
 }
@@ -665,9 +726,22 @@ static void prearm(gf__tserver* s) {
   }
 }
 
-int gf__tserver_create(const gf__tserver_options* opts, gf__tserver** out, gf_error* err) {
+/* grpc-core-notes §3.7: large mmap/trim thresholds stop the mmap/munmap
+ * churn of gRPC's read buffers. One malloc arena: malloc_trim (maintenance
+ * thread) can only give back the top of the MAIN arena, so memory freed in
+ * other threads' arenas would stay resident after a big transfer. glibc
+ * fixes the arena limit at the first arena a thread creates, so this must
+ * run before any thread allocates (first thing in main); called again from
+ * gf__tserver_create it still sets the thresholds. MALLOC_ARENA_MAX in the
+ * environment wins. */
+void gf__transport_tune_malloc(void) {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
+}
+
+int gf__tserver_create(const gf__tserver_options* opts, gf__tserver** out, gf_error* err) {
+  gf__transport_tune_malloc();
   gf__tserver* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   s->opts = *opts;

@@ -49,6 +49,10 @@ typedef struct gf__tserver_options {
   int keepalive_time_sec;
   int keepalive_timeout_sec;
   int max_connection_idle_sec;
+  /* HTTP/2 receive window per stream (DoPut/DoExchange uploads): > 0 turns
+   * BDP probing off and fixes the window; 0 = GF__TSERVER_DEFAULT_LOOKAHEAD
+   * (env GF_TRANSPORT_LOOKAHEAD_BYTES overrides; < 0 = gRPC's BDP probing). */
+  int64_t stream_lookahead_bytes;
   int use_tls, use_mtls;
   const char* cert_pem, *key_pem, *root_pem;
   /* New call (CQ thread). The callee owns one reference on `call` and must
@@ -97,7 +101,9 @@ int gf__tcall_add_header(gf__tcall* c, const char* key, const void* value, size_
  * failed): done does not run. */
 int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__tdone_fn done,
                    void* user);
-/* Starts one RECV_MESSAGE. Same rules. */
+/* Starts one RECV_MESSAGE. Same rules, except that after the first call the
+ * transport reads one message ahead: when that message is already there,
+ * done runs at once on the calling thread (before this returns). */
 int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user);
 void gf__tcall_cancel(gf__tcall* c);
 /* 1 once the call was cancelled (client, deadline, network, server). */

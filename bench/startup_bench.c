@@ -1,0 +1,144 @@
+/* Start-up and idle-memory benchmark: starts the server binary with a plugin
+ * (e.g. the store example) REPS times on free loopback ports with the health
+ * endpoint on 127.0.0.1, measures process start (fork) to the first 2xx
+ * answer of GET /ready, then reads the idle server's VmRSS and thread count
+ * and stops it with SIGTERM (checking exit code 0).
+ * Usage: startup_bench <server-bin> <plugin.so> [reps]
+ * Prints one line per run and a median line. Main thread only. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int free_port(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t l = sizeof(a);
+  int port = -1;
+  if (s >= 0 && bind(s, (struct sockaddr*)&a, sizeof(a)) == 0 && getsockname(s, (struct sockaddr*)&a, &l) == 0)
+    port = ntohs(a.sin_port);
+  if (s >= 0) close(s);
+  return port;
+}
+
+/* HTTP status of GET /ready, or -1 when not answering yet. */
+static int get_ready(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) return -1;
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int code = -1;
+  if (connect(s, (struct sockaddr*)&a, sizeof(a)) == 0) {
+    static const char req[] = "GET /ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    char buf[64] = {0};
+    if (write(s, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1) && read(s, buf, sizeof(buf) - 1) > 12)
+      code = atoi(buf + 9);
+  }
+  close(s);
+  return code;
+}
+
+static long status_kb(pid_t pid, const char* key) {
+  char p[64], line[256];
+  snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+  FILE* f = fopen(p, "r");
+  if (!f) return -1;
+  long v = -1;
+  size_t kl = strlen(key);
+  while (fgets(line, sizeof(line), f))
+    if (strncmp(line, key, kl) == 0 && line[kl] == ':') v = strtol(line + kl + 1, NULL, 10);
+  fclose(f);
+  return v;
+}
+
+static int cmp_d(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
+
+static int one_run(const char* bin, const char* so, double* ms, long* rss_kb, long* threads) {
+  char dir[] = "/tmp/gf-startup-XXXXXX";
+  if (!mkdtemp(dir)) return -1;
+  char cfg[64];
+  snprintf(cfg, sizeof(cfg), "%s/server.toml", dir);
+  int port = free_port(), hport = free_port();
+  FILE* f = fopen(cfg, "w");
+  if (!f) return -1;
+  fprintf(f, "[server]\nlisten_host = \"127.0.0.1\"\nlisten_port = %d\nadvertise_host = \"127.0.0.1\"\n"
+             "health_check_host = \"127.0.0.1\"\nhealth_check_port = %d\n", port, hport);
+  fclose(f);
+  double t0 = now_s();
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* null = freopen("/dev/null", "w", stderr);
+    (void)null;
+    execl(bin, bin, "start", "--methods-provider", so, "--config", cfg, (char*)NULL);
+    _exit(127);
+  }
+  int code = -1;
+  while (now_s() - t0 < 20) {
+    code = get_ready(hport);
+    if (code >= 200 && code < 300) break;
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      pid = -1;
+      break;
+    }
+    usleep(200);
+  }
+  *ms = (now_s() - t0) * 1000;
+  int rc = code >= 200 && code < 300 ? 0 : -1;
+  if (pid > 0) {
+    usleep(300000); /* settle: the idle footprint */
+    *rss_kb = status_kb(pid, "VmRSS");
+    *threads = status_kb(pid, "Threads");
+    kill(pid, SIGTERM);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) rc = -1;
+  }
+  unlink(cfg);
+  rmdir(dir);
+  return rc;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: startup_bench <server-bin> <plugin.so> [reps]\n");
+    return 2;
+  }
+  int reps = argc > 3 ? atoi(argv[3]) : 5;
+  if (reps < 1 || reps > 50) reps = 5;
+  double t[50], r[50];
+  long th = 0;
+  for (int i = 0; i < reps; i++) {
+    long rss = -1;
+    if (one_run(argv[1], argv[2], &t[i], &rss, &th)) {
+      fprintf(stderr, "startup_bench: run %d failed (no /ready 2xx or bad exit)\n", i);
+      return 1;
+    }
+    r[i] = (double)rss / 1024.0;
+    printf("startup run=%d ready_ms=%.1f idle_rss_mib=%.1f threads=%ld\n", i, t[i], r[i], th);
+  }
+  qsort(t, (size_t)reps, sizeof(double), cmp_d);
+  qsort(r, (size_t)reps, sizeof(double), cmp_d);
+  printf("startup median_ready_ms=%.1f median_idle_rss_mib=%.1f threads=%ld\n", t[reps / 2], r[reps / 2], th);
+  return 0;
+}
