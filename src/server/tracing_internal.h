@@ -10,6 +10,7 @@
 
 #include "gooddata_flight_server/tracing.h"
 #include "common/log_buf.h"
+#include "common/log_internal.h"
 
 typedef enum {
   GF__TRACE_EXPORT_NONE = 0,
