@@ -201,6 +201,51 @@ static void handle_get_schema(gf_call* c, const gf_methods* m) {
 
 /* ---- list methods ------------------------------------------------------------------------ */
 
+/* Packs element i of a plugin's output list into one response message
+ * (*data malloc'd). */
+typedef int (*pack_fn)(void* list, size_t i, uint8_t** data, size_t* len);
+
+/* Streams the n elements of `list` (each packed by `pack`) and the status, or
+ * finishes with `rc` when the plugin callback or the packing failed. */
+static void stream_list(gf_call* c, int rc, void* list, size_t n, pack_fn pack) {
+  gf__obuf** msgs = rc ? NULL : alloc_msgs(n);
+  if (!rc && !msgs) rc = GF_NO_MEMORY;
+  for (size_t i = 0; !rc && i < n; i++) {
+    uint8_t* data = NULL;
+    size_t len = 0;
+    rc = pack(list, i, &data, &len);
+    if (!rc && !(msgs[i] = obuf_owned(data, len))) rc = GF_NO_MEMORY;
+  }
+  if (rc) {
+    gf__obuf_array_free(msgs, n);
+    finish_rc(c, NULL, rc);
+    return;
+  }
+  stream_msgs(c, msgs, n);
+}
+
+static int pack_flight_info(void* list, size_t i, uint8_t** data, size_t* len) {
+  return gf_flight_info_serialize(gf__flight_list_at(list, i), data, len, NULL);
+}
+
+static int pack_result(void* list, size_t i, uint8_t** data, size_t* len) {
+  gf_bytes b = gf__result_list_at(list, i);
+  return gf__pb_bytes_field1(b.data, b.len, data, len) ? GF_NO_MEMORY : GF_OK;
+}
+
+static int pack_action_type(void* list, size_t i, uint8_t** data, size_t* len) {
+  Arrow__Flight__Protocol__ActionType at;
+  arrow__flight__protocol__action_type__init(&at);
+  const char *type, *desc;
+  gf__action_type_list_at(list, i, &type, &desc);
+  at.type = (char*)type;
+  at.description = (char*)desc;
+  *len = arrow__flight__protocol__action_type__get_packed_size(&at);
+  if (!(*data = malloc(*len ? *len : 1))) return GF_NO_MEMORY;
+  arrow__flight__protocol__action_type__pack(&at, *data);
+  return GF_OK;
+}
+
 static void handle_list_flights(gf_call* c, const gf_methods* m) {
   if (!m->list_flights) { finish_unimplemented(c); return; }
   Arrow__Flight__Protocol__Criteria* cr =
@@ -209,22 +254,8 @@ static void handle_list_flights(gf_call* c, const gf_methods* m) {
   gf_flight_list* list = gf__flight_list_new();
   int rc = list ? m->list_flights(m->state, c, (gf_bytes){cr->expression.data, cr->expression.len}, list) : GF_NO_MEMORY;
   protobuf_c_message_free_unpacked(&cr->base, NULL);
-  size_t n = rc ? 0 : gf__flight_list_count(list);
-  gf__obuf** msgs = rc ? NULL : alloc_msgs(n);
-  if (!rc && !msgs) rc = GF_NO_MEMORY;
-  gf_error err = {0};
-  for (size_t i = 0; !rc && i < n; i++) {
-    uint8_t* data = NULL;
-    size_t len = 0;
-    rc = gf_flight_info_serialize(gf__flight_list_at(list, i), &data, &len, &err);
-    if (!rc && !(msgs[i] = obuf_owned(data, len))) rc = GF_NO_MEMORY;
-  }
+  stream_list(c, rc, list, rc ? 0 : gf__flight_list_count(list), pack_flight_info);
   gf__flight_list_free(list);
-  if (rc) {
-    gf__obuf_array_free(msgs, n);
-    { finish_rc(c, NULL, rc); return; }
-  }
-  stream_msgs(c, msgs, n);
 }
 
 static void handle_do_action(gf_call* c, const gf_methods* m) {
@@ -236,51 +267,16 @@ static void handle_do_action(gf_call* c, const gf_methods* m) {
   gf_action action = {a->type ? a->type : "", {a->body.data, a->body.len}};
   int rc = list ? m->do_action(m->state, c, &action, list) : GF_NO_MEMORY;
   protobuf_c_message_free_unpacked(&a->base, NULL);
-  size_t n = rc ? 0 : gf__result_list_count(list);
-  gf__obuf** msgs = rc ? NULL : alloc_msgs(n);
-  if (!rc && !msgs) rc = GF_NO_MEMORY;
-  for (size_t i = 0; !rc && i < n; i++) {
-    gf_bytes b = gf__result_list_at(list, i);
-    uint8_t* data = NULL;
-    size_t len = 0;
-    if (gf__pb_bytes_field1(b.data, b.len, &data, &len) || !(msgs[i] = obuf_owned(data, len))) rc = GF_NO_MEMORY;
-  }
+  stream_list(c, rc, list, rc ? 0 : gf__result_list_count(list), pack_result);
   gf__result_list_free(list);
-  if (rc) {
-    gf__obuf_array_free(msgs, n);
-    { finish_rc(c, NULL, rc); return; }
-  }
-  stream_msgs(c, msgs, n);
 }
 
 static void handle_list_actions(gf_call* c, const gf_methods* m) {
   if (!m->list_actions) { finish_unimplemented(c); return; }
   gf_action_type_list* list = gf__action_type_list_new();
   int rc = list ? m->list_actions(m->state, c, list) : GF_NO_MEMORY;
-  size_t n = rc ? 0 : gf__action_type_list_count(list);
-  gf__obuf** msgs = rc ? NULL : alloc_msgs(n);
-  if (!rc && !msgs) rc = GF_NO_MEMORY;
-  for (size_t i = 0; !rc && i < n; i++) {
-    Arrow__Flight__Protocol__ActionType at;
-    arrow__flight__protocol__action_type__init(&at);
-    const char *type, *desc;
-    gf__action_type_list_at(list, i, &type, &desc);
-    at.type = (char*)type;
-    at.description = (char*)desc;
-    size_t len = arrow__flight__protocol__action_type__get_packed_size(&at);
-    uint8_t* data = malloc(len ? len : 1);
-    if (!data) rc = GF_NO_MEMORY;
-    else {
-      arrow__flight__protocol__action_type__pack(&at, data);
-      if (!(msgs[i] = obuf_owned(data, len))) rc = GF_NO_MEMORY;
-    }
-  }
+  stream_list(c, rc, list, rc ? 0 : gf__action_type_list_count(list), pack_action_type);
   gf__action_type_list_free(list);
-  if (rc) {
-    gf__obuf_array_free(msgs, n);
-    { finish_rc(c, NULL, rc); return; }
-  }
-  stream_msgs(c, msgs, n);
 }
 
 /* ---- DoGet -------------------------------------------------------------------------------- */
