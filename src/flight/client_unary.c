@@ -51,7 +51,33 @@ static int unary(gf_client* c, const gf_call_options* o, const char* method,
   return rc;
 }
 
+/* Receives response messages until the server ends the stream, handing each
+ * to `on_msg` (which must not keep `data`). Returns GF_END_OF_STREAM at the
+ * normal end, else the first error. */
+typedef int (*msg_fn)(void* out, const uint8_t* data, size_t len, gf_error* err);
+
+static int recv_each(gf__ccall* call, int rc, msg_fn on_msg, void* out, gf_error* err) {
+  while (rc == GF_OK) {
+    uint8_t* data;
+    size_t len;
+    rc = gf__client_recv_flat(call, &data, &len, err);
+    if (rc) break;
+    rc = on_msg(out, data, len, err);
+    free(data);
+  }
+  return rc;
+}
+
 /* ---- Handshake ------------------------------------------------------------------- */
+
+static int on_handshake_response(void* out, const uint8_t* data, size_t len, gf_error* err) {
+  Arrow__Flight__Protocol__HandshakeResponse* r =
+      arrow__flight__protocol__handshake_response__unpack(NULL, len, data);
+  if (!r) return gf_error_set(err, GF_INTERNAL, "HandshakeResponse: malformed protobuf");
+  int rc = push_bytes(out, r->payload.data, r->payload.len, err);
+  arrow__flight__protocol__handshake_response__free_unpacked(r, NULL);
+  return rc;
+}
 
 int gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_bytes* payloads,
                         size_t n, gf_client_bytes_list* out, gf_error* err) {
@@ -66,24 +92,30 @@ int gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_bytes* 
     rc = gf__client_send_pb(call, &req.base, i + 1 == n, err);
   }
   if (rc == GF_OK && n == 0) rc = gf__ccall_close_send(call, err);
-  while (rc == GF_OK) {
-    uint8_t* data;
-    size_t len;
-    rc = gf__client_recv_flat(call, &data, &len, err);
-    if (rc) break;
-    Arrow__Flight__Protocol__HandshakeResponse* r =
-        arrow__flight__protocol__handshake_response__unpack(NULL, len, data);
-    free(data);
-    if (!r) rc = gf_error_set(err, GF_INTERNAL, "HandshakeResponse: malformed protobuf");
-    else rc = push_bytes(out, r->payload.data, r->payload.len, err);
-    if (r) arrow__flight__protocol__handshake_response__free_unpacked(r, NULL);
-  }
+  rc = recv_each(call, rc, on_handshake_response, out, err);
   rc = gf__client_end(o, call, rc, err);
   if (rc) gf_client_bytes_list_clear(out);
   return rc;
 }
 
 /* ---- ListFlights / GetFlightInfo / PollFlightInfo --------------------------------------- */
+
+static int on_flight_info(void* list, const uint8_t* data, size_t len, gf_error* err) {
+  gf_client_flight_list* out = list;
+  gf_flight_info* info = NULL;
+  int rc = out->n >= GF__CLIENT_MAX_ITEMS
+               ? gf_error_set(err, GF_RESOURCE_EXHAUSTED, "ListFlights: too many flights")
+               : gf_flight_info_deserialize(data, len, &info, err);
+  if (rc) return rc;
+  gf_flight_info** items = realloc(out->items, (out->n + 1) * sizeof(*items));
+  if (!items) {
+    gf_flight_info_free(info);
+    return gf_error_set(err, GF_NO_MEMORY, "ListFlights: out of memory");
+  }
+  out->items = items;
+  out->items[out->n++] = info;
+  return GF_OK;
+}
 
 int gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* criteria,
                            size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
@@ -95,26 +127,7 @@ int gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* c
   req.expression.data = (uint8_t*)criteria;
   req.expression.len = criteria ? criteria_len : 0;
   rc = gf__client_send_pb(call, &req.base, 1, err);
-  while (rc == GF_OK) {
-    uint8_t* data;
-    size_t len;
-    rc = gf__client_recv_flat(call, &data, &len, err);
-    if (rc) break;
-    gf_flight_info* info = NULL;
-    rc = out->n >= GF__CLIENT_MAX_ITEMS
-             ? gf_error_set(err, GF_RESOURCE_EXHAUSTED, "ListFlights: too many flights")
-             : gf_flight_info_deserialize(data, len, &info, err);
-    free(data);
-    if (rc) break;
-    gf_flight_info** items = realloc(out->items, (out->n + 1) * sizeof(*items));
-    if (!items) {
-      gf_flight_info_free(info);
-      rc = gf_error_set(err, GF_NO_MEMORY, "ListFlights: out of memory");
-      break;
-    }
-    out->items = items;
-    out->items[out->n++] = info;
-  }
+  rc = recv_each(call, rc, on_flight_info, out, err);
   rc = gf__client_end(o, call, rc, err);
   if (rc) gf_client_flight_list_clear(out);
   return rc;
@@ -216,6 +229,14 @@ int gf_client_get_schema(gf_client* c, const gf_call_options* o, const gf_descri
 
 /* ---- DoAction / ListActions -------------------------------------------------------------- */
 
+static int on_result(void* out, const uint8_t* data, size_t len, gf_error* err) {
+  Arrow__Flight__Protocol__Result* r = arrow__flight__protocol__result__unpack(NULL, len, data);
+  if (!r) return gf_error_set(err, GF_INTERNAL, "Result: malformed protobuf");
+  int rc = push_bytes(out, r->body.data, r->body.len, err);
+  arrow__flight__protocol__result__free_unpacked(r, NULL);
+  return rc;
+}
+
 int gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type,
                         const void* body, size_t body_len, gf_client_bytes_list* out,
                         gf_error* err) {
@@ -229,17 +250,7 @@ int gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type
   req.body.data = (uint8_t*)body;
   req.body.len = body ? body_len : 0;
   rc = gf__client_send_pb(call, &req.base, 1, err);
-  while (rc == GF_OK) {
-    uint8_t* data;
-    size_t len;
-    rc = gf__client_recv_flat(call, &data, &len, err);
-    if (rc) break;
-    Arrow__Flight__Protocol__Result* r = arrow__flight__protocol__result__unpack(NULL, len, data);
-    free(data);
-    if (!r) rc = gf_error_set(err, GF_INTERNAL, "Result: malformed protobuf");
-    else rc = push_bytes(out, r->body.data, r->body.len, err);
-    if (r) arrow__flight__protocol__result__free_unpacked(r, NULL);
-  }
+  rc = recv_each(call, rc, on_result, out, err);
   rc = gf__client_end(o, call, rc, err);
   if (rc) gf_client_bytes_list_clear(out);
   return rc;
@@ -259,6 +270,14 @@ static int push_action_type(gf_client_action_types* l, const char* t, const char
   return GF_OK;
 }
 
+static int on_action_type(void* out, const uint8_t* data, size_t len, gf_error* err) {
+  Arrow__Flight__Protocol__ActionType* r = arrow__flight__protocol__action_type__unpack(NULL, len, data);
+  if (!r) return gf_error_set(err, GF_INTERNAL, "ActionType: malformed protobuf");
+  int rc = push_action_type(out, r->type, r->description, err);
+  arrow__flight__protocol__action_type__free_unpacked(r, NULL);
+  return rc;
+}
+
 int gf_client_list_actions(gf_client* c, const gf_call_options* o, gf_client_action_types* out,
                            gf_error* err) {
   memset(out, 0, sizeof(*out));
@@ -267,18 +286,7 @@ int gf_client_list_actions(gf_client* c, const gf_call_options* o, gf_client_act
   if (rc) return rc;
   Arrow__Flight__Protocol__Empty req = ARROW__FLIGHT__PROTOCOL__EMPTY__INIT;
   rc = gf__client_send_pb(call, &req.base, 1, err);
-  while (rc == GF_OK) {
-    uint8_t* data;
-    size_t len;
-    rc = gf__client_recv_flat(call, &data, &len, err);
-    if (rc) break;
-    Arrow__Flight__Protocol__ActionType* r =
-        arrow__flight__protocol__action_type__unpack(NULL, len, data);
-    free(data);
-    if (!r) rc = gf_error_set(err, GF_INTERNAL, "ActionType: malformed protobuf");
-    else rc = push_action_type(out, r->type, r->description, err);
-    if (r) arrow__flight__protocol__action_type__free_unpacked(r, NULL);
-  }
+  rc = recv_each(call, rc, on_action_type, out, err);
   rc = gf__client_end(o, call, rc, err);
   if (rc) gf_client_action_types_clear(out);
   return rc;
