@@ -35,7 +35,7 @@ ifneq ($(findstring clang,$(CC)),)
   WARN += -Wno-unknown-warning-option
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
-SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lmicrohttpd -lcurl -lssl -lcrypto -ldl -lm -pthread
+SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 # Modules in dependency order (a module may use only those after it).

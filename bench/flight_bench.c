@@ -533,7 +533,8 @@ static int parse_list(const char* s, int64_t* out, int cap) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
-                    "[--calls N] [--json F] [--only tput,calls,flow,mem] [--streams L] [--batches L]\n");
+                    "[--calls N] [--json F] [--only tput,calls,flow,mem] [--streams L] [--batches L]\n"
+                    "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
     return 2;
   }
   g_uri = argv[1];
@@ -545,6 +546,8 @@ int main(int argc, char** argv) {
   const char* json = NULL;
   const char* only = NULL;
   const char* methods = "doget,doput";
+  const char* kinds_sel = "ListActions,GetFlightInfo,DoAction,DoGet1Row";
+  const char* conc_sel = "1,8,64";
   int64_t streams[8] = {1, 2, 4, 8}, batches[8] = {131072, 65536, 1048576, 16777216};
   int ns = 4, nb = 4;
   for (int i = 2; i < argc; i++) {
@@ -556,6 +559,8 @@ int main(int argc, char** argv) {
     else if (strcmp(a, "--json") == 0) json = v;
     else if (strcmp(a, "--only") == 0) only = v;
     else if (strcmp(a, "--methods") == 0) methods = v;
+    else if (strcmp(a, "--kinds") == 0) kinds_sel = v;
+    else if (strcmp(a, "--conc") == 0) conc_sel = v;
     else if (strcmp(a, "--tasks-uri") == 0) g_tasks_uri = v;
     else if (strcmp(a, "--server-pid") == 0) g_pid = atoi(v);
     else if (strcmp(a, "--mem-bytes") == 0) mem_bytes = strtoll(v, NULL, 10);
@@ -587,9 +592,10 @@ int main(int argc, char** argv) {
   if (has(only, "calls")) {
     static const char* kinds[4] = {"ListActions", "GetFlightInfo", "DoAction", "DoGet1Row"};
     for (int k = 0; k < 4; k++) {
-      small_calls(kinds[k], g_uri, 1, calls);
-      small_calls(kinds[k], g_uri, 8, calls / 4 > 10 ? calls / 4 : 10);
-      small_calls(kinds[k], g_uri, 64, calls / 32 > 10 ? calls / 32 : 10);
+      if (!has(kinds_sel, kinds[k])) continue;
+      if (has(conc_sel, "1")) small_calls(kinds[k], g_uri, 1, calls);
+      if (has(conc_sel, "8")) small_calls(kinds[k], g_uri, 8, calls / 4 > 10 ? calls / 4 : 10);
+      if (has(conc_sel, "64")) small_calls(kinds[k], g_uri, 64, calls / 32 > 10 ? calls / 32 : 10);
     }
   }
   if (has(only, "flow") && g_tasks_uri) {

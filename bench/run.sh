@@ -22,7 +22,7 @@ PIN=()
 [ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
 BIN="$B/bin/gooddata-flight-server"
 for f in "$BIN" "$B/examples/libperf.so" "$B/examples/libtasks.so" "$B/examples/libstore.so" \
-         "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench"; do
+         "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench" "$B/bench/grpc_floor"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
 mkdir -p bench/results
@@ -66,7 +66,7 @@ echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per th
   --server-pid "$ppid" --bytes "$BYTES" --calls "$CALLS" --mem-bytes "$MEM_BYTES" --only "$ONLY" \
   --json "$tmp/flight.json" | tee "$tmp/flight.txt"
 echo "== start-up and idle memory (store example)"
-"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 | tee "$tmp/startup.txt"
+"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" | tee "$tmp/startup.txt"
 
 rc=0
 for p in "$ppid" "$tpid"; do
@@ -89,6 +89,7 @@ echo "$out" | awk '/concurrency=/ {
   printf "%-14s %-5s %-10s %-8s %-8s %-10s\n", $1, v["concurrency"], r, v["p50_us"], v["p99_us"], v["server_cpu_us_per_call"]; delete v }'
 echo "$out" | grep '^mem ' || true
 grep 'median' "$tmp/startup.txt" || true
+grep '^floor' "$tmp/startup.txt" || true
 
 python3 - "$tmp/flight.json" "$tmp/startup.txt" bench/results/latest.json <<'PY'
 import json, re, sys, time, os
@@ -97,6 +98,10 @@ st = open(sys.argv[2]).read()
 m = re.search(r"median_ready_ms=([\d.]+) median_idle_rss_mib=([\d.]+) threads=(\d+)", st)
 if m:
     d["startup"] = {"ready_ms": float(m.group(1)), "idle_rss_mib_store": float(m.group(2)), "idle_threads": int(m.group(3))}
+f = re.search(r"grpc_init_only median_ms=([\d.]+) rss_mib=([\d.]+)", st)
+if f and "startup" in d:
+    d["startup"]["grpc_init_floor_ms"] = float(f.group(1))
+    d["startup"]["grpc_init_floor_rss_mib"] = float(f.group(2))
 d["machine"] = {"cores": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3],
                 "pinned": os.environ.get("BENCH_PIN", "")}
 d["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -3,8 +3,10 @@
  * endpoint on 127.0.0.1, measures process start (fork) to the first 2xx
  * answer of GET /ready, then reads the idle server's VmRSS and thread count
  * and stops it with SIGTERM (checking exit code 0).
- * Usage: startup_bench <server-bin> <plugin.so> [reps]
- * Prints one line per run and a median line. Main thread only. */
+ * Usage: startup_bench <server-bin> <plugin.so> [reps] [grpc_floor-bin]
+ * Prints one line per run and a median line; with grpc_floor (a program that
+ * only loads libgrpc and calls grpc_init), also that floor's median start
+ * (exec to exit) and RSS, and the server's figures over it. Main thread only. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -119,6 +121,42 @@ static int one_run(const char* bin, const char* so, double* ms, long* rss_kb, lo
   return rc;
 }
 
+/* Runs the floor program once: wall time exec->exit and its reported RSS. */
+static int floor_run(const char* bin, double* ms, double* rss_mib) {
+  int fd[2];
+  if (pipe(fd)) return -1;
+  double t0 = now_s();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    execl(bin, bin, (char*)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  char buf[64] = {0};
+  ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
+  close(fd[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  *ms = (now_s() - t0) * 1000;
+  *rss_mib = n > 0 ? strtod(buf, NULL) / 1024.0 : -1;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n > 0 ? 0 : -1;
+}
+
+static void floor_line(const char* bin, int reps, double ready_ms, double rss_mib) {
+  double t[50], r[50];
+  for (int i = 0; i < reps; i++)
+    if (floor_run(bin, &t[i], &r[i])) {
+      fprintf(stderr, "startup_bench: %s failed\n", bin);
+      return;
+    }
+  qsort(t, (size_t)reps, sizeof(double), cmp_d);
+  qsort(r, (size_t)reps, sizeof(double), cmp_d);
+  printf("floor grpc_init_only median_ms=%.1f rss_mib=%.1f server_over_floor_ms=%.1f server_over_floor_rss_mib=%.1f\n",
+         t[reps / 2], r[reps / 2], ready_ms - t[reps / 2], rss_mib - r[reps / 2]);
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: startup_bench <server-bin> <plugin.so> [reps]\n");
@@ -140,5 +178,6 @@ int main(int argc, char** argv) {
   qsort(t, (size_t)reps, sizeof(double), cmp_d);
   qsort(r, (size_t)reps, sizeof(double), cmp_d);
   printf("startup median_ready_ms=%.1f median_idle_rss_mib=%.1f threads=%ld\n", t[reps / 2], r[reps / 2], th);
+  if (argc > 4) floor_line(argv[4], reps, t[reps / 2], r[reps / 2]);
   return 0;
 }

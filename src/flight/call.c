@@ -70,6 +70,18 @@ static void call_free(gf_call* c) {
   free(c);
 }
 
+/* Loggers live as long as the process: look the RPC one up once (the
+ * registry lookup takes a global lock). */
+static gf_logger* rpc_log(void) {
+  static _Atomic(gf_logger*) cached;
+  gf_logger* l = atomic_load_explicit(&cached, memory_order_acquire);
+  if (!l) {
+    l = gf_logger_get("gooddata_flight_server.rpc");
+    atomic_store_explicit(&cached, l, memory_order_release);
+  }
+  return l;
+}
+
 static void finalize_task(void* arg) {
   gf_call* c = arg;
   gf__dispatcher* d = c->d;
@@ -87,7 +99,7 @@ static void finalize_task(void* arg) {
   if (c->span && d->o.hooks.span_end)
     d->o.hooks.span_end(c->span, gf__grpc_code(status),
                         status == GF_OK ? NULL : (c->err_msg ? c->err_msg : gf_status_name(status)));
-  GF_LOG(gf_logger_get("gooddata_flight_server.rpc"), GF_LOG_DEBUG, "rpc_finished",
+  GF_LOG(rpc_log(), GF_LOG_DEBUG, "rpc_finished",
          GF_STR("method", c->method_path), GF_STR("peer", c->peer),
          GF_STR("status", gf_status_name(status)), GF_STR("error", c->err_msg ? c->err_msg : ""),
          GF_INT("messages_in", c->msgs_in), GF_INT("messages_out", c->msgs_out),
@@ -101,9 +113,17 @@ static void finalize_task(void* arg) {
   atomic_fetch_sub(&d->active_calls, 1);
 }
 
+/* Whether finalize_task may run on the releasing thread (often a CQ thread):
+ * no plugin code (finalizers, auth release), no span export and no debug
+ * line to write. Saves a worker wake-up per call. */
+static int finalize_inline_ok(const gf_call* c) {
+  return !c->n_fins && !c->auth_data && !c->span &&
+         !gf_log_enabled(rpc_log(), GF_LOG_DEBUG);
+}
+
 void gf__call_unref(gf_call* c) {
   if (atomic_fetch_sub(&c->refs, 1) != 1) return;
-  if (gf__pool_post(c->d->pool, finalize_task, c)) finalize_task(c);
+  if (finalize_inline_ok(c) || gf__pool_post(c->d->pool, finalize_task, c)) finalize_task(c);
 }
 
 /* Length of s[0..n) cut to at most max bytes without splitting a UTF-8

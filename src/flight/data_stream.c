@@ -1,6 +1,7 @@
 /* FlightData readers and writers over blocking message sources/sinks (see
  * data_stream.h). Runs on the thread that uses the reader/writer (a server
  * worker or a client thread). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct gf_data_reader {
   int64_t messages;
   int stream_released;
   gf_error stream_err;
+  gf_error last_err; /* the last failure handed to the plugin (code 0: none) */
 };
 
 gf_data_reader* gf__data_reader_new(gf__msg_source_fn fn, void* src, gf__flight_data* first) {
@@ -93,7 +95,38 @@ static int decode(gf_data_reader* r, gf__flight_data* fd, gf_ipc_message_type* t
   return gf_ipc_decoder_decode(r->dec, fd->header, fd->header_len, fd->body, type, batch, err);
 }
 
+/* Remembers a failure handed to the plugin, so a handler that returns the
+ * reader's status without gf_call_error still sends its message. */
+static int remember(gf_data_reader* r, int rc, const gf_error* err) {
+  if (rc != GF_OK && rc != GF_END_OF_STREAM) {
+    r->last_err.code = rc;
+    snprintf(r->last_err.message, sizeof(r->last_err.message), "%s", err && err->message[0] ? err->message : "");
+  }
+  return rc;
+}
+
+int gf__data_reader_last_error(const gf_data_reader* r, const char** message) {
+  if (message) *message = r->last_err.message;
+  return r->last_err.code;
+}
+
+static int reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err);
+static int reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata, gf_error* err);
+
 int gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err) {
+  gf_error local = {0};
+  if (!err) err = &local;
+  return remember(r, reader_schema(r, out, err), err);
+}
+
+int gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
+                        gf_error* err) {
+  gf_error local = {0};
+  if (!err) err = &local;
+  return remember(r, reader_next(r, batch, app_metadata, err), err);
+}
+
+static int reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err) {
   /* Messages before the schema that are not the schema are stashed. */
   gf__flight_data pending[STASH_MAX];
   size_t np = 0;
@@ -134,8 +167,8 @@ int gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* 
   return gf_ipc_decoder_schema(r->dec, out, err);
 }
 
-int gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                        gf_error* err) {
+static int reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
+                       gf_error* err) {
   batch->release = NULL;
   if (app_metadata) *app_metadata = (gf_bytes){NULL, 0};
   for (;;) {

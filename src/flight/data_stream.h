@@ -23,6 +23,9 @@ gf_data_reader* gf__data_reader_new(gf__msg_source_fn fn, void* src, gf__flight_
 void gf__data_reader_free(gf_data_reader* r);
 /* Messages / body bytes received so far. */
 int64_t gf__data_reader_messages(const gf_data_reader* r);
+/* The last error code the reader returned to the plugin (0: none) and its
+ * message. */
+int gf__data_reader_last_error(const gf_data_reader* r, const char** message);
 
 /* `descriptor` (may be NULL) is attached to the first message written (client
  * DoPut/DoExchange). max_batch_bytes <= 0: no splitting. */

@@ -359,6 +359,14 @@ static int read_first(gf_call* c, gf__flight_data* fd, gf_error* err) {
   return rc;
 }
 
+/* The handler failed with the reader's own status and recorded no error:
+ * the reader's message names what was wrong with the client's stream. */
+static void reader_error_to_call(gf_call* c, const gf_data_reader* r, int rc) {
+  const char* msg = NULL;
+  if (rc == GF_OK || rc == GF_END_OF_STREAM || c->err_code) return;
+  if (gf__data_reader_last_error(r, &msg) == rc && msg && *msg) gf__call_set_error(c, rc, msg, NULL, 0);
+}
+
 static void handle_do_put(gf_call* c, const gf_methods* m) {
   if (!m->do_put) { finish_unimplemented(c); return; }
   gf__flight_data first;
@@ -378,6 +386,7 @@ static void handle_do_put(gf_call* c, const gf_methods* m) {
   }
   gf_put_writer w = {c};
   rc = m->do_put(m->state, c, gf_data_reader_descriptor(r), r, &w);
+  reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
   finish_rc(c, NULL, rc);
 }
@@ -399,6 +408,7 @@ static void handle_do_exchange(gf_call* c, const gf_methods* m) {
     { finish_err(c, GF_NO_MEMORY, "out of memory"); return; }
   }
   rc = m->do_exchange(m->state, c, gf_data_reader_descriptor(r), r, w);
+  reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
   gf__data_writer_free(w);
   finish_rc(c, NULL, rc);

@@ -36,28 +36,38 @@ typedef struct doget {
   size_t qhead, qn, qcap, qbytes;
   size_t inflight_bytes;
   int inflight, filling, eos, done;
+  int src_released; /* the filler released the plugin's source (release_source) */
   int err_code;
   char* err_msg;
 } doget;
+
+/* Releases the plugin's stream, its user data and the schema (plugin
+ * callbacks: workers only). Only the filler or the free task calls it. */
+static void release_source(doget* g) {
+  if (g->ahead.release) g->ahead.release(&g->ahead);
+  if (g->schema.release) g->schema.release(&g->schema);
+  if (g->src.stream.release) g->src.stream.release(&g->src.stream);
+  if (g->src.release_user) g->src.release_user(g->src.user);
+  g->src.release_user = NULL;
+}
 
 static void doget_free_task(void* arg) {
   doget* g = arg;
   gf_call* c = g->c;
   for (size_t i = 0; i < g->qn; i++) gf__obuf_free(g->q[(g->qhead + i) % g->qcap]);
   free(g->q);
-  if (g->ahead.release) g->ahead.release(&g->ahead);
+  release_source(g);
   gf_ipc_encoder_free(g->enc);
-  if (g->schema.release) g->schema.release(&g->schema);
-  if (g->src.stream.release) g->src.stream.release(&g->src.stream);
-  if (g->src.release_user) g->src.release_user(g->src.user);
   free(g->err_msg);
   pthread_mutex_destroy(&g->mu);
   free(g);
   gf__call_unref(c);
 }
 
+/* Frees g from a CQ thread: on a worker while the plugin's source is still
+ * held, else at once (saves a worker wake-up at the end of most streams). */
 static void post_free(doget* g) {
-  if (gf__pool_post(g->pool, doget_free_task, g)) doget_free_task(g);
+  if (g->src_released || gf__pool_post(g->pool, doget_free_task, g)) doget_free_task(g);
 }
 
 static void count_bytes(gf_call* c, size_t bytes) {
@@ -249,6 +259,17 @@ static void pull_one(doget* g, pulled* p) {
   }
 }
 
+/* pull_one with the call's span current, so the plugin's get_next (and
+ * its logs) belong to the RPC's trace. The doget's call reference keeps
+ * the span alive. */
+static void pull_traced(doget* g, pulled* p) {
+  const gf__server_hooks* h = &g->c->d->o.hooks;
+  void* span = g->c->span;
+  void* prev = span && h->span_enter ? h->span_enter(span) : NULL;
+  pull_one(g, p);
+  if (span && h->span_exit) h->span_exit(prev);
+}
+
 /* Worker: fills the prepared queue (sending at once when the transport is
  * idle), then leaves; the next refill is posted by advance_locked. */
 static void fill_task(void* arg) {
@@ -258,15 +279,24 @@ static void fill_task(void* arg) {
     if (!g->done && !g->err_code && gf_call_is_cancelled(g->c)) g->err_code = GF_CANCELLED;
     int stop = !q_wants_more(g);
     if (stop) {
+      /* No more pulls will happen (end, error or done: all sticky): release
+       * the plugin's source here, on this worker and outside the lock;
+       * filling still set keeps the send path from freeing g meanwhile. */
+      if ((g->eos || g->err_code || g->done) && !g->src_released) {
+        pthread_mutex_unlock(&g->mu);
+        release_source(g);
+        pthread_mutex_lock(&g->mu);
+        g->src_released = 1;
+      }
       g->filling = 0;
       int free_it = g->done || advance_locked(g);
       pthread_mutex_unlock(&g->mu);
-      if (free_it) post_free(g);
+      if (free_it) doget_free_task(g); /* on a worker already */
       return;
     }
     pthread_mutex_unlock(&g->mu);
     pulled p;
-    pull_one(g, &p);
+    pull_traced(g, &p);
     pthread_mutex_lock(&g->mu);
     if (!g->done) {
       if (p.qn && q_push(g, p.q, p.qn) && !g->err_code) g->err_code = GF_NO_MEMORY;
@@ -324,8 +354,10 @@ void gf__doget_start(gf_call* c, gf_data_source* src) {
     else gf__obuf_free(m);
     if (!a || q_push(g, a, 1)) set_err(g, GF_NO_MEMORY, "out of memory");
   }
-  /* Sends the schema and posts the first fill (or finishes on error). */
-  int free_it = advance_locked(g);
+  /* Sends the schema (or finishes on error), then fills on this worker
+   * (filling set first so advance_locked does not post a fill). */
+  g->filling = 1;
+  advance_locked(g);
   pthread_mutex_unlock(&g->mu);
-  if (free_it) post_free(g);
+  fill_task(g);
 }

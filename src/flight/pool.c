@@ -82,6 +82,7 @@ static void recycle_locked(gf__pool* p, task* t) {
 
 static void* worker_main(void* arg) {
   gf__pool* p = arg;
+  pthread_setname_np(pthread_self(), "gf-rpc");
   task* done = NULL;
   for (;;) {
     if (!atomic_load_explicit(&p->pending, memory_order_acquire)) spin_for_work(p);
@@ -150,9 +151,11 @@ int gf__pool_post(gf__pool* p, gf__task_fn fn, void* arg) {
   p->tail = t;
   p->queued++;
   atomic_store_explicit(&p->pending, p->queued, memory_order_release);
-  /* A spinning worker takes the first task without a wake-up. */
-  if (p->queued > atomic_load(&p->spinners)) pthread_cond_signal(&p->cv);
+  /* A spinning worker takes the first task without a wake-up. The signal
+   * goes after the unlock so the woken worker does not block on mu. */
+  int wake = p->queued > atomic_load(&p->spinners);
   pthread_mutex_unlock(&p->mu);
+  if (wake) pthread_cond_signal(&p->cv);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /* Health monitor (health.h, health_internal.h): module status map under a
  * mutex, readiness/liveness rules of the seed, and the /ready and /live
- * HTTP handler (runs on the MHD thread). */
+ * HTTP handler (runs on the gf-http thread). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

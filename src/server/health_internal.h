@@ -9,7 +9,7 @@
 int gf__health_create(gf_health** out);
 /* Stops the HTTP endpoint if running and frees h. NULL is a no-op. */
 void gf__health_free(gf_health* h);
-/* Binds host:port synchronously (port 0 = ephemeral) and serves on an MHD
+/* Binds host:port synchronously (port 0 = ephemeral) and serves on the gf-http
  * thread. Logs health_check_started. GF_ALREADY_EXISTS if already running. */
 int gf__health_http_start(gf_health* h, const char* host, int port, gf_error* err);
 void gf__health_http_stop(gf_health* h);

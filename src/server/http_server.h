@@ -1,6 +1,7 @@
-/* Internal: a tiny HTTP/1.1 GET server on libmicrohttpd (internal polling
- * thread) used by the health and metrics endpoints. The handler runs on the
- * MHD thread. Start/stop on the lifecycle thread. */
+/* Internal: a minimal HTTP/1.1 server (own code, no libraries; keep-alive,
+ * pipelining, HEAD, 8 KiB request heads, 64 connections, 30 s deadline) used
+ * by the health and metrics endpoints. The handler runs on the server's own
+ * "gf-http" thread. Start/stop on the lifecycle thread. */
 #ifndef GF__HTTP_SERVER_H
 #define GF__HTTP_SERVER_H
 

@@ -37,6 +37,7 @@ static void do_trim(gf_logger* lg) {
 
 static void* run(void* arg) {
   (void)arg;
+  pthread_setname_np(pthread_self(), "gf-maintenance");
   gf_logger* lg = gf_logger_get("gooddata_flight_server.maintenance");
   double last = mono_now();
   pthread_mutex_lock(&g_mu);

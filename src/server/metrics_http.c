@@ -1,5 +1,5 @@
 /* The /metrics HTTP endpoint (metrics_internal.h): renders the registry on
- * each scrape on the MHD thread. Start/stop on the lifecycle thread. */
+ * each scrape on the gf-http thread. Start/stop on the lifecycle thread. */
 #include <string.h>
 
 #include "server/http_server.h"

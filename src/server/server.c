@@ -399,6 +399,7 @@ static void shutdown_services(gf_server* s) {
 
 static void* stopper_main(void* arg) {
   gf_server* s = arg;
+  pthread_setname_np(pthread_self(), "gf-stopper");
   char b;
   while (!atomic_load(&s->stop_requested)) {
     ssize_t n = read(s->pipe_fd[0], &b, 1);

@@ -1,5 +1,7 @@
 /* The task executor (the seed's ThreadTaskExecutor): registry of tasks by id,
- * FIFO run queue served by `threads` workers, completion (classification,
+ * FIFO run queue served by up to `threads` workers (started on demand: a
+ * submit that finds no idle worker starts one, so an idle server holds no
+ * task threads), completion (classification,
  * metrics, logs, spans), waiting, cancellation, TTL eviction (collector thread, 1 s
  * tick) and asynchronous closing of evicted results (`close_threads`
  * workers), orderly stop. Threads: any caller, task workers, close workers,
@@ -20,7 +22,7 @@ typedef struct task_metrics {
 
 struct gf_task_executor {
   pthread_mutex_t mu;
-  pthread_cond_t work_cv, done_cv, close_cv, tick_cv;
+  pthread_cond_t work_cv, close_cv, tick_cv;
   gf_task_result** buckets;
   size_t n_buckets, n_entries;
   gf_task_result *q_head, *q_tail;
@@ -30,7 +32,9 @@ struct gf_task_executor {
   int stopped, workers_exit, closers_exit, collector_exit;
   int ttl_sec;
   pthread_t* workers;
-  int n_workers;
+  int n_workers, max_workers;
+  int idle;   /* workers waiting for work and not yet claimed by a submit */
+  int tokens; /* wake-ups handed to claimed idle workers */
   pthread_t* closers;
   int n_closers;
   pthread_t collector;
@@ -53,6 +57,27 @@ static struct timespec deadline_after(double seconds) {
   ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
   if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
   return ts;
+}
+
+/* A caller blocked in wait_for_result on one task: completion wakes only the
+ * callers of that task (a shared condvar woke every waiter on every
+ * completion). Lives on the waiter's stack; linked under ex->mu. */
+typedef struct gf__task_waiter {
+  pthread_cond_t cv;
+  struct gf__task_waiter* next;
+} gf__task_waiter;
+
+static void wake_waiters(gf_task_result* r) {
+  for (gf__task_waiter* w = r->waiters; w != NULL; w = w->next) pthread_cond_signal(&w->cv);
+}
+
+static void unlink_waiter(gf_task_result* r, gf__task_waiter* w) {
+  for (gf__task_waiter** p = &r->waiters; *p != NULL; p = &(*p)->next) {
+    if (*p == w) {
+      *p = w->next;
+      return;
+    }
+  }
 }
 
 /* ---- registry (ex->mu held) --------------------------------------------------------- */
@@ -266,7 +291,7 @@ static void complete(gf_task_executor* ex, gf_task_result* r, gf_task_result_kin
     ex->queue_size = 0;
   }
   set_queue_gauge(ex);
-  pthread_cond_broadcast(&ex->done_cv);
+  wake_waiters(r);
   pthread_mutex_unlock(&ex->mu);
 }
 
@@ -344,11 +369,21 @@ static void run_task(gf_task_executor* ex, gf_task_result* r) {
   complete(ex, r, kind, &out);
 }
 
+/* Waits until a submit claims this worker (or stop). ex->mu held. */
+static void wait_for_claim(gf_task_executor* ex) {
+  ex->idle++;
+  while (!ex->tokens && !ex->workers_exit) pthread_cond_wait(&ex->work_cv, &ex->mu);
+  if (ex->tokens) ex->tokens--; /* the claimer took us off `idle` */
+  else ex->idle--;
+}
+
 static void* worker_main(void* arg) {
   gf_task_executor* ex = arg;
+  pthread_setname_np(pthread_self(), "gf-task");
   pthread_mutex_lock(&ex->mu);
   for (;;) {
-    while (ex->q_head == NULL && !ex->workers_exit) pthread_cond_wait(&ex->work_cv, &ex->mu);
+    if (ex->q_head == NULL && !ex->workers_exit) wait_for_claim(ex);
+    if (ex->q_head == NULL && !ex->workers_exit) continue;
     if (ex->q_head == NULL) break;
     gf_task_result* r = ex->q_head;
     queue_remove(ex, r);
@@ -367,6 +402,7 @@ static void* worker_main(void* arg) {
 
 static void* closer_main(void* arg) {
   gf_task_executor* ex = arg;
+  pthread_setname_np(pthread_self(), "gf-task-close");
   pthread_mutex_lock(&ex->mu);
   for (;;) {
     while (ex->close_head == NULL && !ex->closers_exit) pthread_cond_wait(&ex->close_cv, &ex->mu);
@@ -386,6 +422,7 @@ static void* closer_main(void* arg) {
 
 static void* collector_main(void* arg) {
   gf_task_executor* ex = arg;
+  pthread_setname_np(pthread_self(), "gf-task-ttl");
   pthread_mutex_lock(&ex->mu);
   while (!ex->collector_exit) {
     struct timespec t = deadline_after(1.0);
@@ -454,6 +491,21 @@ static gf_task_result* new_record(const gf_task_spec* spec, gf_error* err) {
   return r;
 }
 
+/* A task was queued (ex->mu held): claim an idle worker, else start one
+ * while below task_threads, else a running worker takes it when done. */
+static void wake_or_start_worker(gf_task_executor* ex) {
+  if (ex->idle > 0) {
+    ex->idle--;
+    ex->tokens++;
+    pthread_cond_signal(&ex->work_cv);
+    return;
+  }
+  if (ex->n_workers >= ex->max_workers || ex->workers_exit) return;
+  if (pthread_create(&ex->workers[ex->n_workers], NULL, worker_main, ex) == 0) ex->n_workers++;
+  else if (ex->n_workers == 0)
+    GF_LOG(ex->log, GF_LOG_ERROR, "task_thread_start_failed", GF_INT("task_threads", ex->max_workers));
+}
+
 int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
                             char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
   if (spec == NULL || spec->run == NULL)
@@ -478,9 +530,31 @@ int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
   gf_task_result_ref(r);     /* the queue's reference */
   queue_push(ex, r);
   set_queue_gauge(ex);
-  pthread_cond_signal(&ex->work_cv);
+  wake_or_start_worker(ex);
   pthread_mutex_unlock(&ex->mu);
   return GF_OK;
+}
+
+/* Blocks until r is done or timeout_ms passes (< 0: no limit). ex->mu held;
+ * returns 1 on timeout. */
+static int wait_done_locked(gf_task_result* r, int64_t timeout_ms, pthread_mutex_t* mu) {
+  gf__task_waiter w;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&w.cv, &attr);
+  pthread_condattr_destroy(&attr);
+  w.next = r->waiters;
+  r->waiters = &w;
+  struct timespec deadline = deadline_after(timeout_ms > 0 ? (double)timeout_ms / 1000.0 : 0);
+  int timed_out = 0;
+  while (!r->done && !timed_out) {
+    if (timeout_ms < 0) pthread_cond_wait(&w.cv, mu);
+    else timed_out = pthread_cond_timedwait(&w.cv, mu, &deadline) == ETIMEDOUT && !r->done;
+  }
+  unlink_waiter(r, &w);
+  pthread_cond_destroy(&w.cv);
+  return timed_out;
 }
 
 int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
@@ -493,17 +567,12 @@ int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, 
     return GF_NOT_FOUND;
   }
   gf_task_result_ref(r);
-  struct timespec deadline = deadline_after(timeout_ms > 0 ? (double)timeout_ms / 1000.0 : 0);
-  while (!r->done) {
-    if (timeout_ms < 0) {
-      pthread_cond_wait(&ex->done_cv, &ex->mu);
-    } else if (pthread_cond_timedwait(&ex->done_cv, &ex->mu, &deadline) == ETIMEDOUT && !r->done) {
-      pthread_mutex_unlock(&ex->mu);
-      gf_task_result_unref(r);
-      return GF_TIMED_OUT;
-    }
-  }
+  int timed_out = r->done ? 0 : wait_done_locked(r, timeout_ms, &ex->mu);
   pthread_mutex_unlock(&ex->mu);
+  if (timed_out) {
+    gf_task_result_unref(r);
+    return GF_TIMED_OUT;
+  }
   *out = r;
   return GF_OK;
 }
@@ -585,7 +654,7 @@ static int init_sync(gf_task_executor* ex) {
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   int rc = pthread_mutex_init(&ex->mu, NULL) || pthread_cond_init(&ex->work_cv, NULL) ||
-           pthread_cond_init(&ex->done_cv, &attr) || pthread_cond_init(&ex->close_cv, NULL) ||
+           pthread_cond_init(&ex->close_cv, NULL) ||
            pthread_cond_init(&ex->tick_cv, &attr);
   pthread_condattr_destroy(&attr);
   return rc;
@@ -596,10 +665,7 @@ static int start_threads(gf_task_executor* ex, int threads, int close_threads, g
   ex->closers = calloc((size_t)close_threads, sizeof(pthread_t));
   if (ex->workers == NULL || ex->closers == NULL)
     return gf_error_set(err, GF_NO_MEMORY, "task executor: out of memory");
-  for (; ex->n_workers < threads; ex->n_workers++) {
-    if (pthread_create(&ex->workers[ex->n_workers], NULL, worker_main, ex) != 0)
-      return gf_error_set(err, GF_INTERNAL, "task executor: cannot start task thread %d", ex->n_workers);
-  }
+  ex->max_workers = threads; /* task threads start on demand (wake_or_start_worker) */
   for (; ex->n_closers < close_threads; ex->n_closers++) {
     if (pthread_create(&ex->closers[ex->n_closers], NULL, closer_main, ex) != 0)
       return gf_error_set(err, GF_INTERNAL, "task executor: cannot start close thread %d",
@@ -735,7 +801,6 @@ void gf__task_executor_free(gf_task_executor* ex) {
   free(ex->buckets);
   pthread_mutex_destroy(&ex->mu);
   pthread_cond_destroy(&ex->work_cv);
-  pthread_cond_destroy(&ex->done_cv);
   pthread_cond_destroy(&ex->close_cv);
   pthread_cond_destroy(&ex->tick_cv);
   free(ex);

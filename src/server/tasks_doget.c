@@ -13,7 +13,15 @@ typedef struct doget_end {
   int acquired;
 } doget_end;
 
-static gf_logger* logger(void) { return gf_logger_get("gooddata_flight_server.rpc"); }
+static gf_logger* logger(void) { /* looked up once: loggers live as long as the process */
+  static _Atomic(gf_logger*) cached;
+  gf_logger* l = atomic_load_explicit(&cached, memory_order_acquire);
+  if (!l) {
+    l = gf_logger_get("gooddata_flight_server.rpc");
+    atomic_store_explicit(&cached, l, memory_order_release);
+  }
+  return l;
+}
 
 /* Finalizer: releases the read lock, closes single-use results, drops the ref. */
 static void on_call_end(void* user, int status) {

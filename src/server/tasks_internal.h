@@ -54,6 +54,7 @@ struct gf_task_result {
   gf__task_state state;
   int done, in_map, in_ttl, user_released;
   struct gf_task_result *q_next, *map_next, *ttl_prev, *ttl_next, *close_next;
+  struct gf__task_waiter* waiters; /* callers blocked in wait_for_result (ex->mu) */
   double created, started, completed, added; /* monotonic seconds */
   /* guarded by cancel_mu */
   pthread_mutex_t cancel_mu;

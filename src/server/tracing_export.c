@@ -1,9 +1,9 @@
 /* Span export: tracing start/stop, resource attributes, the bounded queue
  * of ended spans (drops and counts when full) and the batch thread that
- * sends OTLP/HTTP JSON or Zipkin v2 JSON with libcurl, OTLP protobuf over
+ * sends OTLP/HTTP JSON or Zipkin v2 JSON with libcurl (loaded on first use,
+ * curl_dl.h), OTLP protobuf over
  * gRPC (tracing_otlp_grpc.c), or writes console lines. The queue is fed
  * from any thread; exporting runs on one thread. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log_internal.h"
+#include "server/curl_dl.h"
 #include "server/tracing_internal.h"
 #include "server/tracing_otlp_grpc.h"
 
@@ -27,6 +28,7 @@ typedef struct exporter {
   int kind;
   int console_fd;
   char* url;
+  const gf__curl_api* curl;           /* HTTP exporters only */
   struct curl_slist* headers;
   long timeout_ms;
   gf__trace_resource res;
@@ -172,12 +174,12 @@ static void free_resource(gf__trace_resource* r) {
 /* ---- exporter configuration ---- */
 
 static void add_header(void* ctx, const char* k, const char* v) {
-  struct curl_slist** l = ctx;
+  exporter* ex = ctx;
   char line[1024];
   if (strpbrk(k, "\r\n:") || strpbrk(v, "\r\n")) return; /* no header injection */
   snprintf(line, sizeof line, "%s: %s", k, v);
-  struct curl_slist* n = curl_slist_append(*l, line);
-  if (n) *l = n;
+  struct curl_slist* n = ex->curl->slist_append(ex->headers, line);
+  if (n) ex->headers = n;
 }
 
 static char* otlp_url(void) {
@@ -201,11 +203,13 @@ static int configure(exporter* ex, const gf__tracing_options* o, gf_error* err) 
   ex->delay_ms = o->delay_ms > 0 ? o->delay_ms : (int)env_long("OTEL_BSP_SCHEDULE_DELAY", NULL, 5000);
   if (ex->batch_max > ex->queue_max) ex->batch_max = ex->queue_max;
   const char* ct = "Content-Type: application/json";
+  int http = o->exporter == GF__TRACE_EXPORT_OTLP_HTTP || o->exporter == GF__TRACE_EXPORT_ZIPKIN;
+  if (http && !(ex->curl = gf__curl_load(err))) return err ? err->code : GF_UNAVAILABLE;
   if (o->exporter == GF__TRACE_EXPORT_OTLP_HTTP) {
     ex->url = otlp_url();
     ex->timeout_ms = env_long("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
     gf__trace_each_pair(env2("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"),
-                        add_header, &ex->headers);
+                        add_header, ex);
   } else if (o->exporter == GF__TRACE_EXPORT_ZIPKIN) {
     const char* u = env2("OTEL_EXPORTER_ZIPKIN_ENDPOINT", NULL);
     ex->url = strdup(u ? u : "http://localhost:9411/api/v2/spans");
@@ -218,16 +222,18 @@ static int configure(exporter* ex, const gf__tracing_options* o, gf_error* err) 
   }
   if (o->exporter != GF__TRACE_EXPORT_CONSOLE && !ex->url)
     return gf_error_set(err, GF_NO_MEMORY, "tracing: out of memory");
-  add_header(&ex->headers, "Expect", "");
-  struct curl_slist* n = curl_slist_append(ex->headers, ct);
-  if (n) ex->headers = n;
+  if (http) {
+    add_header(ex, "Expect", "");
+    struct curl_slist* n = ex->curl->slist_append(ex->headers, ct);
+    if (n) ex->headers = n;
+  }
   return build_resource(&ex->res, o);
 }
 
 static void unconfigure(exporter* ex) {
   gf__otlp_grpc_free(ex->grpc);
   free(ex->url);
-  curl_slist_free_all(ex->headers);
+  if (ex->curl) ex->curl->slist_free_all(ex->headers);
   free_resource(&ex->res);
   memset(ex, 0, sizeof *ex);
 }
@@ -241,19 +247,20 @@ static size_t discard(char* p, size_t size, size_t n, void* ctx) {
 }
 
 static int http_post(CURL* curl, const exporter* ex, const gf__buf* body) {
+  const gf__curl_api* api = ex->curl;
   long status = 0;
-  curl_easy_setopt(curl, CURLOPT_URL, ex->url);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, ex->headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->p);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ex->timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  api->easy_setopt(curl, CURLOPT_URL, ex->url);
+  api->easy_setopt(curl, CURLOPT_HTTPHEADER, ex->headers);
+  api->easy_setopt(curl, CURLOPT_POSTFIELDS, body->p);
+  api->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
+  api->easy_setopt(curl, CURLOPT_TIMEOUT_MS, ex->timeout_ms);
+  api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api->easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  CURLcode rc = api->easy_perform(curl);
+  api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   if (rc == CURLE_OK && status >= 200 && status < 300) return 1;
   GF_LOG(trace_log(), GF_LOG_WARNING, "trace_export_failed", GF_STR("url", ex->url),
-         GF_STR("error", rc == CURLE_OK ? "HTTP error status" : curl_easy_strerror(rc)),
+         GF_STR("error", rc == CURLE_OK ? "HTTP error status" : api->easy_strerror(rc)),
          GF_INT("status", status));
   return 0;
 }
@@ -347,8 +354,9 @@ static void wait_locked(void) {
 
 static void* export_thread(void* arg) {
   (void)arg;
+  pthread_setname_np(pthread_self(), "gf-trace-export");
   int http = g_ex.kind == GF__TRACE_EXPORT_OTLP_HTTP || g_ex.kind == GF__TRACE_EXPORT_ZIPKIN;
-  CURL* curl = http ? curl_easy_init() : NULL;
+  CURL* curl = http && g_ex.curl ? g_ex.curl->easy_init() : NULL;
   gf_span** batch = calloc(g_ex.batch_max, sizeof *batch);
   pthread_mutex_lock(&g_mu);
   for (;;) {
@@ -363,7 +371,7 @@ static void* export_thread(void* arg) {
   }
   pthread_mutex_unlock(&g_mu);
   free(batch);
-  if (curl) curl_easy_cleanup(curl);
+  if (curl) g_ex.curl->easy_cleanup(curl);
   return NULL;
 }
 
@@ -373,7 +381,6 @@ static void init_once(void) {
   pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
   pthread_cond_init(&g_cv, &a);
   pthread_condattr_destroy(&a);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int gf__tracing_start(const gf__tracing_options* o, gf_error* err) {

@@ -423,6 +423,7 @@ typedef struct cq_arg {
 
 static void* cq_main(void* p) {
   cq_arg* a = p;
+  pthread_setname_np(pthread_self(), "gf-cq");
   gf__tserver* s = a->s;
   grpc_completion_queue* cq = s->cqs[a->index].cq;
   free(a);
@@ -520,8 +521,16 @@ int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__t
   c->send_bb = bb;
   c->send_done = done;
   c->send_user = user;
+  c->md_sent = 1;
+  if (status) c->status_sent = 1;
+  pthread_mutex_unlock(&c->mu);
+  /* Started outside the lock: send batches are serialised by send_busy (gRPC
+   * asks only that sends be synchronised among themselves), and the batch
+   * often completes inline, so the CQ thread would otherwise block on mu. The
+   * ops point at hdrs/trls/status_details, frozen by md_sent/status_sent. */
   grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_send, NULL);
   if (e != GRPC_CALL_OK) {
+    pthread_mutex_lock(&c->mu);
     c->refs--;
     c->send_busy = 0;
     c->send_bb = NULL;
@@ -530,9 +539,6 @@ int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__t
     pthread_mutex_unlock(&c->mu);
     return GF_INTERNAL;
   }
-  c->md_sent = 1;
-  if (status) c->status_sent = 1;
-  pthread_mutex_unlock(&c->mu);
   return GF_OK;
 }
 

@@ -95,6 +95,7 @@ describe('logs and OTLP/HTTP traces', { skip: SKIP }, () => {
     try {
       await c.doAction('task', Buffer.from('10'));
       await c.doAction('log');
+      await c.doGet(Buffer.from('slow:20:0'));
       await plain.listActions();
       await plain.doAction('nope').catch((e) => e);
     } finally {
@@ -152,6 +153,12 @@ describe('logs and OTLP/HTTP traces', { skip: SKIP }, () => {
     assert.ok(logRpc, 'log line span id is the DO_ACTION span');
     assert.equal(logLine.tid, TRACE_ID);
     assert.equal(logLine.psid, PARENT_ID);
+    // The plugin's get_next runs with the DoGet span current.
+    const nextLine = lines.find((l) => l.msg === 'opsplug_last_batch');
+    const doGetSpan = spans.find((s) => s.name === 'DO_GET' && s.traceId === TRACE_ID);
+    assert.ok(nextLine && doGetSpan, `get_next log line and DO_GET span: ${JSON.stringify(nextLine)} ${spans.map((s) => s.name + ':' + s.traceId).join(',')}`);
+    assert.equal(nextLine.tid, TRACE_ID);
+    assert.equal(nextLine.sid, doGetSpan.spanId);
     const taskLine = lines.find((l) => l.msg === 'task_run');
     assert.equal(taskLine.tid, TRACE_ID);
     assert.equal(taskLine.sid, spans.find((s) => s.name === 'task_run').spanId);

@@ -110,6 +110,10 @@ static int stream_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
     return 0;
   }
   sleep_ms(st->delay_ms);
+  /* Logged from get_next for the last batch of a long stream (pulled by a
+   * later refill on some worker, not the one that started the call): it
+   * must still carry the DoGet's trace ids. */
+  if (st->total >= 20 && st->next == st->total - 1) GF_LOG(gf_logger_get("opsplug"), GF_LOG_INFO, "opsplug_last_batch");
   if (make_batch(st->next, out) != GF_OK) return 12;
   st->next++;
   return 0;
