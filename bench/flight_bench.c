@@ -2,7 +2,10 @@
  * example (Arrow's perf protocol: GetFlightInfo(CMD perf.Perf) -> endpoints
  * with perf.Token tickets; DoGet streams 4 x int64 columns; DoPut drains;
  * DoAction "ping") and, optionally, the tasks example (task flow).
- * Sections (--only tput,calls,flow,mem; default all):
+ * Sections (--only targets,tput,calls,flow,mem; default all):
+ *   targets the issue's throughput targets (DoGet 1 stream, DoPut 1 stream,
+ *         DoGet 4 streams; 1 MiB batches; 2 x --bytes each) run 5 times
+ *         interleaved, each with its raw-TCP reference: the medians;
  *   tput  DoGet/DoPut throughput for 1/2/4/8 streams x 128 KiB/64 KiB/1 MiB/
  *         16 MiB batches, each beside raw loopback TCP for the same bytes and
  *         write size (ratio_to_raw_tcp=) and the server's CPU seconds per GB;
@@ -15,8 +18,10 @@
  * Usage: flight_bench <uri> [--tasks-uri U] [--server-pid P] [--bytes N]
  *        [--calls N] [--json F] [--only LIST] [--streams 1,2,4,8]
  *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput]
+ *        [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]
  * Threads: one per stream / per concurrent caller, each with its own client. */
 #include <malloc.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -205,6 +210,14 @@ static void* doput_thread(void* p) {
 
 /* ---- server process figures (/proc/<pid>) ---------------------------------------------- */
 
+/* CPU seconds (user + system) of this client process so far. */
+static double client_cpu_s(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru)) return 0;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static double server_cpu_s(void) {
   if (g_pid <= 0) return 0;
   char p[64], buf[1024];
@@ -293,35 +306,88 @@ static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t p
   return failed ? -1 : bytes;
 }
 
-static void throughput(const char* method, int streams, int64_t batch_bytes, int64_t total) {
+typedef struct tput {
+  int64_t bytes;
+  double dt, gbps, raw, ratio, cpu_gb, ccpu_gb;
+  int tuned, failed;
+} tput;
+
+/* One throughput run with raw loopback TCP for the same bytes and write
+ * size right before and right after (their mean is the reference). */
+static tput measure(const char* method, int streams, int64_t batch_bytes, int64_t total) {
+  tput t = {0};
   int32_t per_batch = (int32_t)(batch_bytes / ROW_BYTES);
   if (total < batch_bytes * 4 * streams) total = batch_bytes * 4 * streams;
   int64_t per_stream = total / streams / ROW_BYTES;
   int is_get = strcmp(method, "doget") == 0;
   /* BDP probing off + fixed window pays off for large messages only (grpc-core-notes §3.9). */
-  int tuned = is_get && batch_bytes >= (1 << 20);
+  t.tuned = is_get && batch_bytes >= (1 << 20);
   size_t ws = batch_bytes > (8 << 20) ? (size_t)(8 << 20) : (size_t)batch_bytes;
-  /* Raw TCP right before and right after (mean): same bytes, same write size. */
   double raw0 = tcp_raw_throughput(ws, total);
-  double cpu0 = server_cpu_s(), dt = 0;
-  int64_t bytes = run_streams(is_get, streams, per_batch, per_stream, tuned, &dt);
-  double cpu = server_cpu_s() - cpu0;
-  int failed = bytes < 0;
-  if (failed) bytes = 0;
-  double gbps = dt > 0 ? (double)bytes / dt / 1e9 : 0;
-  double raw = (raw0 + tcp_raw_throughput(ws, bytes > 0 ? bytes : total)) / 2e9;
-  double ratio = raw > 0 ? gbps / raw : 0;
-  double cpu_gb = bytes > 0 ? cpu / ((double)bytes / 1e9) : 0;
+  double cpu0 = server_cpu_s(), ccpu0 = client_cpu_s();
+  t.bytes = run_streams(is_get, streams, per_batch, per_stream, t.tuned, &t.dt);
+  double cpu = server_cpu_s() - cpu0, ccpu = client_cpu_s() - ccpu0;
+  t.failed = t.bytes < 0;
+  if (t.failed) t.bytes = 0;
+  t.gbps = t.dt > 0 ? (double)t.bytes / t.dt / 1e9 : 0;
+  t.raw = (raw0 + tcp_raw_throughput(ws, t.bytes > 0 ? t.bytes : total)) / 2e9;
+  t.ratio = t.raw > 0 ? t.gbps / t.raw : 0;
+  t.cpu_gb = t.bytes > 0 ? cpu / ((double)t.bytes / 1e9) : 0;
+  t.ccpu_gb = t.bytes > 0 ? ccpu / ((double)t.bytes / 1e9) : 0;
+  return t;
+}
+
+static void throughput(const char* method, int streams, int64_t batch_bytes, int64_t total) {
+  tput t = measure(method, streams, batch_bytes, total);
   printf("%-6s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
-         "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client=%s%s\n",
-         method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio, cpu_gb,
-         tuned ? "tuned" : "default", failed ? " FAILED" : "");
+         "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f client=%s%s\n",
+         method, streams, (long long)batch_bytes, (long long)t.bytes, t.dt, t.gbps, t.raw, t.ratio, t.cpu_gb,
+         t.ccpu_gb, t.tuned ? "tuned" : "default", t.failed ? " FAILED" : "");
   fflush(stdout);
   json_rec("{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, "
            "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
-           "\"server_cpu_s_per_gb\": %.4f, \"client\": \"%s\", \"ok\": %s}",
-           method, streams, (long long)batch_bytes, (long long)bytes, dt, gbps, raw, ratio, cpu_gb,
-           tuned ? "tuned" : "default", failed ? "false" : "true");
+           "\"server_cpu_s_per_gb\": %.4f, \"client_cpu_s_per_gb\": %.4f, \"client\": \"%s\", \"ok\": %s}",
+           method, streams, (long long)batch_bytes, (long long)t.bytes, t.dt, t.gbps, t.raw, t.ratio, t.cpu_gb,
+           t.ccpu_gb, t.tuned ? "tuned" : "default", t.failed ? "false" : "true");
+}
+
+static double median(double* v, int n) {
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double x = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = x;
+    }
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The issue's throughput targets, each run `reps` times (interleaved, so
+ * machine noise spreads over all three) with its own raw-TCP reference;
+ * prints the medians. One run on a shared 2-core VM swings by 2x. */
+static void targets(int64_t total, int reps) {
+  static const struct { const char* m; int streams; } cfg[3] = {{"doget", 1}, {"doput", 1}, {"doget", 4}};
+  double g[3][16], r[3][16], q[3][16];
+  int failed = 0;
+  if (reps > 16) reps = 16;
+  for (int i = 0; i < reps; i++)
+    for (int k = 0; k < 3; k++) {
+      tput t = measure(cfg[k].m, cfg[k].streams, 1 << 20, total);
+      failed |= t.failed;
+      g[k][i] = t.gbps, r[k][i] = t.raw, q[k][i] = t.ratio;
+    }
+  double g1 = 0;
+  for (int k = 0; k < 3; k++) {
+    double mg = median(g[k], reps), mr = median(r[k], reps), mq = median(q[k], reps);
+    if (k == 0) g1 = mg;
+    printf("target %-5s streams=%d batch_bytes=1048576 runs=%d median_gbps=%.3f median_raw_tcp_gbps=%.3f "
+           "median_ratio_to_raw_tcp=%.2f%s\n",
+           cfg[k].m, cfg[k].streams, reps, mg, mr, mq, failed ? " FAILED" : "");
+    if (k == 2) printf("target doget streams=4 over streams=1 (median gbps) ratio=%.2f\n", g1 > 0 ? mg / g1 : 0);
+    json_rec("{\"kind\": \"target_%s\", \"streams\": %d, \"batch_bytes\": 1048576, \"runs\": %d, "
+             "\"median_gbps\": %.4f, \"median_raw_tcp_gbps\": %.4f, \"median_ratio_to_raw_tcp\": %.4f}",
+             cfg[k].m, cfg[k].streams, reps, mg, mr, mq);
+  }
+  fflush(stdout);
 }
 
 /* ---- small calls -------------------------------------------------------------------------- */
@@ -533,7 +599,7 @@ static int parse_list(const char* s, int64_t* out, int cap) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
-                    "[--calls N] [--json F] [--only tput,calls,flow,mem] [--streams L] [--batches L]\n"
+                    "[--calls N] [--json F] [--only targets,tput,calls,flow,mem] [--streams L] [--batches L]\n"
                     "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
     return 2;
   }
@@ -585,6 +651,7 @@ int main(int argc, char** argv) {
             (long long)total);
   }
   if (has(only, "mem")) mem_line("idle");
+  if (has(only, "targets")) targets(total * 2, 5);
   if (has(only, "tput"))
     for (int m = 0; m < 2; m++)
       for (int s = 0; s < ns && has(methods, m ? "doput" : "doget"); s++)

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark suite (`make bench`): starts the server twice on free loopback
 # ports (perf example, tasks example), runs raw loopback TCP, then
-# flight_bench (DoGet/DoPut throughput matrix with raw TCP beside every line,
-# small-call latency, task flow, server CPU per GB, server memory curve) and
-# startup_bench (start to /ready, idle RSS with the store example). Prints a
+# flight_bench (the throughput targets as medians of 5 interleaved runs, the
+# DoGet/DoPut throughput matrix with raw TCP beside every line, small-call
+# latency, task flow, server and client CPU per GB, server memory curve) and
+# startup_bench (start to /ready, idle RSS with the store example, beside a
+# program that only loads libgrpc and calls grpc_init). Prints a
 # summary table and writes bench/results/latest.json. ~3-5 minutes on 2 cores.
 #   B=build bench/run.sh
 #   knobs: BENCH_BYTES (bytes per throughput run, default 256 MiB),
 #          BENCH_CALLS (calls per small-call run at concurrency 1, default 2000),
 #          BENCH_MEM_BYTES (bytes each way of the big memory cycle, default 4 GiB),
-#          BENCH_ONLY (flight_bench sections, default tput,calls,flow,mem),
+#          BENCH_ONLY (flight_bench sections, default targets,tput,calls,flow,mem),
 #          BENCH_PIN (e.g. "0,1": run everything under taskset -c)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ B=${B:-build}
 BYTES=${BENCH_BYTES:-268435456}
 CALLS=${BENCH_CALLS:-2000}
 MEM_BYTES=${BENCH_MEM_BYTES:-4294967296}
-ONLY=${BENCH_ONLY:-tput,calls,flow,mem}
+ONLY=${BENCH_ONLY:-targets,tput,calls,flow,mem}
 PIN=()
 [ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
 BIN="$B/bin/gooddata-flight-server"
@@ -78,10 +80,11 @@ echo "server exit codes: $rc"
 echo
 echo "== summary"
 out=$(cat "$tmp/flight.txt")
-printf '%-6s %-8s %-10s %-8s %-9s %-6s %-12s\n' method streams batch GB/s raw_tcp ratio srv_cpu_s/GB
+echo "$out" | grep '^target' || true
+printf '%-6s %-8s %-10s %-8s %-9s %-6s %-12s %-12s\n' method streams batch GB/s raw_tcp ratio srv_cpu_s/GB cli_cpu_s/GB
 echo "$out" | awk '/^do(get|put) / {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-  printf "%-6s %-8s %-10s %-8s %-9s %-6s %-12s\n", $1, v["streams"], v["batch_bytes"], v["gbps"], v["raw_tcp_gbps"], v["ratio_to_raw_tcp"], v["server_cpu_s_per_gb"] }'
+  printf "%-6s %-8s %-10s %-8s %-9s %-6s %-12s %-12s\n", $1, v["streams"], v["batch_bytes"], v["gbps"], v["raw_tcp_gbps"], v["ratio_to_raw_tcp"], v["server_cpu_s_per_gb"], v["client_cpu_s_per_gb"] }'
 printf '%-14s %-5s %-10s %-8s %-8s %-10s\n' call conc per_s p50_us p99_us srv_us/call
 echo "$out" | awk '/concurrency=/ {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
