@@ -91,7 +91,7 @@ echo "$out" | awk '/concurrency=/ {
   r = v["calls_per_s"] != "" ? v["calls_per_s"] : v["flows_per_s"]
   printf "%-14s %-5s %-10s %-8s %-8s %-10s\n", $1, v["concurrency"], r, v["p50_us"], v["p99_us"], v["server_cpu_us_per_call"]; delete v }'
 echo "$out" | grep '^mem ' || true
-grep 'median' "$tmp/startup.txt" || true
+grep '^startup median' "$tmp/startup.txt" || true
 grep '^floor' "$tmp/startup.txt" || true
 
 python3 - "$tmp/flight.json" "$tmp/startup.txt" bench/results/latest.json <<'PY'

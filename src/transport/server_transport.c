@@ -27,6 +27,11 @@
 /* Receive read-ahead only after messages up to this size (bounds a DoPut of
  * huge batches to one message in the consumer plus one in gRPC). */
 #define GF__READAHEAD_MAX (4 * 1024 * 1024)
+/* Parked read-ahead: up to this many messages while they total less than
+ * GF__READAHEAD_BYTES (a consumer wake-up then serves several small
+ * messages; one big message parks alone). */
+#define GF__READAHEAD_MSGS 8
+#define GF__READAHEAD_BYTES (256 * 1024)
 
 enum { T_NEW = 1, T_CLOSE, T_SEND, T_RECV, T_SHUTDOWN };
 
@@ -84,12 +89,15 @@ struct gf__tcall {
   gf__trecv_fn recv_done;
   void* recv_user;
   /* Receive read-ahead (client-streaming calls): after the consumer's first
-   * recv, the next RECV_MESSAGE is started as soon as one completes, so one
-   * message waits ready while the consumer works on the previous one. */
-  int ra_on;       /* read-ahead enabled */
-  int ra_ready;    /* a completed receive is parked in ra_ok/ra_msg */
-  int ra_ok;
-  gf__ibuf* ra_msg;
+   * recv, the next RECV_MESSAGE is started as soon as one completes, so
+   * messages wait ready (parked, bounded by GF__READAHEAD_*) while the
+   * consumer works on an earlier one. */
+  int ra_on;                        /* read-ahead enabled */
+  gf__ibuf* ra_q[GF__READAHEAD_MSGS]; /* parked messages, FIFO ring */
+  int ra_head, ra_n;
+  size_t ra_bytes;
+  int ra_end;                       /* a terminal result is parked after the queue */
+  int ra_end_ok;                    /* its ok (end of stream: 1, failure: 0) */
   gf__tclose_fn close_fn;
   void* close_user;
   md_list hdrs, trls;
@@ -174,7 +182,7 @@ static void tcall_free(gf__tcall* c) {
   if (c->payload) grpc_byte_buffer_destroy(c->payload);
   if (c->send_bb) grpc_byte_buffer_destroy(c->send_bb);
   if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
-  gf__ibuf_free(c->ra_msg);
+  for (int i = 0; i < c->ra_n; i++) gf__ibuf_free(c->ra_q[(c->ra_head + i) % GF__READAHEAD_MSGS]);
   grpc_metadata_array_destroy(&c->req_md);
   grpc_call_details_destroy(&c->details);
   md_free(&c->hdrs);
@@ -366,6 +374,26 @@ static void on_send_done(gf__tcall* c, int ok) {
 
 static int start_recv_locked(gf__tcall* c);
 
+/* Whether another read-ahead receive may start now. Locked. */
+/* `last_len`: the size of the message just received or handed over. */
+static int ra_wants_more_locked(const gf__tcall* c, size_t last_len) {
+  return c->ra_on && !c->recv_busy && !c->ra_end && !c->failed && !c->closed && !c->status_sent &&
+         last_len <= GF__READAHEAD_MAX && c->ra_n < GF__READAHEAD_MSGS &&
+         (c->ra_n == 0 || c->ra_bytes < GF__READAHEAD_BYTES);
+}
+
+/* Parks a completed receive nobody waits for. Locked. */
+static void ra_park_locked(gf__tcall* c, int ok, gf__ibuf* msg) {
+  if (!ok || !msg) {
+    c->ra_end = 1;
+    c->ra_end_ok = ok;
+    gf__ibuf_free(msg);
+    return;
+  }
+  c->ra_q[(c->ra_head + c->ra_n++) % GF__READAHEAD_MSGS] = msg;
+  c->ra_bytes += gf__ibuf_length(msg);
+}
+
 static void on_recv_done(gf__tcall* c, int ok) {
   pthread_mutex_lock(&c->mu);
   grpc_byte_buffer* bb = c->recv_bb;
@@ -386,15 +414,9 @@ static void on_recv_done(gf__tcall* c, int ok) {
   gf__trecv_fn fn = c->recv_done;
   void* user = c->recv_user;
   c->recv_done = NULL;
-  if (!fn) {
-    /* Nobody waits (read-ahead): park the result for the next recv. */
-    c->ra_ready = 1;
-    c->ra_ok = ok;
-    c->ra_msg = msg;
-    msg = NULL;
-  } else if (ok && msg && c->ra_on && gf__ibuf_length(msg) <= GF__READAHEAD_MAX) {
-    start_recv_locked(c); /* read ahead the next one while the consumer works */
-  }
+  size_t len = ok && msg ? gf__ibuf_length(msg) : 0;
+  if (!fn) ra_park_locked(c, ok, msg); /* nobody waits: park it for the next recv */
+  if (ok && msg && ra_wants_more_locked(c, len)) start_recv_locked(c); /* read ahead */
   pthread_mutex_unlock(&c->mu);
   if (fn) fn(user, ok, msg);
   tcall_unref(c);
@@ -563,14 +585,19 @@ static int start_recv_locked(gf__tcall* c) {
 
 int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user) {
   pthread_mutex_lock(&c->mu);
-  if (c->ra_ready) {
+  if (c->ra_n || c->ra_end) {
     /* A read-ahead result is waiting: hand it over now (this thread). */
-    int ok = c->ra_ok;
-    gf__ibuf* msg = c->ra_msg;
-    c->ra_ready = 0;
-    c->ra_msg = NULL;
-    if (ok && msg && gf__ibuf_length(msg) <= GF__READAHEAD_MAX && !c->failed && !c->closed && !c->status_sent)
-      start_recv_locked(c);
+    int ok = 1;
+    gf__ibuf* msg = NULL;
+    if (c->ra_n) {
+      msg = c->ra_q[c->ra_head];
+      c->ra_head = (c->ra_head + 1) % GF__READAHEAD_MSGS;
+      c->ra_n--;
+      c->ra_bytes -= gf__ibuf_length(msg);
+      if (ra_wants_more_locked(c, gf__ibuf_length(msg))) start_recv_locked(c);
+    } else {
+      ok = c->ra_end_ok; /* stays parked: every later recv sees the same end */
+    }
     pthread_mutex_unlock(&c->mu);
     done(user, ok, msg);
     return GF_OK;
