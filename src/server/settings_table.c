@@ -60,7 +60,7 @@ const gf__setting_def gf__settings_table[] = {
       OFF(token_header_name),
       "Custom header that carries the raw token. Unset: `Authorization: Bearer <token>`."),
     S("task_threads", GF__SK_INT, "32", NULL, 1, 4096, NULL, 0, OFF(task_threads),
-      "Threads running long-running tasks (the task executor)."),
+      "Threads running long-running tasks (the task executor); started on demand up to this number."),
     S("task_close_threads", GF__SK_INT, "2", NULL, 1, 256, NULL, 0, OFF(task_close_threads),
       "Threads closing results of evicted or cancelled tasks."),
     S("task_result_ttl_sec", GF__SK_INT, "60", NULL, 1, INT_BIG, NULL, 0, OFF(task_result_ttl_sec),
