@@ -493,6 +493,12 @@ static gf_task_result* new_record(const gf_task_spec* spec, gf_error* err) {
 
 /* A task was queued (ex->mu held): claim an idle worker, else start one
  * while below task_threads, else a running worker takes it when done. */
+static int start_worker(gf_task_executor* ex) {
+  if (pthread_create(&ex->workers[ex->n_workers], NULL, worker_main, ex) != 0) return -1;
+  ex->n_workers++;
+  return 0;
+}
+
 static void wake_or_start_worker(gf_task_executor* ex) {
   if (ex->idle > 0) {
     ex->idle--;
@@ -500,10 +506,8 @@ static void wake_or_start_worker(gf_task_executor* ex) {
     pthread_cond_signal(&ex->work_cv);
     return;
   }
-  if (ex->n_workers >= ex->max_workers || ex->workers_exit) return;
-  if (pthread_create(&ex->workers[ex->n_workers], NULL, worker_main, ex) == 0) ex->n_workers++;
-  else if (ex->n_workers == 0)
-    GF_LOG(ex->log, GF_LOG_ERROR, "task_thread_start_failed", GF_INT("task_threads", ex->max_workers));
+  /* A failure here leaves the task to the running workers (there is one). */
+  if (ex->n_workers < ex->max_workers && !ex->workers_exit) start_worker(ex);
 }
 
 int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
@@ -524,13 +528,23 @@ int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
     gf_task_result_unref(r);
     return gf_error_set(err, GF_UNAVAILABLE, "task executor is stopped");
   }
+  /* The first task thread starts before anything is queued, so a failure to
+   * start it fails this submit instead of leaving the task queued forever. */
+  int first = ex->n_workers == 0;
+  if (first && start_worker(ex) != 0) {
+    pthread_mutex_unlock(&ex->mu);
+    GF_LOG(ex->log, GF_LOG_ERROR, "task_thread_start_failed", GF_INT("task_threads", ex->max_workers));
+    r->user_released = 1;
+    gf_task_result_unref(r);
+    return gf_error_set(err, GF_UNAVAILABLE, "task executor: cannot start a task thread");
+  }
   if (task_id_out != NULL) memcpy(task_id_out, r->id, strlen(r->id) + 1);
   ex->queue_size++;
   map_put(ex, r);            /* the registry's reference */
   gf_task_result_ref(r);     /* the queue's reference */
   queue_push(ex, r);
   set_queue_gauge(ex);
-  wake_or_start_worker(ex);
+  if (!first) wake_or_start_worker(ex); /* a just-started worker finds the task queued */
   pthread_mutex_unlock(&ex->mu);
   return GF_OK;
 }

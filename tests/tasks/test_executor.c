@@ -118,6 +118,45 @@ TEST(concurrent_submits) {
   CHECK_EQ_INT(atomic_load(&c.closes), THREADS * PER / 2); /* every data result closed once */
 }
 
+static int proc_threads(void) {
+  FILE* f = fopen("/proc/self/status", "r");
+  char line[256];
+  int n = -1;
+  while (f && fgets(line, sizeof(line), f))
+    if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
+  if (f) fclose(f);
+  return n;
+}
+
+/* Task threads start on demand: none at creation, one per concurrently
+ * blocked task up to task_threads, and the (task_threads+1)-th blocked task
+ * waits in the queue until a thread frees up. */
+TEST(task_threads_start_on_demand) {
+  int base = proc_threads();
+  gf_task_executor* ex = make_ex(3, 60);
+  CHECK(ex != NULL);
+  int created = proc_threads();
+  CHECK_EQ_INT(created - base, 3); /* 2 close threads + the TTL collector, no task thread */
+  counters c = {0};
+  atomic_int gate = 0;
+  char ids[4][GF_TASK_ID_MAX + 1];
+  for (int i = 0; i < 4; i++) CHECK_EQ_INT(submit_job(ex, B_WAIT_CANCEL, &c, &gate, ids[i], NULL), GF_OK);
+  for (int i = 0; i < 200 && atomic_load(&c.runs) < 3; i++) usleep(5000);
+  usleep(20000);
+  CHECK_EQ_INT(atomic_load(&c.runs), 3);          /* three run, the fourth is queued */
+  CHECK_EQ_INT(proc_threads() - created, 3);      /* bounded by task_threads */
+  atomic_store(&gate, 1);
+  for (int i = 0; i < 4; i++) {
+    gf_task_result* r = wait_ok(ex, ids[i]);
+    CHECK(r != NULL);
+    if (r) gf_task_result_unref(r);
+  }
+  CHECK_EQ_INT(atomic_load(&c.runs), 4);
+  CHECK_EQ_INT(proc_threads() - created, 3);      /* idle threads are reused, none added */
+  gf__task_executor_free(ex);
+  CHECK_EQ_INT(proc_threads(), base);
+}
+
 static gf_task_result* run_one(gf_task_executor* ex, behaviour b, counters* c) {
   char id[GF_TASK_ID_MAX + 1];
   if (submit_job(ex, b, c, NULL, id, NULL) != GF_OK) return NULL;
@@ -458,6 +497,7 @@ int main(void) {
   RUN(create_validates);
   RUN(ids_generated_and_given);
   RUN(concurrent_submits);
+  RUN(task_threads_start_on_demand);
   RUN(failure_classification);
   RUN(on_error_hook);
   RUN(wait_timeout_unknown_and_cancel_queued);
