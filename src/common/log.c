@@ -62,6 +62,16 @@ static int effective_level(const char* name) {
   return level;
 }
 
+gf_logger* gf__logger_cached(void* slot, const char* name) {
+  _Atomic(gf_logger*)* p = slot;
+  gf_logger* l = atomic_load_explicit(p, memory_order_acquire);
+  if (!l) {
+    l = gf_logger_get(name);
+    atomic_store_explicit(p, l, memory_order_release);
+  }
+  return l;
+}
+
 gf_logger* gf_logger_get(const char* name) {
   static gf_logger fallback = {"gooddata_flight_server", GF_LOG_INFO, NULL};
   if (!name) name = "root";

@@ -10,6 +10,11 @@
 
 #include "gooddata_flight_server/log.h"
 
+/* The logger `name`, looked up once per call site: `slot` is the caller's
+ * static _Atomic(gf_logger*). Loggers live as long as the process; the
+ * registry lookup (gf_logger_get) takes a global lock, this does not. */
+gf_logger* gf__logger_cached(void* slot, const char* name);
+
 typedef struct gf__log_options {
   int dev;                   /* --dev-log: text lines instead of JSON */
   const char* event_key;     /* log_event_key_name, default "event" */

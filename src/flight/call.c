@@ -11,6 +11,7 @@
 #include "flight/dispatch.h"
 #include "flight/errors.h"
 #include "flight/method.h"
+#include "common/log_internal.h"
 #include "gooddata_flight_server/log.h"
 
 static void on_close(void* user, int cancelled) {
@@ -70,16 +71,9 @@ static void call_free(gf_call* c) {
   free(c);
 }
 
-/* Loggers live as long as the process: look the RPC one up once (the
- * registry lookup takes a global lock). */
 static gf_logger* rpc_log(void) {
-  static _Atomic(gf_logger*) cached;
-  gf_logger* l = atomic_load_explicit(&cached, memory_order_acquire);
-  if (!l) {
-    l = gf_logger_get("gooddata_flight_server.rpc");
-    atomic_store_explicit(&cached, l, memory_order_release);
-  }
-  return l;
+  static _Atomic(gf_logger*) slot;
+  return gf__logger_cached(&slot, "gooddata_flight_server.rpc");
 }
 
 static void finalize_task(void* arg) {

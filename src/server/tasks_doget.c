@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/log_internal.h"
 #include "gooddata_flight_server/log.h"
 #include "server/tasks_internal.h"
 
@@ -13,14 +14,9 @@ typedef struct doget_end {
   int acquired;
 } doget_end;
 
-static gf_logger* logger(void) { /* looked up once: loggers live as long as the process */
-  static _Atomic(gf_logger*) cached;
-  gf_logger* l = atomic_load_explicit(&cached, memory_order_acquire);
-  if (!l) {
-    l = gf_logger_get("gooddata_flight_server.rpc");
-    atomic_store_explicit(&cached, l, memory_order_release);
-  }
-  return l;
+static gf_logger* logger(void) {
+  static _Atomic(gf_logger*) slot;
+  return gf__logger_cached(&slot, "gooddata_flight_server.rpc");
 }
 
 /* Finalizer: releases the read lock, closes single-use results, drops the ref. */
