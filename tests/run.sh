@@ -51,7 +51,9 @@ if [ "${SKIP_NODE:-0}" != 1 ] && [ -d tests/node/node_modules ]; then
     if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)); failed=$((failed + f))
     if [ $rc -ne 0 ]; then
-      printf '%s\n' "$out" | grep -v '^#\|^ok' | tail -n 120
+      # The failing tests with their error blocks (the whole TAP output is long).
+      printf '%s\n' "$out" | awk '/^ *not ok /{p=1} p{print} /^ *\.\.\.$/{p=0}' | head -n 200
+      printf '%s\n' "$out" | grep -v '^#\|^ok' | tail -n 40
       failed_names+=("node tests")
       echo "FAILED: node tests (rc=$rc)"
     else
