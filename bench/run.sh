@@ -63,7 +63,7 @@ echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${BENCH_P
 echo "== raw loopback TCP (median of 3)"
 "${PIN[@]}" "$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
 "${PIN[@]}" "$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
-echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run)"
+echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run; client GRPC_POLL_STRATEGY=${GRPC_POLL_STRATEGY:-poll})"
 "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" --tasks-uri "grpc://127.0.0.1:$tport" \
   --server-pid "$ppid" --bytes "$BYTES" --calls "$CALLS" --mem-bytes "$MEM_BYTES" --only "$ONLY" \
   --json "$tmp/flight.json" | tee "$tmp/flight.txt"
