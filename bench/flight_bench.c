@@ -20,7 +20,9 @@
  *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput]
  *        [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]
  * Threads: one per stream / per concurrent caller, each with its own client.
- * The client runs with GRPC_POLL_STRATEGY=poll unless the environment sets one. */
+ * bench/run.sh runs the targets and tput sections with GRPC_POLL_STRATEGY=poll
+ * (each stream thread polls its own connection) and the small-call sections
+ * with gRPC's default epoll1; see docs/client.md, "Throughput tuning". */
 #include <malloc.h>
 #include <sys/resource.h>
 #include <math.h>
@@ -605,11 +607,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_uri = argv[1];
-  /* gRPC's "poll" strategy for this client process (unless the caller chose
-   * one): each stream thread polls its own connection. With the default
-   * epoll1 one thread at a time polls for all of them and wakes the others,
-   * a hop per message that made 4 streams slower than 1 (docs/performance.md). */
-  setenv("GRPC_POLL_STRATEGY", "poll", 0);
   /* grpc-core-notes §3.7: avoid mmap/munmap churn for gRPC read buffers */
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
