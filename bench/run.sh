@@ -24,7 +24,8 @@ PIN=()
 [ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
 BIN="$B/bin/gooddata-flight-server"
 for f in "$BIN" "$B/examples/libperf.so" "$B/examples/libtasks.so" "$B/examples/libstore.so" \
-         "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench" "$B/bench/grpc_floor"; do
+         "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench" "$B/bench/grpc_floor" \
+         "$B/bench/grpc_unary_floor"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
 mkdir -p bench/results
@@ -78,6 +79,16 @@ if [ -n "$SMALL" ]; then
     --server-pid "$ppid" --bytes "$BYTES" --calls "$CALLS" --mem-bytes "$MEM_BYTES" --only "$SMALL" \
     --json "$tmp/flight_small.json" | tee -a "$tmp/flight.txt"
 fi
+if [[ ",$SMALL," == *",calls,"* ]]; then
+  echo "== small-call floor of the gRPC C core (grpc_unary_floor answers on its CQ thread: no worker, no Flight)"
+  "$B/bench/grpc_unary_floor" > "$tmp/floor_port.txt" & fpid=$!
+  pids+=("$fpid")
+  for _ in $(seq 1 100); do grep -q '^port=' "$tmp/floor_port.txt" 2>/dev/null && break; sleep 0.05; done
+  fport=$(sed -n 's/^port=//p' "$tmp/floor_port.txt")
+  "${PIN[@]}" timeout 300 "$B/bench/flight_bench" "grpc://127.0.0.1:$fport" --server-pid "$fpid" --only calls \
+    --kinds ListActions --conc 1,8 --calls "$CALLS" | sed 's/^/floor /' | tee "$tmp/floor.txt"
+  kill -TERM "$fpid"; wait "$fpid" || true
+fi
 if [ -n "$BULK" ]; then
   GRPC_POLL_STRATEGY=$BULK_PS "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" \
     --server-pid "$ppid" --bytes "$BYTES" --only "$BULK" --json "$tmp/flight_bulk.json" | tee -a "$tmp/flight.txt"
@@ -105,6 +116,8 @@ echo "$out" | awk '/concurrency=/ {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
   r = v["calls_per_s"] != "" ? v["calls_per_s"] : v["flows_per_s"]
   printf "%-14s %-5s %-10s %-8s %-8s %-10s\n", $1, v["concurrency"], r, v["p50_us"], v["p99_us"], v["server_cpu_us_per_call"]; delete v }'
+[ -f "$tmp/floor.txt" ] && awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+  printf "%-14s %-5s %-10s %-8s %-8s %-10s (gRPC core floor, no Flight)\n", "floor:" $2, v["concurrency"], v["calls_per_s"], v["p50_us"], v["p99_us"], v["server_cpu_us_per_call"]; delete v }' "$tmp/floor.txt"
 echo "$out" | grep '^mem ' || true
 grep '^startup median' "$tmp/startup.txt" || true
 grep '^floor' "$tmp/startup.txt" || true
@@ -121,6 +134,13 @@ st = open(sys.argv[3]).read()
 m = re.search(r"median_ready_ms=([\d.]+) median_idle_rss_mib=([\d.]+) threads=(\d+)", st)
 if m:
     d["startup"] = {"ready_ms": float(m.group(1)), "idle_rss_mib_store": float(m.group(2)), "idle_threads": int(m.group(3))}
+fl = os.path.join(os.path.dirname(sys.argv[1]), "floor.txt")
+if os.path.exists(fl):
+    for line in open(fl):
+        m2 = re.search(r"concurrency=(\d+) calls=\d+ calls_per_s=([\d.]+) p50_us=([\d.]+) p99_us=([\d.]+)", line)
+        if m2:
+            d.setdefault("grpc_core_small_call_floor", []).append({"kind": "ListActions", "concurrency": int(m2.group(1)),
+                "calls_per_s": float(m2.group(2)), "p50_us": float(m2.group(3)), "p99_us": float(m2.group(4))})
 f = re.search(r"grpc_init_only median_ms=([\d.]+) rss_mib=([\d.]+)", st)
 if f and "startup" in d:
     d["startup"]["grpc_init_floor_ms"] = float(f.group(1))

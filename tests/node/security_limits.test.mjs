@@ -195,8 +195,9 @@ describe('limits: configurable and effective per client', { skip: SKIP }, () => 
         console.log(`# limits: oversized headers -> code ${e.code} (${e.details})`);
         // gRPC core may close the connection that carried the oversized header
         // block (seen under load: the next call on it fails "Connection dropped"),
-        // so the headers-under-the-limit check uses a fresh connection.
-        const c2 = new FlightClient(srv.address);
+        // so the headers-under-the-limit check uses its own connection (grpc-js
+        // would otherwise reuse the shared one).
+        const c2 = new FlightClient(srv.address, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
         try {
           const ok = await c2.listActions({ deadlineMs: 5000, headers: { 'x-small': 'a'.repeat(500) } });
           assert.ok(ok.length > 0, 'headers under the limit must pass');
