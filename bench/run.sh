@@ -94,7 +94,8 @@ if [ -n "$BULK" ]; then
     --server-pid "$ppid" --bytes "$BYTES" --only "$BULK" --json "$tmp/flight_bulk.json" | tee -a "$tmp/flight.txt"
 fi
 echo "== start-up and idle memory (store example)"
-"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" | tee "$tmp/startup.txt"
+"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" \
+  "$B/bench/grpc_unary_floor" | tee "$tmp/startup.txt"
 
 rc=0
 for p in "$ppid" "$tpid"; do
@@ -141,6 +142,9 @@ if os.path.exists(fl):
         if m2:
             d.setdefault("grpc_core_small_call_floor", []).append({"kind": "ListActions", "concurrency": int(m2.group(1)),
                 "calls_per_s": float(m2.group(2)), "p50_us": float(m2.group(3)), "p99_us": float(m2.group(4))})
+g = re.search(r"bare_grpc_server_listening median_ms=([\d.]+)", st)
+if g and "startup" in d:
+    d["startup"]["bare_grpc_server_listening_ms"] = float(g.group(1))
 f = re.search(r"grpc_init_only median_ms=([\d.]+) rss_mib=([\d.]+)", st)
 if f and "startup" in d:
     d["startup"]["grpc_init_floor_ms"] = float(f.group(1))
