@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/errors.h"
 #include "gooddata_flight_server/health.h"
 #include "gooddata_flight_server/log.h"
@@ -38,64 +39,29 @@ static long body_long(const gf_action* a, long dflt) {
 
 /* ---- Arrow data: {v: int64} ---------------------------------------------------------- */
 
-static void release_schema(struct ArrowSchema* s) {
-  for (int64_t i = 0; i < s->n_children; i++) {
-    s->children[i]->release(s->children[i]);
-    free(s->children[i]);
-  }
-  free(s->children);
-  s->release = NULL;
-}
-
-static void release_leaf_schema(struct ArrowSchema* s) { s->release = NULL; }
-
 static int make_schema(struct ArrowSchema* out) {
-  struct ArrowSchema* child = calloc(1, sizeof(*child));
-  struct ArrowSchema** children = calloc(1, sizeof(*children));
-  if (!child || !children) {
-    free(child);
-    free(children);
+  if (gf_schema_init(out, "+s", "", 0, NULL)) return GF_NO_MEMORY;
+  if (gf_schema_allocate_children(out, 1, NULL) || gf_schema_init(out->children[0], "l", "v", 0, NULL)) {
+    out->release(out);
     return GF_NO_MEMORY;
   }
-  *child = (struct ArrowSchema){.format = "l", .name = "v", .release = release_leaf_schema};
-  children[0] = child;
-  *out = (struct ArrowSchema){.format = "+s", .name = "", .n_children = 1, .children = children,
-                              .release = release_schema};
   return GF_OK;
 }
 
-static void release_array(struct ArrowArray* a) {
-  for (int64_t i = 0; i < a->n_children; i++) {
-    a->children[i]->release(a->children[i]);
-    free(a->children[i]);
+/* One batch of ROWS values seq*ROWS .. seq*ROWS+ROWS-1 (the builder resets
+ * on finish, so one builder serves the whole stream). */
+static int make_batch(gf_builder* b, long seq, struct ArrowArray* out) {
+  int rc = GF_OK;
+  for (int64_t i = 0; rc == GF_OK && i < ROWS; i++) {
+    rc = gf_builder_append_int(gf_builder_child(b, 0), seq * ROWS + i);
+    if (rc == GF_OK) rc = gf_builder_append_struct_end(b);
   }
-  free(a->children);
-  if (a->n_buffers == 2) free((void*)a->buffers[1]);
-  free(a->buffers);
-  a->release = NULL;
-}
-
-static int make_batch(long seq, struct ArrowArray* out) {
-  struct ArrowArray* child = calloc(1, sizeof(*child));
-  struct ArrowArray** children = calloc(1, sizeof(*children));
-  const void** sbufs = calloc(1, sizeof(void*));
-  const void** cbufs = calloc(2, sizeof(void*));
-  int64_t* data = malloc(ROWS * sizeof(int64_t));
-  if (!child || !children || !sbufs || !cbufs || !data) {
-    free(child), free(children), free(sbufs), free(cbufs), free(data);
-    return GF_NO_MEMORY;
-  }
-  for (int64_t i = 0; i < ROWS; i++) data[i] = seq * ROWS + i;
-  cbufs[1] = data;
-  *child = (struct ArrowArray){.length = ROWS, .n_buffers = 2, .buffers = cbufs, .release = release_array};
-  children[0] = child;
-  *out = (struct ArrowArray){.length = ROWS, .n_buffers = 1, .buffers = sbufs, .n_children = 1,
-                             .children = children, .release = release_array};
-  return GF_OK;
+  return rc == GF_OK ? gf_builder_finish(b, out, NULL) : rc;
 }
 
 typedef struct slow_stream {
   long total, next, delay_ms;
+  gf_builder* builder;
 } slow_stream;
 
 static int stream_schema(struct ArrowArrayStream* s, struct ArrowSchema* out) {
@@ -114,7 +80,7 @@ static int stream_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
    * later refill on some worker, not the one that started the call): it
    * must still carry the DoGet's trace ids. */
   if (st->total >= 20 && st->next == st->total - 1) GF_LOG(gf_logger_get("opsplug"), GF_LOG_INFO, "opsplug_last_batch");
-  if (make_batch(st->next, out) != GF_OK) return 12;
+  if (make_batch(st->builder, st->next, out) != GF_OK) return 12;
   st->next++;
   return 0;
 }
@@ -125,7 +91,9 @@ static const char* stream_error(struct ArrowArrayStream* s) {
 }
 
 static void stream_release(struct ArrowArrayStream* s) {
-  free(s->private_data);
+  slow_stream* st = s->private_data;
+  gf_builder_free(st->builder);
+  free(st);
   s->release = NULL;
 }
 
@@ -141,8 +109,17 @@ static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* o
   if (n < 0 || n > 100000 || ms < 0 || ms > 10000)
     return gf_call_error(call, GF_INVALID_ARGUMENT, "bad ticket '%s'", buf);
   slow_stream* st = calloc(1, sizeof(*st));
-  if (!st) return GF_NO_MEMORY;
-  *st = (slow_stream){n, 0, ms};
+  struct ArrowSchema schema = {0};
+  int rc = st ? make_schema(&schema) : GF_NO_MEMORY;
+  if (rc == GF_OK) {
+    *st = (slow_stream){n, 0, ms, NULL};
+    rc = gf_builder_create(&schema, &st->builder, NULL);
+    schema.release(&schema);
+  }
+  if (rc != GF_OK) {
+    free(st);
+    return GF_NO_MEMORY;
+  }
   out->stream = (struct ArrowArrayStream){.get_schema = stream_schema, .get_next = stream_next,
                                           .get_last_error = stream_error,
                                           .release = stream_release, .private_data = st};
