@@ -102,7 +102,7 @@ int gf_log_enabled(const gf_logger* logger, gf_log_level level) {
   return (int)level >= atomic_load_explicit(&((gf_logger*)logger)->level, memory_order_relaxed);
 }
 
-static void write_all(int fd, const char* p, size_t n) {
+void gf__write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
@@ -120,7 +120,7 @@ void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const g
   int fd = g_fmt->fd;
   gf__log_format_line(&b, g_fmt, logger->name, (int)level, event ? event : "", fields);
   pthread_rwlock_unlock(&g_cfg_lock);
-  write_all(fd, b.p, b.len);
+  gf__write_all(fd, b.p, b.len);
   gf__buf_free(&b);
 }
 

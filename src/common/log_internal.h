@@ -15,6 +15,10 @@
  * registry lookup (gf_logger_get) takes a global lock, this does not. */
 gf_logger* gf__logger_cached(void* slot, const char* name);
 
+/* Writes all n bytes to fd (retrying short writes and EINTR); gives up
+ * silently on other errors (log and span lines must never fail a caller). */
+void gf__write_all(int fd, const char* p, size_t n);
+
 typedef struct gf__log_options {
   int dev;                   /* --dev-log: text lines instead of JSON */
   const char* event_key;     /* log_event_key_name, default "event" */

@@ -4,7 +4,6 @@
  * curl_dl.h), OTLP protobuf over
  * gRPC (tracing_otlp_grpc.c), or writes console lines. The queue is fed
  * from any thread; exporting runs on one thread. */
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -265,16 +264,6 @@ static int http_post(CURL* curl, const exporter* ex, const gf__buf* body) {
   return 0;
 }
 
-static void write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 static int64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -303,7 +292,7 @@ static void export_batch(CURL* curl, gf_span** spans, size_t n, int64_t stop_ms)
   int ok = 1;
   if (g_ex.kind == GF__TRACE_EXPORT_CONSOLE) {
     for (size_t i = 0; i < n; i++) gf__trace_encode_console(&b, &g_ex.res, spans[i]);
-    write_all(g_ex.console_fd, b.p, b.len);
+    gf__write_all(g_ex.console_fd, b.p, b.len);
   } else {
     if (g_ex.kind == GF__TRACE_EXPORT_ZIPKIN) gf__trace_encode_zipkin(&b, &g_ex.res, spans, n);
     else gf__trace_encode_otlp(&b, &g_ex.res, spans, n);
