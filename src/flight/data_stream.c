@@ -22,8 +22,7 @@ struct gf_data_reader {
   int eos;
   int64_t messages;
   int stream_released;
-  gf_error stream_err;
-  gf_error last_err; /* the last failure handed to the plugin (code 0: none) */
+  gf_error last_err; /* the last failure handed to the plugin or stream view (code 0: none) */
 };
 
 gf_data_reader* gf__data_reader_new(gf__msg_source_fn fn, void* src, gf__flight_data* first) {
@@ -190,14 +189,14 @@ static int reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* ap
 
 static int rs_get_schema(struct ArrowArrayStream* s, struct ArrowSchema* out) {
   gf_data_reader* r = s->private_data;
-  int rc = gf_data_reader_schema(r, out, &r->stream_err);
+  int rc = gf_data_reader_schema(r, out, NULL); /* a failure lands in last_err */
   return rc == GF_OK ? 0 : (rc == GF_END_OF_STREAM ? 5 /* EIO */ : 22 /* EINVAL */);
 }
 
 static int rs_get_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
   gf_data_reader* r = s->private_data;
   for (;;) {
-    int rc = gf_data_reader_next(r, out, NULL, &r->stream_err);
+    int rc = gf_data_reader_next(r, out, NULL, NULL);
     if (rc == GF_END_OF_STREAM) {
       out->release = NULL;
       return 0;
@@ -209,7 +208,7 @@ static int rs_get_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
 
 static const char* rs_last_error(struct ArrowArrayStream* s) {
   gf_data_reader* r = s->private_data;
-  return r->stream_err.message[0] ? r->stream_err.message : NULL;
+  return r->last_err.code && r->last_err.message[0] ? r->last_err.message : NULL;
 }
 
 static void rs_release(struct ArrowArrayStream* s) { s->release = NULL; }
