@@ -374,8 +374,8 @@ static void on_send_done(gf__tcall* c, int ok) {
 
 static int start_recv_locked(gf__tcall* c);
 
-/* Whether another read-ahead receive may start now. Locked. */
-/* `last_len`: the size of the message just received or handed over. */
+/* Whether another read-ahead receive may start now; `last_len` is the size
+ * of the message just received or handed over. Locked. */
 static int ra_wants_more_locked(const gf__tcall* c, size_t last_len) {
   return c->ra_on && !c->recv_busy && !c->ra_end && !c->failed && !c->closed && !c->status_sent &&
          last_len <= GF__READAHEAD_MAX && c->ra_n < GF__READAHEAD_MSGS &&
