@@ -36,6 +36,7 @@
 #include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/client.h"
 #include "gooddata_flight_server/ipc.h"
+#include "support/proc_status.h"
 #include "tcp_raw.h"
 
 #define ROW_BYTES 32 /* 4 x int64, no nulls: the perf protocol's accounting */
@@ -239,19 +240,7 @@ static double server_cpu_s(void) {
 }
 
 /* VmRSS / VmHWM in KiB, or -1. */
-static long server_status_kb(const char* key) {
-  if (g_pid <= 0) return -1;
-  char p[64], line[256];
-  snprintf(p, sizeof(p), "/proc/%d/status", g_pid);
-  FILE* f = fopen(p, "r");
-  if (!f) return -1;
-  long v = -1;
-  size_t kl = strlen(key);
-  while (fgets(line, sizeof(line), f))
-    if (strncmp(line, key, kl) == 0 && line[kl] == ':') v = strtol(line + kl + 1, NULL, 10);
-  fclose(f);
-  return v;
-}
+static long server_status_kb(const char* key) { return g_pid > 0 ? gf_test_proc_status(g_pid, key) : -1; }
 
 static int server_threads(void) {
   long v = server_status_kb("Threads");

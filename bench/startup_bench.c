@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/proc_status.h"
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,19 +64,6 @@ static int get_ready(int port) {
   return code;
 }
 
-static long status_kb(pid_t pid, const char* key) {
-  char p[64], line[256];
-  snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-  FILE* f = fopen(p, "r");
-  if (!f) return -1;
-  long v = -1;
-  size_t kl = strlen(key);
-  while (fgets(line, sizeof(line), f))
-    if (strncmp(line, key, kl) == 0 && line[kl] == ':') v = strtol(line + kl + 1, NULL, 10);
-  fclose(f);
-  return v;
-}
-
 static int cmp_d(const void* a, const void* b) {
   double x = *(const double*)a, y = *(const double*)b;
   return x < y ? -1 : x > y;
@@ -113,8 +102,8 @@ static int one_run(const char* bin, const char* so, double* ms, long* rss_kb, lo
   int rc = code >= 200 && code < 300 ? 0 : -1;
   if (pid > 0) {
     usleep(300000); /* settle: the idle footprint */
-    *rss_kb = status_kb(pid, "VmRSS");
-    *threads = status_kb(pid, "Threads");
+    *rss_kb = gf_test_proc_status(pid, "VmRSS");
+    *threads = gf_test_proc_status(pid, "Threads");
     kill(pid, SIGTERM);
     int st = 0;
     waitpid(pid, &st, 0);

@@ -17,6 +17,7 @@
 #include "flight/client_harness.h"
 #include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/ipc.h"
+#include "support/proc_status.h"
 #include "test.h"
 
 
@@ -93,19 +94,6 @@ static size_t make_ticket(uint8_t* out) {
   return n;
 }
 
-static long proc_status(pid_t pid, const char* key) {
-  char p[64], line[256];
-  snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-  FILE* f = fopen(p, "r");
-  if (!f) return -1;
-  long v = -1;
-  size_t kl = strlen(key);
-  while (fgets(line, sizeof(line), f))
-    if (strncmp(line, key, kl) == 0 && line[kl] == ':') v = strtol(line + kl + 1, NULL, 10);
-  fclose(f);
-  return v;
-}
-
 /* Reads one batch; checks its values; adds to the checksum. 1 = batch,
  * 0 = end of stream, -1 = error or bad data. */
 static int read_batch(gf_flight_reader* r, int64_t* rows, uint64_t* sum) {
@@ -166,8 +154,8 @@ typedef struct run {
 } run;
 
 static void sample(run* r) {
-  long th = proc_status(g_srv.pid, "Threads");
-  long rss = proc_status(g_srv.pid, "VmRSS");
+  long th = gf_test_proc_status(g_srv.pid, "Threads");
+  long rss = gf_test_proc_status(g_srv.pid, "VmRSS");
   if (th > r->max_threads) r->max_threads = (int)th;
   if (rss > r->peak_rss_kib) r->peak_rss_kib = rss;
 }
@@ -235,14 +223,14 @@ TEST(ten_thousand_slow_streams) {
     gf_flight_reader_free(w);
   }
   test_sleep_ms(300);
-  r.base_rss_kib = proc_status(g_srv.pid, "VmRSS");
+  r.base_rss_kib = gf_test_proc_status(g_srv.pid, "VmRSS");
   double t0 = (double)clock() / CLOCKS_PER_SEC;
   struct timespec w0, w1;
   clock_gettime(CLOCK_MONOTONIC, &w0);
   if (ok) ok = open_all(&r, ticket, tlen) == 0;
   test_sleep_ms(200); /* let the servers' sends back up */
   sample(&r);
-  long open_rss = proc_status(g_srv.pid, "VmRSS");
+  long open_rss = gf_test_proc_status(g_srv.pid, "VmRSS");
   if (ok) ok = drain_all(&r) == 0;
   clock_gettime(CLOCK_MONOTONIC, &w1);
   sample(&r);

@@ -3,12 +3,14 @@
  * close_result, duplicate ids, stop with work in flight, metrics. */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <fcntl.h>
 
 #include "common/log_internal.h"
 #include "server/metrics_internal.h"
 #include "task_helpers.h"
+#include "support/proc_status.h"
 #include "test.h"
 
 static gf_task_executor* make_ex(int threads, int ttl) {
@@ -118,24 +120,16 @@ TEST(concurrent_submits) {
   CHECK_EQ_INT(atomic_load(&c.closes), THREADS * PER / 2); /* every data result closed once */
 }
 
-static int proc_threads(void) {
-  FILE* f = fopen("/proc/self/status", "r");
-  char line[256];
-  int n = -1;
-  while (f && fgets(line, sizeof(line), f))
-    if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
-  if (f) fclose(f);
-  return n;
-}
+static int threads_now(void) { return (int)gf_test_proc_status(getpid(), "Threads"); }
 
 /* Task threads start on demand: none at creation, one per concurrently
  * blocked task up to task_threads, and the (task_threads+1)-th blocked task
  * waits in the queue until a thread frees up. */
 TEST(task_threads_start_on_demand) {
-  int base = proc_threads();
+  int base = threads_now();
   gf_task_executor* ex = make_ex(3, 60);
   CHECK(ex != NULL);
-  int created = proc_threads();
+  int created = threads_now();
   CHECK_EQ_INT(created - base, 3); /* 2 close threads + the TTL collector, no task thread */
   counters c = {0};
   atomic_int gate = 0;
@@ -144,7 +138,7 @@ TEST(task_threads_start_on_demand) {
   for (int i = 0; i < 200 && atomic_load(&c.runs) < 3; i++) usleep(5000);
   usleep(20000);
   CHECK_EQ_INT(atomic_load(&c.runs), 3);          /* three run, the fourth is queued */
-  CHECK_EQ_INT(proc_threads() - created, 3);      /* bounded by task_threads */
+  CHECK_EQ_INT(threads_now() - created, 3);      /* bounded by task_threads */
   atomic_store(&gate, 1);
   for (int i = 0; i < 4; i++) {
     gf_task_result* r = wait_ok(ex, ids[i]);
@@ -152,9 +146,9 @@ TEST(task_threads_start_on_demand) {
     if (r) gf_task_result_unref(r);
   }
   CHECK_EQ_INT(atomic_load(&c.runs), 4);
-  CHECK_EQ_INT(proc_threads() - created, 3);      /* idle threads are reused, none added */
+  CHECK_EQ_INT(threads_now() - created, 3);      /* idle threads are reused, none added */
   gf__task_executor_free(ex);
-  CHECK_EQ_INT(proc_threads(), base);
+  CHECK_EQ_INT(threads_now(), base);
 }
 
 static gf_task_result* run_one(gf_task_executor* ex, behaviour b, counters* c) {
