@@ -114,8 +114,11 @@ static int one_run(const char* bin, const char* so, double* ms, long* rss_kb, lo
   return rc;
 }
 
-/* Runs the floor program once: wall time exec->exit and its reported RSS. */
-static int floor_run(const char* bin, double* ms, double* rss_mib) {
+/* Runs bin once with stdout on a pipe and reads its first output into buf
+ * (cap bytes, NUL-terminated). server: the time is taken at that output and
+ * bin is then stopped with SIGTERM; else when bin exits on its own, which
+ * must be with status 0. Returns the bytes read, or -1. */
+static ssize_t run_first_output(const char* bin, int server, double* ms, char* buf, size_t cap) {
   int fd[2];
   if (pipe(fd)) return -1;
   double t0 = now_s();
@@ -127,37 +130,30 @@ static int floor_run(const char* bin, double* ms, double* rss_mib) {
     _exit(127);
   }
   close(fd[1]);
-  char buf[64] = {0};
-  ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
+  memset(buf, 0, cap);
+  ssize_t n = read(fd[0], buf, cap - 1);
+  if (server) *ms = (now_s() - t0) * 1000;
   close(fd[0]);
+  if (server) kill(pid, SIGTERM);
   int st = 0;
   waitpid(pid, &st, 0);
-  *ms = (now_s() - t0) * 1000;
-  *rss_mib = n > 0 ? strtod(buf, NULL) / 1024.0 : -1;
-  return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n > 0 ? 0 : -1;
+  if (!server) *ms = (now_s() - t0) * 1000;
+  if (!server && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) return -1;
+  return n;
 }
 
-/* Runs a bare gRPC server (grpc_unary_floor) once: wall time exec -> its
- * "port=" line (listening), then stops it. */
+/* The grpc_init-only program: wall time exec->exit and its reported RSS. */
+static int floor_run(const char* bin, double* ms, double* rss_mib) {
+  char buf[64];
+  ssize_t n = run_first_output(bin, 0, ms, buf, sizeof(buf));
+  *rss_mib = n > 0 ? strtod(buf, NULL) / 1024.0 : -1;
+  return n > 0 ? 0 : -1;
+}
+
+/* A bare gRPC server (grpc_unary_floor): wall time exec -> its "port=" line. */
 static int server_floor_run(const char* bin, double* ms) {
-  int fd[2];
-  if (pipe(fd)) return -1;
-  double t0 = now_s();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    execl(bin, bin, (char*)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  char buf[64] = {0};
-  ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
-  *ms = (now_s() - t0) * 1000;
-  close(fd[0]);
-  kill(pid, SIGTERM);
-  int st = 0;
-  waitpid(pid, &st, 0);
+  char buf[64];
+  ssize_t n = run_first_output(bin, 1, ms, buf, sizeof(buf));
   return n > 5 && strncmp(buf, "port=", 5) == 0 ? 0 : -1;
 }
 
