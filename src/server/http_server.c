@@ -1,11 +1,12 @@
 /* Minimal HTTP/1.1 server for the health and metrics endpoints
  * (http_server.h). gf__http_start binds synchronously and starts one serving
- * thread ("gf-http") that poll()s the listen socket, a wake pipe and up to
+ * thread ("gf-http") that poll()s the listen sockets (one per address the
+ * host resolves to), a wake pipe and up to
  * HTTP_MAX_CONNS non-blocking connections: it reads request heads
  * (http_parse.h), calls the handler and writes the buffered response, with
  * keep-alive, pipelining (answered in order, one at a time), a 30 s deadline
- * per request and lingering close. At the connection limit the listen socket
- * is not polled (new clients wait in the kernel backlog) unless a connection
+ * per request and lingering close. At the connection limit the listen sockets
+ * are not polled (new clients wait in the kernel backlog) unless a connection
  * has sat idle (no partial request, nothing to send) for HTTP_EVICT_MS: the
  * oldest such one is then closed to make room. gf__http_stop (lifecycle
  * thread) wakes and joins the thread, which closes everything. */
@@ -19,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@
 
 #define HTTP_HEAD_MAX 8192
 #define HTTP_MAX_CONNS 64
+#define HTTP_MAX_LISTEN 16
 #define HTTP_TIMEOUT_MS 30000
 #define HTTP_LINGER_MS 2000
 #define HTTP_LINGER_MAX (1 << 20)
@@ -59,7 +62,8 @@ struct gf__http_server {
   gf__http_handler handler;
   void* ctx;
   int port;
-  int lfd;
+  int nlfd;
+  int lfd[HTTP_MAX_LISTEN]; /* one listening socket per address of the host */
   int wake[2];
   pthread_t thread;
   int64_t accept_after; /* accept backoff after EMFILE and the like */
@@ -68,7 +72,73 @@ struct gf__http_server {
   char scratch[HTTP_HEAD_MAX + 2]; /* NUL-terminated method and target */
 };
 
-static int bind_socket(const char* name, const char* host, int port, int* out_fd, gf_error* err) {
+static int bound_port(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr*)&ss, &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in*)&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
+  return -1;
+}
+
+static void close_listeners(gf__http_server* s) {
+  while (s->nlfd > 0) close(s->lfd[--s->nlfd]);
+}
+
+/* A listening socket on ai's address and the given port; 0 or an errno. */
+static int listen_on(const struct addrinfo* ai, int port, int v6only, int* out_fd) {
+  struct sockaddr_storage ss;
+  memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+  if (ss.ss_family == AF_INET) ((struct sockaddr_in*)&ss)->sin_port = htons((uint16_t)port);
+  if (ss.ss_family == AF_INET6) ((struct sockaddr_in6*)&ss)->sin6_port = htons((uint16_t)port);
+  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+  if (fd < 0) return errno;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (v6only && ai->ai_family == AF_INET6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, (struct sockaddr*)&ss, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
+    *out_fd = fd;
+    return 0;
+  }
+  int e = errno;
+  close(fd);
+  return e;
+}
+
+static bool seen_before(const struct addrinfo* res, const struct addrinfo* ai) {
+  for (const struct addrinfo* p = res; p != ai; p = p->ai_next)
+    if (p->ai_addrlen == ai->ai_addrlen && memcmp(p->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
+      return true;
+  return false;
+}
+
+/* One try at listening on every address in res on one port (port 0: the
+ * port the first address got). An address of a family this machine lacks is
+ * skipped; any other failure closes what was opened. 0 or an errno. */
+static int listen_all(gf__http_server* s, const struct addrinfo* res, int port) {
+  int v6only = res->ai_next != NULL, last = EADDRNOTAVAIL;
+  for (const struct addrinfo* ai = res; ai && s->nlfd < HTTP_MAX_LISTEN; ai = ai->ai_next) {
+    if (seen_before(res, ai)) continue;
+    int fd = -1, e = listen_on(ai, port, v6only, &fd);
+    if (e == 0) {
+      s->lfd[s->nlfd++] = fd;
+      if (port == 0) port = bound_port(fd);
+    } else if (e == EADDRNOTAVAIL || e == EAFNOSUPPORT) {
+      last = e;
+    } else {
+      close_listeners(s);
+      return e;
+    }
+  }
+  return s->nlfd > 0 ? 0 : last;
+}
+
+/* Listens on every address host resolves to (a name like "localhost" may
+ * give ::1 and 127.0.0.1), all on one port, as the gRPC core does for the
+ * Flight port. With port 0, a port taken on a later address is retried. */
+static int bind_host(gf__http_server* s, const char* name, const char* host, int port,
+                     gf_error* err) {
   struct addrinfo hints = {0}, *res = NULL;
   char ports[16];
   hints.ai_family = AF_UNSPEC;
@@ -79,35 +149,13 @@ static int bind_socket(const char* name, const char* host, int port, int* out_fd
   if (gai != 0)
     return gf_error_set(err, GF_IO_ERROR, "%s: cannot resolve host '%s': %s", name, host,
                         gai_strerror(gai));
-  int last = 0;
-  for (struct addrinfo* ai = res; ai; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
-      freeaddrinfo(res);
-      *out_fd = fd;
-      return GF_OK;
-    }
-    last = errno;
-    close(fd);
-  }
+  int e = listen_all(s, res, port);
+  for (int tries = 1; e == EADDRINUSE && port == 0 && tries < 16; tries++)
+    e = listen_all(s, res, port);
   freeaddrinfo(res);
+  if (e == 0) return GF_OK;
   return gf_error_set(err, GF_IO_ERROR, "%s: cannot listen on %s:%d: %s", name, host, port,
-                      strerror(last));
-}
-
-static int bound_port(int fd) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, (struct sockaddr*)&ss, &len) != 0) return -1;
-  if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in*)&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
-  return -1;
+                      strerror(e));
 }
 
 static int64_t now_ms(void) {
@@ -387,10 +435,10 @@ static void add_conn(gf__http_server* s, int fd, int64_t now) {
   s->conns[s->nconns++] = c;
 }
 
-static void accept_all(gf__http_server* s, int64_t now) {
+static void accept_all(gf__http_server* s, int lfd, int64_t now) {
   for (;;) {
     if (s->nconns == HTTP_MAX_CONNS && !evict_one(s, now)) return;
-    int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       add_conn(s, fd, now);
       continue;
@@ -427,12 +475,10 @@ static short conn_events(const conn* c) { return c->state == C_WRITE ? POLLOUT :
 static int serve_once(gf__http_server* s, struct pollfd* pf) {
   int64_t now = now_ms();
   expire(s, now);
-  int n = 0, lidx = -1, base;
+  int n = 0, nl = 0, base;
   pf[n++] = (struct pollfd){s->wake[0], POLLIN, 0};
-  if (can_accept(s, now)) {
-    lidx = n;
-    pf[n++] = (struct pollfd){s->lfd, POLLIN, 0};
-  }
+  if (can_accept(s, now))
+    for (; nl < s->nlfd; nl++) pf[n++] = (struct pollfd){s->lfd[nl], POLLIN, 0};
   base = n;
   for (int i = 0; i < s->nconns; i++) pf[n++] = (struct pollfd){s->conns[i]->fd, conn_events(s->conns[i]), 0};
   int nconns = s->nconns;
@@ -441,13 +487,14 @@ static int serve_once(gf__http_server* s, struct pollfd* pf) {
   now = now_ms();
   for (int i = nconns - 1; i >= 0; i--)
     if (conn_event(s, s->conns[i], pf[base + i].revents, now) != 0) close_at(s, i);
-  if (lidx >= 0 && pf[lidx].revents) accept_all(s, now);
+  for (int i = 0; i < nl; i++)
+    if (pf[1 + i].revents) accept_all(s, s->lfd[i], now);
   return 0;
 }
 
 static void* serve(void* arg) {
   gf__http_server* s = arg;
-  struct pollfd pf[2 + HTTP_MAX_CONNS];
+  struct pollfd pf[1 + HTTP_MAX_LISTEN + HTTP_MAX_CONNS];
   while (!serve_once(s, pf)) {
   }
   while (s->nconns > 0) close_at(s, s->nconns - 1);
@@ -457,7 +504,7 @@ static void* serve(void* arg) {
 /* ---- lifecycle --------------------------------------------------------------- */
 
 static void release(gf__http_server* s) {
-  if (s->lfd >= 0) close(s->lfd);
+  close_listeners(s);
   if (s->wake[0] >= 0) close(s->wake[0]);
   if (s->wake[1] >= 0) close(s->wake[1]);
   free(s);
@@ -486,16 +533,18 @@ int gf__http_start(const char* name, const char* host, int port, gf__http_handle
   if (!handler) return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: no handler", name);
   gf__http_server* s = calloc(1, sizeof *s);
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", name);
-  s->lfd = s->wake[0] = s->wake[1] = -1;
-  int rc = bind_socket(name, host, port, &s->lfd, err);
+  s->wake[0] = s->wake[1] = -1;
+  int rc = bind_host(s, name, host, port, err);
   if (rc) {
     release(s);
     return rc;
   }
   s->handler = handler;
   s->ctx = ctx;
-  s->port = bound_port(s->lfd);
-  if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) != 0 || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
+  s->port = bound_port(s->lfd[0]);
+  int nb = 0;
+  for (int i = 0; i < s->nlfd; i++) nb |= fcntl(s->lfd[i], F_SETFL, O_NONBLOCK);
+  if (nb != 0 || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
       (errno = start_thread(s)) != 0) {
     int e = errno;
     release(s);

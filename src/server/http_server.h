@@ -27,12 +27,13 @@ typedef struct gf__http_response {
 typedef void (*gf__http_handler)(void* ctx, const gf__http_request* req, gf__http_response* resp);
 
 /* Binds host:port (port 0 = ephemeral; host may be a name or an IPv4/IPv6
- * literal) synchronously and starts serving. `name` is used in errors. */
+ * literal; a name binds every address it resolves to, all on one port)
+ * synchronously and starts serving. `name` is used in errors. */
 int gf__http_start(const char* name, const char* host, int port, gf__http_handler handler,
                    void* ctx, gf__http_server** out, gf_error* err);
 /* The bound TCP port. */
 int gf__http_port(const gf__http_server* s);
-/* Stops serving, closes the socket and frees s. NULL is a no-op. */
+/* Stops serving, closes the sockets and frees s. NULL is a no-op. */
 void gf__http_stop(gf__http_server* s);
 
 #endif

@@ -2,7 +2,8 @@
  * sockets on 127.0.0.1 and for its request-head parser (http_parse.h):
  * responses and headers, HEAD, keep-alive, pipelining, HTTP/1.0, errors
  * (400/414/431), slow and idle clients, the connection limit, request
- * bodies, large responses and stop with open connections. */
+ * bodies, large responses, stop with open connections, and a host name that
+ * resolves to both ::1 and 127.0.0.1 listening on both. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,11 +16,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server/http_parse.h"
 #include "server/http_server.h"
+#include "support/dual_hosts.h"
 #include "test.h"
 
 #define BIG_LEN (1u << 20)
@@ -514,6 +517,64 @@ TEST(start_errors_and_ipv6) {
   CHECK_EQ_INT(gf__http_port(NULL), -1);
 }
 
+/* Status of GET /hello sent to the numeric address addr:port; -1 when no
+ * connection or no answer. */
+static int get_at(const char* addr, int port) {
+  struct addrinfo hints = {0}, *res = NULL;
+  char ports[16], buf[64] = "";
+  hints.ai_flags = AI_NUMERICHOST;
+  hints.ai_socktype = SOCK_STREAM;
+  snprintf(ports, sizeof ports, "%d", port);
+  if (getaddrinfo(addr, ports, &hints, &res) != 0) return -1;
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), st = -1;
+  static const char req[] = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+      send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1) &&
+      recv(fd, buf, sizeof buf - 1, MSG_WAITALL) > 12)
+    sscanf(buf, "HTTP/1.1 %d", &st);
+  if (fd >= 0) close(fd);
+  freeaddrinfo(res);
+  return st;
+}
+
+/* Runs in a child with Debian's hosts file: "localhost" listens on ::1 and
+ * 127.0.0.1, on an ephemeral and on a given port; returns the exit code. */
+static int dual_stack_child(void) {
+  if (!gf_test_dual_localhost()) return 77;
+  gf__http_server* s = NULL;
+  gf_error err = {0};
+  if (gf__http_start("test", "localhost", 0, handler, NULL, &s, &err) != GF_OK) return 10;
+  int port = gf__http_port(s);
+  int v4 = get_at("127.0.0.1", port), v6 = get_at("::1", port);
+  gf__http_stop(s);
+  if (v4 != 200 || v6 != 200) return 11;
+  if (gf__http_start("test", "localhost", port, handler, NULL, &s, &err) != GF_OK) return 12;
+  v4 = get_at("127.0.0.1", port), v6 = get_at("::1", port);
+  gf__http_stop(s);
+  if (v4 != 200 || v6 != 200) return 13;
+  /* a port taken on one of the addresses fails the whole bind */
+  gf__http_server* taken = NULL;
+  if (gf__http_start("test", "::1", 0, handler, NULL, &taken, &err) != GF_OK) return 14;
+  int rc = gf__http_start("test", "localhost", gf__http_port(taken), handler, NULL, &s, &err);
+  gf__http_stop(taken);
+  if (rc != GF_IO_ERROR || s != NULL || !strstr(err.message, "localhost")) return 15;
+  return 0;
+}
+
+TEST(host_name_listens_on_every_address) {
+  fflush(NULL);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) _exit(dual_stack_child());
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+  if (WEXITSTATUS(st) == 77) {
+    fprintf(stderr, "  note: no namespace for a dual-stack /etc/hosts; dual-stack bind untested\n");
+    return;
+  }
+  CHECK_EQ_INT(WEXITSTATUS(st), 0);
+}
+
 int main(void) {
   gf_error err = {0};
   if (gf__http_start("test", "127.0.0.1", 0, handler, NULL, &g_srv, &err) != GF_OK) {
@@ -534,6 +595,7 @@ int main(void) {
   RUN(connection_limit_evicts_idle);
   RUN(stop_with_open_connections);
   RUN(start_errors_and_ipv6);
+  RUN(host_name_listens_on_every_address);
   gf__http_stop(g_srv);
   TEST_MAIN_END();
 }

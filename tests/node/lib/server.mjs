@@ -53,6 +53,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * opts.env       extra environment
  * opts.readyTimeoutMs  default 15000
  * opts.probe     async (address) => boolean: readiness probe (default: any gRPC answer)
+ * opts.wrap      argv prefix that runs the server (e.g. a namespace wrapper that ends in exec "$@")
  */
 export async function startServer(opts = {}) {
   const example = opts.example || 'store';
@@ -77,7 +78,8 @@ export async function startServer(opts = {}) {
     args.push('--logging-config', lc);
   }
   args.push(...(opts.args || []));
-  const child = spawn(BINARY, args, {
+  const wrap = opts.wrap || [];
+  const child = spawn(wrap.length ? wrap[0] : BINARY, wrap.length ? [...wrap.slice(1), BINARY, ...args] : args, {
     cwd: REPO,
     env: { ...process.env, ...(opts.env || {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
