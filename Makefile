@@ -55,7 +55,11 @@ $(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
 OBJS_flight += $(OBJS_flight_gen)
 ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
 
+# The shared library carries the SONAME libgooddata_flight_server.so.0 (the
+# file programs load); libgooddata_flight_server.so is the link-time symlink.
+SONAME := libgooddata_flight_server.so.0
 LIB_SO := $(B)/lib/libgooddata_flight_server.so
+LIB_REAL := $(B)/lib/$(SONAME)
 CLI := $(B)/bin/gooddata-flight-server
 CLI_SRCS := $(wildcard cli/*.c)
 EXAMPLES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/*.c)))))
@@ -87,15 +91,16 @@ examples: $(EXAMPLE_SOS)
 tests: $(TEST_BINS) $(BENCH_BINS)
 
 # ---- generated protobuf code ------------------------------------------------
-$(B)/gen/Flight.pb-c.c $(B)/gen/Flight.pb-c.h: proto/Flight.proto
+# Grouped targets (&:): one protoc-c run makes both files, also under -j.
+$(B)/gen/Flight.pb-c.c $(B)/gen/Flight.pb-c.h &: proto/Flight.proto
 	@mkdir -p $(B)/gen
 	protoc-c --c_out=$(B)/gen -Iproto -I/usr/include proto/Flight.proto
 
-$(B)/gen/otlp_trace.pb-c.c $(B)/gen/otlp_trace.pb-c.h: proto/otlp_trace.proto
+$(B)/gen/otlp_trace.pb-c.c $(B)/gen/otlp_trace.pb-c.h &: proto/otlp_trace.proto
 	@mkdir -p $(B)/gen
 	protoc-c --c_out=$(B)/gen -Iproto proto/otlp_trace.proto
 
-$(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.h:
+$(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.h &:
 	@mkdir -p $(B)/gen
 	protoc-c --c_out=$(B)/gen -I/usr/include /usr/include/google/protobuf/timestamp.proto
 
@@ -113,9 +118,12 @@ $(B)/lib/libgf_%.a: $$(OBJS_$$*)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SO): $(foreach m,$(MODULES),$(OBJS_$(m)))
+$(LIB_REAL): $(foreach m,$(MODULES),$(OBJS_$(m)))
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL) $(SYS_LIBS)
+
+$(LIB_SO): $(LIB_REAL)
+	ln -sfn $(SONAME) $@
 
 # ---- CLI ----------------------------------------------------------------------
 $(CLI): $(CLI_SRCS) $(LIB_SO)
@@ -176,15 +184,23 @@ clean:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
-# ---- install (PREFIX=/usr/local) ------------------------------------------------
+# ---- install (PREFIX=/usr/local; DESTDIR for staging) ---------------------------
+# Installing into the live system (no DESTDIR) as root refreshes the dynamic
+# linker's cache, so programs linked against the library start at once.
 PREFIX ?= /usr/local
+LIBDIR := $(DESTDIR)$(PREFIX)/lib
 .PHONY: install
 install: lib cli
-	install -d $(DESTDIR)$(PREFIX)/include/gooddata_flight_server $(DESTDIR)$(PREFIX)/lib \
-	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/gooddata_flight_server $(LIBDIR) \
+	  $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig
 	install -m 644 include/gooddata_flight_server.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/gooddata_flight_server/*.h $(DESTDIR)$(PREFIX)/include/gooddata_flight_server/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_REAL) $(LIBDIR)/
+	ln -sfn $(SONAME) $(LIBDIR)/libgooddata_flight_server.so
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: 0.1.0\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
-	  '$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gooddata_flight_server.pc
+	  '$(PREFIX)' > $(LIBDIR)/pkgconfig/gooddata_flight_server.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "ldconfig"; PATH="$$PATH:/usr/sbin:/sbin" ldconfig; \
+	elif [ -z "$(DESTDIR)" ]; then \
+	  echo "install: not root, ldconfig not run; run it as root (or set LD_LIBRARY_PATH=$(PREFIX)/lib)"; fi
