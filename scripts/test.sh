@@ -7,7 +7,7 @@
 # Ends with one line "total: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh || exit 1
+./scripts/setup.sh --test || exit 1
 JOBS=$(nproc)
 COUNTS=$(mktemp)
 export GF_COUNTS_FILE=$COUNTS

@@ -8,8 +8,10 @@
 // Test plugin libopsplug.so.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
-import { FlightClient, errorInfo } from './lib/index.mjs';
+import { FlightClient, REPO, errorInfo } from './lib/index.mjs';
 import { haveBinaryAnd, httpGet, startOps, startReceiver, testPlugin } from '../ops/harness.mjs';
 
 const PLUGIN = testPlugin('opsplug');
