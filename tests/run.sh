@@ -6,6 +6,9 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
+# promtool unpacked by scripts/setup.sh --test (Debian's prometheus package is
+# not installed) comes first on PATH for the tests that check /metrics with it.
+[ -x .cache/promtool/usr/bin/promtool ] && PATH="$PWD/.cache/promtool/usr/bin:$PATH" && export PATH
 passed=0
 failed=0
 failed_names=()
