@@ -3,7 +3,8 @@
 #   scripts/setup.sh          what building and running the server needs
 #                             (Debian packages; scripts/run.sh)
 #   scripts/setup.sh --test   also what the test suite needs (scripts/test.sh):
-#                             Node and the Node test client (npm ci), debootstrap
+#                             clang (fuzzers), Node and the Node test client
+#                             (npm ci), git and debootstrap
 #                             (scripts/fresh-check.sh) and promtool, unpacked from
 #                             Debian's prometheus package into .cache/promtool/
 #                             (not installed: no service is set up or started)
@@ -55,12 +56,12 @@ fetch_promtool() {
   return $rc
 }
 
-install_packages build-essential pkg-config clang libclang-rt-14-dev libgrpc-dev \
+install_packages build-essential pkg-config libgrpc-dev \
   libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev liblz4-dev libzstd-dev \
   libcurl4-openssl-dev libssl-dev openssl curl
 [ "$TEST" = 1 ] || exit 0
 
-pkgs="debootstrap git"
+pkgs="clang libclang-rt-14-dev debootstrap git"  # clang: the fuzzers
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 install_packages $pkgs
