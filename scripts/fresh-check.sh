@@ -132,11 +132,8 @@ clone_tree() {
     echo "fresh-check: cloned $(git -C "$dst" rev-parse --short HEAD) ($(git -C "$REPO" log -1 --format=%s HEAD | cut -c1-60))"
 }
 
-in_root() { # COMMAND (a bash script) run as root in the fresh root, with a clean environment
-  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    LANG=C.UTF-8 TERM=dumb GOODDATA_FLIGHT_SERVER__LISTEN_PORT="$PORT" \
-    chroot "$ROOT" /bin/bash -c "$1"
-}
+# COMMAND (a bash script) runs as root in the fresh root, with a clean environment.
+in_root() { "${ROOT_ENV[@]}" chroot "$ROOT" /bin/bash -c "$1"; }
 
 free_port() {
   node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
@@ -145,7 +142,9 @@ free_port() {
 # The README's run command, in the background; waits until the Flight port
 # answers (ListFlights), while run.sh is alive.
 start_and_wait() {
-  in_root 'cd /root/gooddata-flight-server && exec ./scripts/run.sh' >"$LOG" 2>&1 &
+  # a simple command in the background: $! is the process that becomes the server
+  "${ROOT_ENV[@]}" chroot "$ROOT" /bin/bash -c 'cd /root/gooddata-flight-server && exec ./scripts/run.sh' \
+    >"$LOG" 2>&1 &
   SERVER_PID=$!
   local deadline=$(( $(date +%s) + ${GF_FRESH_SERVE_S:-480} ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -185,6 +184,8 @@ install_and_link() {
 }
 
 PORT=$(free_port) || die "no free port"
+ROOT_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+  LANG=C.UTF-8 TERM=dumb GOODDATA_FLIGHT_SERVER__LISTEN_PORT="$PORT")
 T_ALL=$(now)
 step "debootstrap (minbase bookworm)" make_root
 step "configure root (apt, dns, certs)" configure_root
