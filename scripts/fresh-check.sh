@@ -46,8 +46,9 @@ procs_in_root() {
 }
 
 cleanup() {
-  local rc=$?
+  local rc=$? t0
   trap - EXIT INT TERM
+  t0=$(now)
   [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && sleep 1
   local pids
   pids=$(procs_in_root)
@@ -62,6 +63,7 @@ cleanup() {
   else
     rm -rf --one-file-system "$TMP"
   fi
+  printf 'fresh-check: cleanup (stop, unmount, remove the root) %.1f s\n' "$(since "$t0")"
   exit "$rc"
 }
 trap cleanup EXIT

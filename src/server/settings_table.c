@@ -24,7 +24,8 @@ static const char* const otel_exporters[] = {"none", "console", "otlp-http", "ot
 
 const gf__setting_def gf__settings_table[] = {
     S("listen_host", GF__SK_STR, "\"127.0.0.1\"", NULL, 0, 0, NULL, 0, OFF(listen_host),
-      "Address the Flight RPC server binds to. Use `0.0.0.0` to listen on all interfaces."),
+      "Address the Flight RPC server binds to; a host name binds every address it resolves to "
+      "(`localhost`: `127.0.0.1` and `::1`). Use `0.0.0.0` to listen on all interfaces."),
     S("listen_port", GF__SK_INT, "17001", NULL, 0, PORT_MAX, NULL, 0, OFF(listen_port),
       "Port the Flight RPC server binds to. `0` binds an ephemeral port (tests)."),
     S("advertise_host", GF__SK_STR, NULL, "this host's FQDN", 0, 0, NULL, 0, OFF(advertise_host),
@@ -67,12 +68,14 @@ const gf__setting_def gf__settings_table[] = {
       "How long (seconds) finished task results are kept for clients to pick up."),
     S("metrics_host", GF__SK_STR, NULL, "unset: no metrics endpoint", 0, 0, NULL, 0,
       OFF(metrics_host),
-      "Address of the Prometheus `/metrics` HTTP endpoint. Unset disables it."),
+      "Address of the Prometheus `/metrics` HTTP endpoint; a host name binds every address it "
+      "resolves to. Unset disables it."),
     S("metrics_port", GF__SK_INT, "17101", NULL, 0, PORT_MAX, NULL, 0, OFF(metrics_port),
       "Port of the Prometheus endpoint. `0` binds an ephemeral port (tests)."),
     S("health_check_host", GF__SK_STR, NULL, "unset: no health endpoint", 0, 0, NULL, 0,
       OFF(health_check_host),
-      "Address of the health check HTTP endpoint (`/ready`, `/live`). Unset disables it."),
+      "Address of the health check HTTP endpoint (`/ready`, `/live`); a host name binds every "
+      "address it resolves to. Unset disables it."),
     S("health_check_port", GF__SK_INT, "8877", NULL, 0, PORT_MAX, NULL, 0, OFF(health_check_port),
       "Port of the health check endpoint. `0` binds an ephemeral port (tests)."),
     S("malloc_trim_interval_sec", GF__SK_INT, "30", NULL, 1, INT_BIG, NULL, 0,
