@@ -6,10 +6,12 @@
 # ./scripts/run.sh there in the background, and checks from the host over a
 # socket that the `store` example round-trips DoPut/GetFlightInfo/DoGet
 # (tests/node/fresh_check.mjs, grpc-js + apache-arrow from the host's
-# tests/node). Then it stops the server (expects exit 0), checks that
-# `make install` gives a library that a program built with pkg-config loads at
-# once, and prints how long each step took. The root is removed on every exit
-# path (mounts first). Needs root, debootstrap, git and the host's Node test
+# tests/node). Then it stops the server (expects exit 0), runs the sh blocks
+# of docs/tutorial.md's steps 1 and 4 as written (as root, without sudo) and
+# reads the tutorial's service from the host, checks that after
+# `make install` a program built with pkg-config starts at once, and prints
+# how long each step took. The root is removed on every exit path (mounts
+# first). Needs root, debootstrap, git and the host's Node test
 # client (scripts/setup.sh --test). Exit 0 when everything held.
 #   GF_FRESH_MIRROR   Debian mirror for debootstrap (default: the host's apt sources)
 #   GF_FRESH_SERVE_S  seconds allowed from start to serving (default 480)
@@ -174,6 +176,47 @@ stop_server() {
   return "$rc"
 }
 
+# The sh blocks under "## STEP." of the cloned docs/tutorial.md.
+tutorial_block() {
+  awk -v step="$1." '/^## / { insec = ($2 == step); next }
+    insec && /^```sh$/ { inblk = 1; next }
+    inblk && /^```$/ { inblk = 0; next }
+    inblk { print }' "$ROOT/root/gooddata-flight-server/docs/tutorial.md"
+}
+
+# docs/tutorial.md steps 1 (set-up, build, install) and 4 (plugin, config,
+# server in the foreground) as written, as root on a machine without sudo;
+# its service is read from the host; then the server is stopped.
+tutorial() {
+  local s1 s4 pid kids
+  s1=$(tutorial_block 1) && s4=$(tutorial_block 4) && [ -n "$s1" ] && [ -n "$s4" ] ||
+    { echo "fresh-check: docs/tutorial.md has no sh blocks in steps 1 and 4"; return 1; }
+  in_root 'command -v sudo' && { echo "fresh-check: the fresh root has sudo"; return 1; }
+  in_root "set -euo pipefail; cd /root/gooddata-flight-server
+$s1" >"$TMP/tutorial1.log" 2>&1 || { tail -n 30 "$TMP/tutorial1.log"; return 1; }
+  "${ROOT_ENV[@]}" chroot "$ROOT" /bin/bash -euo pipefail -c "cd /root/gooddata-flight-server
+$s4" >"$TMP/tutorial4.log" 2>&1 &
+  pid=$!
+  SERVER_PID=$pid
+  local deadline=$(( $(date +%s) + 120 ))
+  until node tests/node/fresh_check.mjs probe "127.0.0.1:$PORT" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "fresh-check: the tutorial's server did not serve; its output:"; tail -n 30 "$TMP/tutorial4.log"
+      return 1
+    fi
+    sleep 1
+  done
+  node tests/node/fresh_check.mjs hello "127.0.0.1:$PORT" || return 1
+  # the shell runs the server as its child (or became it by exec)
+  kids=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
+  kill -TERM ${kids:-$pid}
+  wait "$pid"
+  local rc=$?
+  SERVER_PID=""
+  [ "$rc" = 0 ] || { echo "fresh-check: the tutorial's server exited $rc"; tail -n 20 "$TMP/tutorial4.log"; }
+  return "$rc"
+}
+
 # `make install` into the fresh root's /usr/local, then a program built with
 # the documented pkg-config line starts without any further step.
 install_and_link() {
@@ -196,6 +239,7 @@ step "./scripts/run.sh until serving" start_and_wait
 echo "fresh-check: serving on 127.0.0.1:$PORT ($(grep -c '' "$LOG") lines of run.sh output)"
 step "DoPut/GetFlightInfo/DoGet" node tests/node/fresh_check.mjs roundtrip "127.0.0.1:$PORT"
 step "stop (SIGTERM, exit 0)" stop_server
+step "tutorial steps 1 and 4 (no sudo)" tutorial
 step "make install + pkg-config program" install_and_link
 echo
 echo "fresh-check: timings"

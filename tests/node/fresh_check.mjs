@@ -3,14 +3,16 @@
 // real socket with grpc-js + apache-arrow.
 //   node tests/node/fresh_check.mjs probe HOST:PORT      exit 0 once ListFlights answers
 //   node tests/node/fresh_check.mjs roundtrip HOST:PORT  DoPut, GetFlightInfo, DoGet; equal?
+//   node tests/node/fresh_check.mjs hello HOST:PORT      the tutorial's service (docs/tutorial.md)
+//                                                        serves its 4 greetings
 import assert from 'node:assert/strict';
 import { FlightClient, pathDescriptor, nextMessage } from './lib/flight.mjs';
 import { flightDataToTable, tableRows, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { simpleTable } from './lib/fixtures.mjs';
 
 const [mode, address] = process.argv.slice(2);
-if (!['probe', 'roundtrip'].includes(mode) || !address) {
-  console.error('usage: fresh_check.mjs probe|roundtrip HOST:PORT');
+if (!['probe', 'roundtrip', 'hello'].includes(mode) || !address) {
+  console.error('usage: fresh_check.mjs probe|roundtrip|hello HOST:PORT');
   process.exit(2);
 }
 
@@ -36,9 +38,16 @@ async function roundtrip(client) {
   console.log(`fresh-check: DoPut/GetFlightInfo/DoGet of ${table.numRows} rows in ${table.batches.length} batches round-tripped`);
 }
 
+async function hello(client) {
+  const info = await client.getFlightInfo(pathDescriptor('hello'), { deadlineMs: 5000 });
+  const got = flightDataToTable(await client.doGet(info.endpoint[0].ticket.ticket, { deadlineMs: 10000 }));
+  assert.deepEqual(got.table.getChild('message').toArray(), ['hi #0', 'hi #1', 'hi #2', 'hi #3']);
+  console.log(`fresh-check: the tutorial's service answered at ${info.endpoint[0].location.map((l) => l.uri)}`);
+}
+
 const client = new FlightClient(address);
 try {
-  await (mode === 'probe' ? probe(client) : roundtrip(client));
+  await ({ probe, roundtrip, hello })[mode](client);
 } catch (e) {
   if (mode !== 'probe') console.error(`fresh-check: ${mode} failed: ${e.stack || e}`);
   process.exitCode = 1;
