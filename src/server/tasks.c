@@ -18,6 +18,7 @@
 
 typedef struct task_metrics {
   gf_metric *queue, *close_queue, *wait, *duration, *e2e, *error, *cancelled, *completed;
+  gf_metric* do_get_unknown;
 } task_metrics;
 
 struct gf_task_executor {
@@ -661,6 +662,13 @@ static void create_metrics(task_metrics* m, gf_metrics* reg) {
                                     "Number of completed tasks - this includes all tasks regardless "
                                     "of how their execution completed (success, failure, cancel).",
                                     NULL, 0);
+  m->do_get_unknown = gf_metrics_counter(
+      reg, "gdfs_task_do_get_unknown",
+      "DoGets for a task id that is unknown or whose result has expired (INVALID_TICKET).", NULL, 0);
+}
+
+void gf__task_executor_count_unknown_get(gf_task_executor* ex) {
+  if (ex->m.do_get_unknown) gf_metric_inc(ex->m.do_get_unknown, NULL, 1);
 }
 
 static int init_sync(gf_task_executor* ex) {

@@ -76,12 +76,16 @@ int gf__task_cancel_flag(gf_task_result* r);
 
 /* DoGet core, independent of gf_call so it can be unit-tested: `raise`
  * records an error like gf_call_error_info, `on_end` registers a finalizer
- * like gf_call_on_end. */
+ * like gf_call_on_end, `cancelled` (NULL: never) tells whether the call has
+ * ended, like gf_call_is_cancelled. */
 typedef struct gf__doget_io {
   void* ctx;
   int (*raise)(void* ctx, int flight_status, const gf_error_info* info);
   int (*on_end)(void* ctx, gf_call_end_fn fn, void* user);
+  int (*cancelled)(void* ctx);
 } gf__doget_io;
+/* Counts a DoGet for an unknown or expired task id (gdfs_task_do_get_unknown). */
+void gf__task_executor_count_unknown_get(gf_task_executor* ex);
 int gf__do_get_task_result(const gf__doget_io* io, gf_task_executor* ex, const char* task_id,
                            gf_data_source* out);
 
