@@ -146,6 +146,8 @@ static int task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* e
     struct ArrowArrayStream s;
     rc = gf_table_export_stream(t, &s, err);
     if (!rc) rc = gf_task_outcome_set_stream(out, &s, NULL, NULL, err);
+    /* the stream holds the table: count it against task_result_max_bytes */
+    if (!rc) rc = gf_task_outcome_set_byte_size(out, gf_table_byte_size(t));
   } else {
     rc = gf_task_outcome_set_table(out, t, NULL, NULL);
   }

@@ -121,3 +121,58 @@ test('DoGet flood with unknown task ids: bounded log lines, counted in a metric'
     assert.equal(r.code, 0, srv.stderr().slice(-2000));
   }
 });
+
+test('task_result_max_bytes bounds retained results', { skip, timeout: 60000 }, async () => {
+  // one 10,000-row result of the example holds about 200 KB (ids 80 KB,
+  // offsets 40 KB, "row-<i>" text 79 KB): three fit in 700,000 bytes, four do not
+  const LIMIT = 700000;
+  const srv = await startTasks(`task_result_max_bytes = ${LIMIT}`);
+  const client = new FlightClient(srv.address);
+  const opts = { deadlineMs: 10000 };
+  const big = (extra = '') => cmdDescriptor(`{"rows":10000,"wait":true${extra}}`);
+  const rows = async (ticket) => flightDataToTable(await client.doGet(ticket, opts)).table.numRows;
+  const held = () => metric(srv.metricsPort, 'gdfs_task_result_bytes');
+  try {
+    const kept = [];
+    for (let i = 0; i < 3; i++) kept.push(ticketOf(await client.getFlightInfo(big(), opts)));
+    const three = await held();
+    assert.ok(three > 3 * 190000 && three <= LIMIT, `3 results hold ${three} bytes`);
+
+    // the fourth would pass the limit: a clear error naming it, on GetFlightInfo and on DoGet
+    const e = await expectError(client.getFlightInfo(big(), opts));
+    assert.equal(e.code, STATUS.UNAVAILABLE);
+    const j = errorJson(e);
+    assert.equal(j.code, 196710); // BACKPRESSURE (retry anywhere)
+    assert.match(j.msg, /retained task results would exceed task_result_max_bytes \(700000 bytes; \d+ held\)/);
+    const info = await client.getFlightInfo(cmdDescriptor('{"rows":10000}'), opts);
+    const e2 = await expectError(client.doGet(ticketOf(info), opts));
+    assert.equal(e2.code, STATUS.UNAVAILABLE);
+    assert.equal(errorJson(e2).code, 196710);
+    assert.equal(await metric(srv.metricsPort, 'gdfs_task_result_rejected_total'), 2);
+    assert.equal(await held(), three);
+
+    // earlier results stay readable
+    for (const t of kept) assert.equal(await rows(t), 10000);
+
+    // an evicted result (cancel of a finished task) gives its bytes back
+    await client.doAction('cancel', kept.shift(), opts);
+    const deadline = Date.now() + 3000;
+    while ((await held()) >= three && Date.now() < deadline) await sleep(50);
+    assert.ok((await held()) < three, 'bytes given back after eviction');
+    // now a single-use result fits; once read (consumed), its bytes are given back too
+    const once = ticketOf(await client.getFlightInfo(big(',"single_use":true'), opts));
+    assert.equal(await held(), three);
+    const e3 = await expectError(client.getFlightInfo(big(), opts));
+    assert.equal(errorJson(e3).code, 196710);
+    assert.equal(await rows(once), 10000);
+    const deadline2 = Date.now() + 3000;
+    while ((await held()) >= three && Date.now() < deadline2) await sleep(50);
+    const fits = ticketOf(await client.getFlightInfo(big(), opts));
+    assert.equal(await rows(fits), 10000);
+    assert.ok(srv.logs().some((l) => l.event === 'task_failed' && /task_result_max_bytes/.test(l.msg)));
+  } finally {
+    client.close();
+    const r = await srv.stop();
+    assert.equal(r.code, 0, srv.stderr().slice(-2000));
+  }
+});
