@@ -8,9 +8,9 @@
  * (first request) or of the previous response (keep-alive); a response that
  * makes no progress for HTTP_TIMEOUT_MS is dropped. New connections are
  * accepted and read at once; at the connection limit the connection that has
- * waited longest for its request head (lingering ones first, then reading,
- * then writing; none younger than HTTP_EVICT_GRACE_MS) is closed to make room,
- * so slow clients cannot keep a well-formed request out. gf__http_stop
+ * waited longest (lingering ones first, then reading, then writing; none
+ * within HTTP_EVICT_GRACE_MS of its last state change) is closed to make
+ * room, so slow clients cannot keep a well-formed request out. gf__http_stop
  * (lifecycle thread) wakes and joins the thread, which closes everything. */
 #include "server/http_server.h"
 
@@ -351,9 +351,9 @@ static int conn_event(gf__http_server* s, conn* c, short rev, int64_t now) {
 /* Eviction order at the connection limit: lingering, reading, writing. */
 static int evict_rank(const conn* c) { return c->state == C_LINGER ? 0 : c->state == C_READ ? 1 : 2; }
 
-static int evictable(const conn* c, int64_t now) {
-  return c->state == C_LINGER || now - c->since >= HTTP_EVICT_GRACE_MS;
-}
+/* A connection gets HTTP_EVICT_GRACE_MS in each state first: a new one to
+ * send its request, a lingering one to read its response before the close. */
+static int evictable(const conn* c, int64_t now) { return now - c->since >= HTTP_EVICT_GRACE_MS; }
 
 static void close_at(gf__http_server* s, int i) {
   conn_free(s->conns[i]);
