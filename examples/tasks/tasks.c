@@ -4,6 +4,8 @@
  * DoGet serves the result with gf_do_get_task_result; DoAction "cancel"
  * (body = task id) cancels. Command: JSON such as
  *   {"rows":100,"delay_ms":50,"fail":true,"long":true,"single_use":true,"wait":true}
+ * ("long": 60 s; "wait": GetFlightInfo waits for the task while the call
+ * lives, and cancels the task when the client cancels or its deadline passes).
  * Callbacks run on RPC worker threads, task bodies on task threads. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +146,8 @@ static int task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* e
     struct ArrowArrayStream s;
     rc = gf_table_export_stream(t, &s, err);
     if (!rc) rc = gf_task_outcome_set_stream(out, &s, NULL, NULL, err);
+    /* the stream holds the table: count it against task_result_max_bytes */
+    if (!rc) rc = gf_task_outcome_set_byte_size(out, gf_table_byte_size(t));
   } else {
     rc = gf_task_outcome_set_table(out, t, NULL, NULL);
   }
@@ -153,9 +157,35 @@ static int task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* e
 
 /* ---- Flight methods ----------------------------------------------------------------- */
 
+/* Epoch milliseconds (gf_call_deadline_ms uses the same clock). */
+static int64_t epoch_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the task in 50 ms steps while the call lives: when the client
+ * cancels, its deadline passes or the connection breaks, the task is
+ * cancelled too and the worker thread is free again at once. */
+static int wait_while_call_lives(gf_call* call, gf_task_executor* ex, const char* id,
+                                 gf_task_result** r) {
+  for (;;) {
+    int rc = gf_task_executor_wait_for_result(ex, id, 50, r);
+    if (rc != GF_TIMED_OUT) return rc;
+    if (gf_call_is_cancelled(call) || epoch_ms() >= gf_call_deadline_ms(call)) {
+      gf_task_executor_cancel(ex, id);
+      return GF_CANCELLED;
+    }
+  }
+}
+
 static int check_finished(gf_call* call, gf_task_executor* ex, const char* id) {
   gf_task_result* r = NULL;
-  if (gf_task_executor_wait_for_result(ex, id, -1, &r) != GF_OK)
+  int wrc = wait_while_call_lives(call, ex, id, &r);
+  if (wrc == GF_CANCELLED)
+    return gf_call_error_code(call, GF_CANCELLED, GF_EC_COMMAND_CANCELLED,
+                              "The call ended before task '%s' finished; the task was cancelled.", id);
+  if (wrc != GF_OK)
     return gf_call_error_code(call, GF_UNKNOWN, GF_EC_INVALID_TICKET, "Task '%s' is gone.", id);
   int rc = GF_OK;
   const gf_task_error* e = gf_task_result_error(r);
@@ -185,9 +215,10 @@ static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, g
     free(c);
     return gf_call_error_code(call, GF_UNAVAILABLE, GF_EC_SHUTTING_DOWN, "%s", err.message);
   }
-  if (wait && check_finished(call, svc->ex, id) != GF_OK) return GF_UNKNOWN;
+  int rc = wait ? check_finished(call, svc->ex, id) : GF_OK;
+  if (rc != GF_OK) return rc;
   struct ArrowSchema schema = {0};
-  int rc = make_schema(&schema, &err);
+  rc = make_schema(&schema, &err);
   if (!rc) rc = gf_flight_info_set_schema(out, &schema, &err);
   if (schema.release) schema.release(&schema);
   if (rc) return gf_call_error(call, rc, "%s", err.message);

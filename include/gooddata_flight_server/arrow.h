@@ -155,6 +155,10 @@ int gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* 
                       gf_error* err);
 /* Exact null count (computes it when array->null_count is -1). */
 int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema);
+/* Bytes of the buffers the array describes (validity, values, offsets, data,
+ * view data, type ids), children and dictionary included; a structural
+ * estimate of the memory it holds (shared buffers are counted each time). */
+int64_t gf_array_byte_size(const struct ArrowArray* array, const struct ArrowSchema* schema);
 
 /* Moves src into dst (bitwise) and marks src released. */
 void gf_array_move(struct ArrowArray* src, struct ArrowArray* dst);
@@ -264,6 +268,8 @@ int gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const voi
 const struct ArrowSchema* gf_table_schema(const gf_table* t);
 int64_t gf_table_num_batches(const gf_table* t);
 int64_t gf_table_num_rows(const gf_table* t);
+/* gf_array_byte_size summed over the batches. */
+int64_t gf_table_byte_size(const gf_table* t);
 const struct ArrowArray* gf_table_batch(const gf_table* t, int64_t i); /* borrowed; NULL if out of range */
 gf_bytes gf_table_batch_app_metadata(const gf_table* t, int64_t i);  /* {NULL,0} when none */
 void gf_table_ref(gf_table* t);

@@ -131,6 +131,11 @@ int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* st
 /* ListFlights-style result: takes ownership of the infos (and of the array
  * contents, not the array itself). */
 int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
+/* Declares how many bytes a data result set above holds, for the server's
+ * bound on retained results (`task_result_max_bytes`). Table results are
+ * measured automatically (gf_table_byte_size); streams and custom data count
+ * 0 unless declared. Call after the set_* that stored the data. */
+int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
 /* Returns a TaskError (info copied). */
 int gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
                               int client_error);

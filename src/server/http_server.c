@@ -4,12 +4,15 @@
  * host resolves to), a wake pipe and up to
  * HTTP_MAX_CONNS non-blocking connections: it reads request heads
  * (http_parse.h), calls the handler and writes the buffered response, with
- * keep-alive, pipelining (answered in order, one at a time), a 30 s deadline
- * per request and lingering close. At the connection limit the listen sockets
- * are not polled (new clients wait in the kernel backlog) unless a connection
- * has sat idle (no partial request, nothing to send) for HTTP_EVICT_MS: the
- * oldest such one is then closed to make room. gf__http_stop (lifecycle
- * thread) wakes and joins the thread, which closes everything. */
+ * keep-alive, pipelining (answered in order, one at a time) and lingering
+ * close. A request head must arrive within HTTP_HEAD_TIMEOUT_MS of the accept
+ * (first request) or of the previous response (keep-alive); a response that
+ * makes no progress for HTTP_TIMEOUT_MS is dropped. New connections are
+ * accepted and read at once; at the connection limit the connection that has
+ * waited longest (lingering ones first, then reading, then writing; none
+ * within HTTP_EVICT_GRACE_MS of its last state change) is closed to make
+ * room, so slow clients cannot keep a well-formed request out. gf__http_stop
+ * (lifecycle thread) wakes and joins the thread, which closes everything. */
 #include "server/http_server.h"
 
 #include <errno.h>
@@ -35,11 +38,13 @@
 #define HTTP_HEAD_MAX 8192
 #define HTTP_MAX_CONNS 64
 #define HTTP_MAX_LISTEN 16
+#define HTTP_HEAD_TIMEOUT_MS 5000
 #define HTTP_TIMEOUT_MS 30000
 #define HTTP_LINGER_MS 2000
 #define HTTP_LINGER_MAX (1 << 20)
-#define HTTP_EVICT_MS 1000
+#define HTTP_EVICT_GRACE_MS 100
 #define HTTP_BACKOFF_MS 100
+#define HTTP_BACKLOG 1024
 #define HTTP_SERVER_HEADER "gooddata-flight-server/" GF_VERSION_STRING
 
 enum { C_READ, C_WRITE, C_LINGER };
@@ -50,7 +55,7 @@ typedef struct conn {
   int close_after; /* close once the queued response is sent */
   int eof;         /* the peer shut down its side */
   int64_t deadline;
-  int64_t idle_since;
+  int64_t since; /* accept, previous response or start of the current state */
   size_t lingered;
   char* out;
   size_t out_len, out_off;
@@ -97,7 +102,7 @@ static int listen_on(const struct addrinfo* ai, int port, int v6only, int* out_f
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (v6only && ai->ai_family == AF_INET6)
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (bind(fd, (struct sockaddr*)&ss, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
+  if (bind(fd, (struct sockaddr*)&ss, ai->ai_addrlen) == 0 && listen(fd, HTTP_BACKLOG) == 0) {
     *out_fd = fd;
     return 0;
   }
@@ -312,11 +317,12 @@ static int response_done(conn* c, int64_t now) {
     if (c->eof || shutdown(c->fd, SHUT_WR) != 0) return -1;
     c->state = C_LINGER;
     c->deadline = now + HTTP_LINGER_MS;
+    c->since = now;
     return 0;
   }
   c->state = C_READ;
-  c->deadline = now + HTTP_TIMEOUT_MS;
-  c->idle_since = now;
+  c->deadline = now + HTTP_HEAD_TIMEOUT_MS;
+  c->since = now;
   return 0;
 }
 
@@ -364,6 +370,7 @@ static int serve_buffered(gf__http_server* s, conn* c, int64_t now) {
     }
     c->state = C_WRITE;
     c->deadline = now + HTTP_TIMEOUT_MS;
+    c->since = now;
     int f = flush_out(c, now);
     if (f < 0) return -1;
     if (f == 1 && response_done(c, now) != 0) return -1;
@@ -389,9 +396,12 @@ static int conn_event(gf__http_server* s, conn* c, short rev, int64_t now) {
 
 /* ---- the serving loop ------------------------------------------------------ */
 
-static int evictable(const conn* c, int64_t now) {
-  return c->state == C_READ && c->in_len == 0 && now - c->idle_since >= HTTP_EVICT_MS;
-}
+/* Eviction order at the connection limit: lingering, reading, writing. */
+static int evict_rank(const conn* c) { return c->state == C_LINGER ? 0 : c->state == C_READ ? 1 : 2; }
+
+/* A connection gets HTTP_EVICT_GRACE_MS in each state first: a new one to
+ * send its request, a lingering one to read its response before the close. */
+static int evictable(const conn* c, int64_t now) { return now - c->since >= HTTP_EVICT_GRACE_MS; }
 
 static void close_at(gf__http_server* s, int i) {
   conn_free(s->conns[i]);
@@ -399,24 +409,23 @@ static void close_at(gf__http_server* s, int i) {
   s->conns[s->nconns] = NULL;
 }
 
-/* Closes the longest-idle evictable connection; 0 when there is none. */
-static int evict_one(gf__http_server* s, int64_t now) {
+/* The connection to close for a newcomer (lowest rank, then waiting
+ * longest); -1 when every one is within its grace period. */
+static int eviction_victim(gf__http_server* s, int64_t now) {
   int best = -1;
-  for (int i = 0; i < s->nconns; i++)
-    if (evictable(s->conns[i], now) &&
-        (best < 0 || s->conns[i]->idle_since < s->conns[best]->idle_since))
+  for (int i = 0; i < s->nconns; i++) {
+    const conn* c = s->conns[i];
+    if (!evictable(c, now)) continue;
+    if (best < 0 || evict_rank(c) < evict_rank(s->conns[best]) ||
+        (evict_rank(c) == evict_rank(s->conns[best]) && c->since < s->conns[best]->since))
       best = i;
-  if (best < 0) return 0;
-  close_at(s, best);
-  return 1;
+  }
+  return best;
 }
 
 static int can_accept(gf__http_server* s, int64_t now) {
   if (now < s->accept_after) return 0;
-  if (s->nconns < HTTP_MAX_CONNS) return 1;
-  for (int i = 0; i < s->nconns; i++)
-    if (evictable(s->conns[i], now)) return 1;
-  return 0;
+  return s->nconns < HTTP_MAX_CONNS || eviction_victim(s, now) >= 0;
 }
 
 static void add_conn(gf__http_server* s, int fd, int64_t now) {
@@ -428,16 +437,24 @@ static void add_conn(gf__http_server* s, int fd, int64_t now) {
   memset(c, 0, offsetof(conn, in));
   c->fd = fd;
   c->state = C_READ;
-  c->deadline = now + HTTP_TIMEOUT_MS;
-  c->idle_since = now;
+  c->deadline = now + HTTP_HEAD_TIMEOUT_MS;
+  c->since = now;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   s->conns[s->nconns++] = c;
+  /* a request that came with the connection is answered now */
+  if (conn_event(s, c, POLLIN, now) != 0) close_at(s, s->nconns - 1);
 }
 
+/* Accepts up to HTTP_MAX_CONNS waiting clients per round, so the open
+ * connections are served between rounds even under a connect flood. */
 static void accept_all(gf__http_server* s, int lfd, int64_t now) {
-  for (;;) {
-    if (s->nconns == HTTP_MAX_CONNS && !evict_one(s, now)) return;
+  for (int round = 0; round < HTTP_MAX_CONNS; round++) {
+    if (s->nconns == HTTP_MAX_CONNS) {
+      int victim = eviction_victim(s, now);
+      if (victim < 0) return;
+      close_at(s, victim);
+    }
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       add_conn(s, fd, now);
@@ -454,15 +471,16 @@ static void expire(gf__http_server* s, int64_t now) {
     if (s->conns[i]->deadline <= now) close_at(s, i);
 }
 
-/* Milliseconds until the next deadline, eviction chance or backoff end. */
+/* Milliseconds until the next deadline, end of a grace period (at the
+ * limit) or backoff end. */
 static int next_timeout(gf__http_server* s, int64_t now) {
   int64_t next = INT64_MAX;
   for (int i = 0; i < s->nconns; i++) {
     const conn* c = s->conns[i];
     if (c->deadline < next) next = c->deadline;
-    if (s->nconns == HTTP_MAX_CONNS && c->state == C_READ && c->in_len == 0 &&
-        c->idle_since + HTTP_EVICT_MS > now && c->idle_since + HTTP_EVICT_MS < next)
-      next = c->idle_since + HTTP_EVICT_MS;
+    int64_t grace_end = c->since + HTTP_EVICT_GRACE_MS;
+    if (s->nconns == HTTP_MAX_CONNS && grace_end > now && grace_end < next)
+      next = c->since + HTTP_EVICT_GRACE_MS;
   }
   if (s->accept_after > now && s->accept_after < next) next = s->accept_after;
   if (next == INT64_MAX) return -1;

@@ -1,5 +1,6 @@
 /* Internal: a minimal HTTP/1.1 server (own code, no libraries; keep-alive,
- * pipelining, HEAD, 8 KiB request heads, 64 connections, 30 s deadline) used
+ * pipelining, HEAD, 8 KiB request heads within 5 s, 64 connections, the
+ * longest-waiting closed first at the limit) used
  * by the health and metrics endpoints. The handler runs on the server's own
  * "gf-http" thread. Start/stop on the lifecycle thread. */
 #ifndef GF__HTTP_SERVER_H

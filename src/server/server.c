@@ -327,6 +327,7 @@ static int start_services(gf_server* s, gf_error* err) {
   }
   if (!rc) rc = gf__task_executor_create(s->cfg.task_threads, s->cfg.task_close_threads,
                                          s->cfg.task_result_ttl_sec, s->metrics, &s->tasks, err);
+  if (!rc) gf__task_executor_set_result_limit(s->tasks, s->cfg.task_result_max_bytes);
   s->ctx.tasks = s->tasks;
   if (!rc) {
     rc = gf__auth_create(&s->cfg, &s->ctx, &s->auth, err);

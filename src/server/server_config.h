@@ -37,6 +37,7 @@ typedef struct gf__server_config {
   int task_threads;             /* 32 */
   int task_close_threads;       /* 2 */
   int task_result_ttl_sec;      /* 60 */
+  int64_t task_result_max_bytes;/* retained task data results: 1 GiB (added) */
   char* metrics_host;           /* NULL = disabled */
   int metrics_port;             /* 17101 */
   char* health_check_host;      /* NULL = disabled */

@@ -66,6 +66,11 @@ const gf__setting_def gf__settings_table[] = {
       "Threads closing results of evicted or cancelled tasks."),
     S("task_result_ttl_sec", GF__SK_INT, "60", NULL, 1, INT_BIG, NULL, 0, OFF(task_result_ttl_sec),
       "How long (seconds) finished task results are kept for clients to pick up."),
+    S("task_result_max_bytes", GF__SK_INT, "1073741824", NULL, 1024, 1099511627776LL, NULL,
+      GF__SF_ADDED | GF__SF_I64, OFF(task_result_max_bytes),
+      "Total bytes of finished task data results kept at once (1 GiB): a result that would "
+      "pass it is dropped and its task fails with FlightUnavailableError, code BACKPRESSURE. "
+      "Results count until they are closed (TTL, cancel, or the end of a single-use read)."),
     S("metrics_host", GF__SK_STR, NULL, "unset: no metrics endpoint", 0, 0, NULL, 0,
       OFF(metrics_host),
       "Address of the Prometheus `/metrics` HTTP endpoint; a host name binds every address it "

@@ -18,6 +18,7 @@
 
 typedef struct task_metrics {
   gf_metric *queue, *close_queue, *wait, *duration, *e2e, *error, *cancelled, *completed;
+  gf_metric *do_get_unknown, *result_bytes, *result_rejected;
 } task_metrics;
 
 struct gf_task_executor {
@@ -31,6 +32,8 @@ struct gf_task_executor {
   int64_t queue_size;
   int stopped, workers_exit, closers_exit, collector_exit;
   int ttl_sec;
+  int64_t result_max;       /* task_result_max_bytes */
+  atomic_llong result_held; /* bytes of finished data results not yet closed */
   pthread_t* workers;
   int n_workers, max_workers;
   int idle;   /* workers waiting for work and not yet claimed by a submit */
@@ -349,6 +352,60 @@ static gf_task_result_kind classify(gf_task_result* r, int rc, const gf_error* e
   return (gf_task_result_kind)out->kind;
 }
 
+/* ---- retained result bytes (task_result_max_bytes) ------------------------------------ */
+
+static void set_bytes_gauge(gf_task_executor* ex) {
+  if (ex->m.result_bytes) gf_metric_set(ex->m.result_bytes, NULL, (double)atomic_load(&ex->result_held));
+}
+
+void gf__task_executor_set_result_limit(gf_task_executor* ex, int64_t max_bytes) {
+  ex->result_max = max_bytes > 0 ? max_bytes : INT64_MAX;
+}
+
+void gf__task_executor_uncharge(gf_task_executor* ex, int64_t bytes) {
+  atomic_fetch_sub(&ex->result_held, bytes);
+  set_bytes_gauge(ex);
+}
+
+/* Counts `bytes` in the retained total; 0 (nothing counted) when it would
+ * pass the limit. *held receives the total seen. */
+static int charge(gf_task_executor* ex, int64_t bytes, long long* held) {
+  *held = atomic_load(&ex->result_held);
+  do {
+    if (bytes > ex->result_max - *held) return 0;
+  } while (!atomic_compare_exchange_weak(&ex->result_held, held, *held + bytes));
+  set_bytes_gauge(ex);
+  return 1;
+}
+
+/* A data result is kept only while the retained total stays within
+ * task_result_max_bytes; otherwise its data is closed now and the task
+ * fails with FlightUnavailableError, code BACKPRESSURE (retry later). */
+static gf_task_result_kind admit(gf_task_executor* ex, gf_task_result* r, gf_task_result_kind kind,
+                                 gf_task_outcome* out) {
+  long long held = 0;
+  int64_t bytes = out->bytes;
+  if (kind != GF_TASK_RESULT_DATA || bytes <= 0) return kind;
+  if (charge(ex, bytes, &held)) {
+    r->owner = ex;
+    atomic_store(&r->charged, bytes);
+    return kind;
+  }
+  gf__task_outcome_clear(out);
+  gf_error_info info = {0};
+  gf_error_info_init(&info, GF_EC_BACKPRESSURE,
+                     "The task result of %lld bytes was dropped: retained task results would "
+                     "exceed task_result_max_bytes (%lld bytes; %lld held). Retry later.",
+                     (long long)bytes, (long long)ex->result_max, held);
+  char detail[GF_TASK_ID_MAX + 64];
+  snprintf(detail, sizeof(detail), "task '%s': result over the retained-results limit", r->id);
+  gf_error_info_set_detail(&info, detail);
+  gf_task_outcome_set_error(out, GF_UNAVAILABLE, &info, 0);
+  gf_error_info_clear(&info);
+  if (ex->m.result_rejected) gf_metric_inc(ex->m.result_rejected, NULL, 1);
+  return GF_TASK_RESULT_ERROR;
+}
+
 static void run_task(gf_task_executor* ex, gf_task_result* r) {
   double waited = r->started - r->created;
   gf_span* span = r->span ? gf_span_start_child("task_run", GF_SPAN_INTERNAL, r->span) : NULL;
@@ -360,7 +417,7 @@ static void run_task(gf_task_executor* ex, gf_task_result* r) {
   gf_error err = {0};
   int rc = r->spec.run((gf_task*)r, r->spec.user, &out, &err);
   if (ex->m.duration) gf_metric_observe(ex->m.duration, NULL, gf_task_monotonic_now() - r->started);
-  gf_task_result_kind kind = classify(r, rc, &err, &out);
+  gf_task_result_kind kind = admit(ex, r, classify(r, rc, &err, &out), &out);
   if (kind == GF_TASK_RESULT_ERROR) gf_span_set_error(span, out.error.info.msg ? out.error.info.msg : "task failed");
   else gf_span_set_ok(span);
   gf_span_end(span);
@@ -661,6 +718,20 @@ static void create_metrics(task_metrics* m, gf_metrics* reg) {
                                     "Number of completed tasks - this includes all tasks regardless "
                                     "of how their execution completed (success, failure, cancel).",
                                     NULL, 0);
+  m->result_bytes = gf_metrics_gauge(
+      reg, "gdfs_task_result_bytes",
+      "Bytes held by finished task data results that are not closed yet (bounded by "
+      "task_result_max_bytes).", NULL, 0);
+  m->result_rejected = gf_metrics_counter(
+      reg, "gdfs_task_result_rejected",
+      "Task data results dropped because they would exceed task_result_max_bytes.", NULL, 0);
+  m->do_get_unknown = gf_metrics_counter(
+      reg, "gdfs_task_do_get_unknown",
+      "DoGets for a task id that is unknown or whose result has expired (INVALID_TICKET).", NULL, 0);
+}
+
+void gf__task_executor_count_unknown_get(gf_task_executor* ex) {
+  if (ex->m.do_get_unknown) gf_metric_inc(ex->m.do_get_unknown, NULL, 1);
 }
 
 static int init_sync(gf_task_executor* ex) {
@@ -710,6 +781,7 @@ int gf__task_executor_create(int threads, int close_threads, int ttl_sec, gf_met
     return gf_error_set(err, GF_NO_MEMORY, "task executor: out of memory");
   }
   ex->ttl_sec = ttl_sec;
+  ex->result_max = INT64_MAX;
   ex->log = gf_logger_get("gooddata_flight_server.task_executor");
   ex->rc_log = gf_logger_get("gooddata_flight_server.result_container");
   create_metrics(&ex->m, metrics);

@@ -32,6 +32,7 @@ struct gf_task_outcome {
   gf_flight_info** flights;  /* FLIGHTS */
   size_t n_flights;
   gf_task_error error;       /* ERROR */
+  int64_t bytes;             /* DATA: bytes held, counted against task_result_max_bytes */
 };
 
 /* Frees whatever the outcome holds (closes unclaimed data) and zeroes it. */
@@ -63,6 +64,10 @@ struct gf_task_result {
   gf_task_result_kind kind;
   gf_task_outcome outcome;
   gf__data_guard guard;
+  /* bytes of this result counted in its executor's retained total; given
+   * back (once) when the data is closed */
+  gf_task_executor* owner;
+  atomic_llong charged;
   /* task_execution span (tracing.h; NULL when tracing is off): started by
    * submit under the caller's current span, ended by completion */
   gf_span* span;
@@ -76,12 +81,20 @@ int gf__task_cancel_flag(gf_task_result* r);
 
 /* DoGet core, independent of gf_call so it can be unit-tested: `raise`
  * records an error like gf_call_error_info, `on_end` registers a finalizer
- * like gf_call_on_end. */
+ * like gf_call_on_end, `cancelled` (NULL: never) tells whether the call has
+ * ended, like gf_call_is_cancelled. */
 typedef struct gf__doget_io {
   void* ctx;
   int (*raise)(void* ctx, int flight_status, const gf_error_info* info);
   int (*on_end)(void* ctx, gf_call_end_fn fn, void* user);
+  int (*cancelled)(void* ctx);
 } gf__doget_io;
+/* Bounds the bytes held by finished data results (INT64_MAX until set). */
+void gf__task_executor_set_result_limit(gf_task_executor* ex, int64_t max_bytes);
+/* Gives back bytes counted for a result whose data was closed. */
+void gf__task_executor_uncharge(gf_task_executor* ex, int64_t bytes);
+/* Counts a DoGet for an unknown or expired task id (gdfs_task_do_get_unknown). */
+void gf__task_executor_count_unknown_get(gf_task_executor* ex);
 int gf__do_get_task_result(const gf__doget_io* io, gf_task_executor* ex, const char* task_id,
                            gf_data_source* out);
 

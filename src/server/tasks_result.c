@@ -21,11 +21,18 @@ gf_task_result* gf__task_result_new(void) {
 
 void gf_task_result_ref(gf_task_result* r) { atomic_fetch_add(&r->refs, 1); }
 
+/* Gives the result's bytes back to its executor's retained total (once). */
+static void uncharge(gf_task_result* r) {
+  long long bytes = atomic_exchange(&r->charged, 0);
+  if (bytes > 0 && r->owner != NULL) gf__task_executor_uncharge(r->owner, bytes);
+}
+
 void gf_task_result_unref(gf_task_result* r) {
   if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1) return;
   if (!r->user_released && r->spec.release != NULL) r->spec.release(r->spec.user);
   gf_span_end(r->span); /* only when the task never completed */
   gf__task_outcome_clear(&r->outcome);
+  uncharge(r);
   free(r->cmd);
   pthread_mutex_destroy(&r->cancel_mu);
   pthread_mutex_destroy(&r->guard.mu);
@@ -114,7 +121,15 @@ int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_c
   gf_table_ref(table);
   *t = (table_data){table, on_close, on_close_user};
   gf_task_data d = {0, t, table_schema, table_open, table_close};
-  return gf_task_outcome_set_data(out, &d);
+  int rc = gf_task_outcome_set_data(out, &d);
+  if (rc == GF_OK) out->bytes = gf_table_byte_size(table);
+  return rc;
+}
+
+int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes) {
+  if (out->kind != GF_TASK_RESULT_DATA || bytes < 0) return GF_INVALID_ARGUMENT;
+  out->bytes = bytes;
+  return GF_OK;
 }
 
 /* ---- live stream data (single use) --------------------------------------------------- */
@@ -222,6 +237,7 @@ void gf_task_result_close(gf_task_result* r) {
   void (*close)(void*) = r->outcome.data.close;
   r->outcome.data.close = NULL;
   if (close != NULL) close(r->outcome.data.user);
+  uncharge(r);
 }
 
 int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err) {

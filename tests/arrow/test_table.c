@@ -88,6 +88,24 @@ TEST(table_basics) {
   gf_table_unref(t);
 }
 
+/* The first batch of 10 rows: ids 10 x 8 bytes, names 11 x 4 offset bytes +
+ * 16 data bytes ("n1".."n9" without n5), plus at most 2 bytes per validity
+ * bitmap (struct, id, name); the table is the sum of its batches. */
+TEST(byte_size) {
+  gf_table* t = make_table(3, 10);
+  int64_t one = gf_array_byte_size(gf_table_batch(t, 0), gf_table_schema(t));
+  CHECK_MSG(one >= 80 + 44 + 16 + 2 && one <= 80 + 44 + 16 + 6, "one batch: %lld", (long long)one);
+  int64_t sum = one;
+  for (int i = 1; i < 3; i++) sum += gf_array_byte_size(gf_table_batch(t, i), gf_table_schema(t));
+  CHECK_EQ_INT(gf_table_byte_size(t), sum);
+  CHECK(sum > 3 * one); /* later batches have longer names ("n10") */
+  gf_table_unref(t);
+  t = make_table(2, 1000);
+  CHECK(gf_table_byte_size(t) > 2 * (8000 + 4004));
+  gf_table_unref(t);
+  CHECK_EQ_INT(gf_array_byte_size(NULL, NULL), 0);
+}
+
 TEST(append_rejects_mismatching_batch) {
   gf_table* t = make_table(1, 4);
   struct ArrowSchema other;
@@ -249,6 +267,7 @@ TEST(share_and_holder) {
 
 int main(void) {
   RUN(table_basics);
+  RUN(byte_size);
   RUN(append_rejects_mismatching_batch);
   RUN(export_twice_and_release_orders);
   RUN(batches_outlive_table_and_stream);

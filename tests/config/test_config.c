@@ -34,6 +34,7 @@ TEST(defaults) {
   CHECK_EQ_INT(c.task_threads, 32);
   CHECK_EQ_INT(c.task_close_threads, 2);
   CHECK_EQ_INT(c.task_result_ttl_sec, 60);
+  CHECK(c.task_result_max_bytes == 1073741824LL);
   CHECK_EQ_INT(c.metrics_port, 17101);
   CHECK_EQ_INT(c.health_check_port, 8877);
   CHECK_EQ_INT(c.malloc_trim_interval_sec, 30);

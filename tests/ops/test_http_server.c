@@ -1,9 +1,10 @@
 /* Tests for the built-in HTTP/1.1 server (server/http_server.h) over real
  * sockets on 127.0.0.1 and for its request-head parser (http_parse.h):
  * responses and headers, HEAD, keep-alive, pipelining, HTTP/1.0, errors
- * (400/414/431), slow and idle clients, the connection limit, request
- * bodies, large responses, stop with open connections, and a host name that
- * resolves to both ::1 and 127.0.0.1 listening on both. */
+ * (400/414/431), slow and idle clients, the 5 s request-head deadline, the
+ * connection limit, request bodies, large responses, stop with open
+ * connections, and a host name that resolves to both ::1 and 127.0.0.1
+ * listening on both. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -431,8 +432,41 @@ TEST(silent_and_slow_clients_do_not_block) {
   cli_close(&silent);
 }
 
-/* 70 idle connections: the limit is 64; idle ones are evicted after 1 s to
- * make room for new clients. */
+/* 1 when the server has closed c (EOF or reset), polling without waiting. */
+static int closed_now(cli* c) {
+  struct pollfd p = {c->fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && cli_closed(c);
+}
+
+/* A request head must arrive within 5 s of the accept or of the previous
+ * response, however the bytes trickle in; complete requests are unaffected. */
+TEST(head_deadline_closes_slow_and_idle) {
+  cli partial, drip, idle;
+  resp r;
+  CHECK(cli_open(&partial, g_port) == 0 && cli_sends(&partial, "GET /hello HTTP/1.1\r\nHo") == 0);
+  CHECK(cli_open(&drip, g_port) == 0);
+  CHECK(cli_open(&idle, g_port) == 0 && cli_sends(&idle, "GET /hello HTTP/1.1\r\n\r\n") == 0);
+  CHECK(cli_read(&idle, &r, 0) == 0 && r.status == 200);
+  free(r.body);
+  double t0 = now_s(), closed[3] = {0, 0, 0};
+  cli* cs[3] = {&partial, &drip, &idle};
+  const char* slow = "GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  for (int tick = 0; tick < 90 && !(closed[0] && closed[1] && closed[2]); tick++) {
+    if (tick % 5 == 0 && !closed[1] && (size_t)(tick / 5) < strlen(slow))
+      send(drip.fd, slow + tick / 5, 1, MSG_NOSIGNAL); /* one byte each 0.5 s */
+    for (int i = 0; i < 3; i++)
+      if (!closed[i] && closed_now(cs[i])) closed[i] = now_s() - t0;
+    usleep(100 * 1000);
+  }
+  for (int i = 0; i < 3; i++) {
+    CHECK_MSG(closed[i] >= 4.0 && closed[i] <= 6.5, "connection %d closed after %.2f s", i, closed[i]);
+    cli_close(cs[i]);
+  }
+  CHECK_EQ_INT(quick_get(g_port, "/hello"), 200);
+}
+
+/* 70 idle connections: the limit is 64; the longest-waiting ones are closed
+ * to make room for new clients. */
 TEST(connection_limit_evicts_idle) {
   enum { N = 70 };
   cli idle[N];
@@ -592,6 +626,7 @@ int main(void) {
   RUN(request_bodies_answered_then_closed);
   RUN(large_body_intact);
   RUN(silent_and_slow_clients_do_not_block);
+  RUN(head_deadline_closes_slow_and_idle);
   RUN(connection_limit_evicts_idle);
   RUN(stop_with_open_connections);
   RUN(start_errors_and_ipv6);

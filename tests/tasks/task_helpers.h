@@ -29,7 +29,9 @@ typedef enum {
   B_TASK_ERROR,     /* set_error UNAVAILABLE / NOT_READY */
   B_NOTHING,        /* GF_OK without a result */
   B_WAIT_CANCEL,    /* loop until cancelled (or `release_gate`) */
-  B_NON_CANCELLABLE /* switch non-cancellable, wait for the gate, succeed */
+  B_NON_CANCELLABLE, /* switch non-cancellable, wait for the gate, succeed */
+  B_DATA_1K,        /* B_DATA declaring 1000 bytes */
+  B_SINGLE_USE_1K   /* B_SINGLE_USE declaring 1000 bytes */
 } behaviour;
 
 typedef struct job {
@@ -90,6 +92,12 @@ static int job_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* er
       wait_gate(j);
       gf_task_data d = {j->b == B_SINGLE_USE, j->c, data_schema, data_open, data_close};
       return gf_task_outcome_set_data(out, &d);
+    }
+    case B_DATA_1K:
+    case B_SINGLE_USE_1K: {
+      gf_task_data d = {j->b == B_SINGLE_USE_1K, j->c, data_schema, data_open, data_close};
+      int rc = gf_task_outcome_set_data(out, &d);
+      return rc ? rc : gf_task_outcome_set_byte_size(out, 1000);
     }
     case B_FLIGHTS: {
       gf_flight_info* fi[2] = {gf_flight_info_new(), gf_flight_info_new()};

@@ -250,6 +250,48 @@ TEST(wait_timeout_unknown_and_cancel_queued) {
   gf__task_executor_free(ex);
 }
 
+/* Submits b and returns the finished result's kind (-1 on timeout). */
+static int finished_kind(gf_task_executor* ex, behaviour b, counters* c, char* id) {
+  if (submit_job(ex, b, c, NULL, id, NULL) != GF_OK) return -1;
+  gf_task_result* r = wait_ok(ex, id);
+  int kind = r ? (int)gf_task_result_get_kind(r) : -1;
+  gf_task_result_unref(r);
+  return kind;
+}
+
+/* task_result_max_bytes: results past the limit are closed at once and fail
+ * with UNAVAILABLE/BACKPRESSURE; closing a result (close_result, the end of
+ * a single-use read) gives its bytes back. */
+TEST(result_limit) {
+  gf_task_executor* ex = make_ex(2, 60);
+  gf__task_executor_set_result_limit(ex, 2500);
+  counters c = {0};
+  char a[GF_TASK_ID_MAX + 1], b[GF_TASK_ID_MAX + 1], x[GF_TASK_ID_MAX + 1];
+  CHECK_EQ_INT(finished_kind(ex, B_DATA_1K, &c, a), GF_TASK_RESULT_DATA);
+  CHECK_EQ_INT(finished_kind(ex, B_DATA_1K, &c, b), GF_TASK_RESULT_DATA);
+  CHECK_EQ_INT(finished_kind(ex, B_DATA_1K, &c, x), GF_TASK_RESULT_ERROR);
+  CHECK_EQ_INT(atomic_load(&c.closes), 1); /* the dropped data is closed now */
+  gf_task_result* r = wait_ok(ex, x);
+  const gf_task_error* e = r ? gf_task_result_error(r) : NULL;
+  CHECK(e != NULL && e->flight_status == GF_UNAVAILABLE && e->info.code == GF_EC_BACKPRESSURE);
+  CHECK(e != NULL && strstr(e->info.msg, "task_result_max_bytes (2500 bytes; 2000 held)") != NULL);
+  gf_task_result_unref(r);
+  CHECK_EQ_INT(finished_kind(ex, B_FLIGHTS, &c, x), GF_TASK_RESULT_FLIGHTS); /* not data: not counted */
+  CHECK_EQ_INT(gf_task_executor_close_result(ex, a), 1);
+  WAIT_UNTIL(atomic_load(&c.closes) == 2, 2000);
+  CHECK_EQ_INT(finished_kind(ex, B_SINGLE_USE_1K, &c, a), GF_TASK_RESULT_DATA);
+  CHECK_EQ_INT(finished_kind(ex, B_DATA_1K, &c, x), GF_TASK_RESULT_ERROR);
+  r = wait_ok(ex, a); /* read the single-use result as a DoGet does */
+  struct ArrowArrayStream s;
+  CHECK(r && gf_task_result_acquire_data(r, &s, NULL) == GF_OK);
+  s.release(&s);
+  gf_task_result_release_data(r);
+  gf_task_result_close(r);
+  gf_task_result_unref(r);
+  CHECK_EQ_INT(finished_kind(ex, B_DATA_1K, &c, x), GF_TASK_RESULT_DATA);
+  gf__task_executor_free(ex);
+}
+
 TEST(cancel_running) {
   gf_task_executor* ex = make_ex(1, 60);
   counters c = {0};
@@ -497,6 +539,7 @@ int main(void) {
   RUN(wait_timeout_unknown_and_cancel_queued);
   RUN(cancel_running);
   RUN(cancel_non_cancellable);
+  RUN(result_limit);
   RUN(cancel_finished_evicts_and_closes);
   RUN(close_result);
   RUN(ttl_expiry);
