@@ -123,6 +123,15 @@ $(CLI): $(CLI_SRCS) $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
 	  -Wl,-rpath,'$$ORIGIN/../lib' -Wl,--export-dynamic $(LDFLAGS_ALL) $(SYS_LIBS)
 
+# ---- terminal client: cli/client/*.c -> bin/gooddata-flight (public library only) ----
+CLIENT_CLI := $(B)/bin/gooddata-flight
+CLIENT_CLI_SRCS := $(wildcard cli/client/*.c)
+cli: $(CLIENT_CLI)
+$(CLIENT_CLI): $(CLIENT_CLI_SRCS) $(wildcard cli/client/*.h) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
+	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL) -lm -pthread
+
 # ---- examples: examples/<name>/*.c -> lib<name>.so ----------------------------
 $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 	@mkdir -p $(dir $@)
@@ -186,5 +195,6 @@ install: lib cli
 	install -m 644 include/gooddata_flight_server/*.h $(DESTDIR)$(PREFIX)/include/gooddata_flight_server/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(CLIENT_CLI) $(DESTDIR)$(PREFIX)/bin/
 	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: 0.1.0\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
 	  '$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gooddata_flight_server.pc
