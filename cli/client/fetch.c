@@ -182,7 +182,9 @@ static int fetch(cli* c, const gf_flight_info* info, gf_bytes ticket, FILE* out,
   progress_end(p);
   if (m.rc) return cli_report(c, m.what, m.rc, &m.err);
   if (rc) {
-    fprintf(stderr, "%s: %s\n", c->prog, err.message);
+    bool dict = o->format == FMT_ARROW_FILE && strstr(err.message, "dictionary");
+    fprintf(stderr, "%s: %s%s\n", c->prog, err.message,
+            dict ? " (the IPC file format cannot hold dictionaries that change between batches; use --format arrow)" : "");
     return EXIT_SERVER;
   }
   return EXIT_OK;

@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
   /* Bulk receive buffers: keep glibc from mmap/munmap per message (docs/client.md). */
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  /* gRPC's own log lines would break the one-line errors; GRPC_VERBOSITY set by the user wins. */
+  setenv("GRPC_VERBOSITY", "NONE", 0);
   cli c;
   memset(&c, 0, sizeof(c));
   c.prog = "gooddata-flight";
