@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as A from 'apache-arrow';
 import grpc from '@grpc/grpc-js';
-import { startServer, haveServer, REPO } from './lib/server.mjs';
+import { startServer, haveServer, REPO, BUILD } from './lib/server.mjs';
 import { FlightClient, pathDescriptor, nextMessage } from './lib/flight.mjs';
 import { tableToFlightGroups, flightDataToTable, tableRows } from './lib/arrow_flight.mjs';
 import { multiTypeTable } from './lib/fixtures.mjs';
@@ -316,3 +316,36 @@ function startCliLike(cmd, args) {
   return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out) }))) };
 }
 import * as require_cp from 'node:child_process';
+
+test('gooddata-flight call: the polling protocol against a simulating plugin', { skip: (!haveCli() || !fs.existsSync(path.join(BUILD, 'tests', 'plugins', 'libpoll_sim.so'))) && 'not built', timeout: 60000 }, async (t) => {
+  const srv = await startServer({ provider: path.join(BUILD, 'tests', 'plugins', 'libpoll_sim.so') });
+  const uri = ['--uri', srv.location];
+  const CSV = 'col1\r\n1\r\n2\r\n3\r\n';
+  try {
+    await t.test('basic and polled calls return the rows; POLL answers are retried', async () => {
+      for (const args of [['Quick'], ['Quick', '--poll'], ['PollTwice', '--poll']]) {
+        const r = await runCli(['call', ...args, '--params', '{"a":1}', '-f', 'csv', ...uri]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.toString(), CSV);
+        assert.equal(r.stderr, '');
+      }
+    });
+    await t.test('--params must be a JSON object', async () => {
+      assert.equal((await runCli(['call', 'Quick', '--params', '[1]', ...uri])).code, 2);
+    });
+    await t.test('Ctrl-C while polling sends the cancel descriptor, exits 130', async () => {
+      const run = startCli(['call', 'Forever', '--poll', '--progress', ...uri]);
+      const t0 = Date.now();
+      while (!/poll \d/.test(run.stderr()) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 20));
+      assert.match(run.stderr(), /Forever: running \(poll \d+\)/);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      assert.equal(r.code, 130);
+      assert.match(r.stderr, /\r\x1b\[Kgooddata-flight: interrupted \(Interrupt\)\ngooddata-flight: cancel: CANCELLED: COMMAND_CANCELLED \(6\): FlexConnect function invocation was cancelled\.\n$/);
+      const c = await runCli(['action', 'cancels', ...uri]);
+      assert.equal(c.stdout.toString(), '1\n', 'the server saw one cancel');
+    });
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+  }
+});
