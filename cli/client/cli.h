@@ -89,6 +89,8 @@ double now_s(void);
 void progress_start(progress* p, bool on);
 void progress_update(progress* p, const char* label);
 void progress_line(progress* p, const char* text);
+/* Erases the line (it is drawn again on the next update). */
+void progress_clear(progress* p);
 void progress_end(progress* p);
 
 /* ---- interrupt ------------------------------------------------------------------- */

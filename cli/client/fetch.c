@@ -246,6 +246,9 @@ int open_output(cli* c, const char* format, const char* output, int max_width, o
   }
   if (tty && (o->format == FMT_ARROW || o->format == FMT_ARROW_FILE))
     return usage_error(c, "will not write Arrow IPC to a terminal; use -o FILE or a pipe");
+  /* Rows printed to the terminal would run into the progress line; a table
+   * is printed only at the end, after the line is erased. */
+  if (tty && o->format != FMT_TABLE && c->progress < 0) c->progress = 0;
   if (tty) {
     struct winsize ws;
     if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) o->term_width = ws.ws_col;

@@ -43,7 +43,12 @@ void interrupt_set_cancel(const gf_descriptor* cancel) {
   free(old);
 }
 
-static void cancel_invocation(cli* c, const gf_descriptor* d) {
+static void cancel_invocation(cli* main_cli, const gf_descriptor* d) {
+  /* A copy with its own status object: the main thread's call may still end
+   * and write main_cli->status. */
+  cli copy = *main_cli;
+  cli* c = &copy;
+  c->status = gf_rpc_status_new();
   gf_client* client = NULL;
   gf_error err;
   if (cli_connect_to(c, c->conn.uri, &client, &err)) {
@@ -61,6 +66,7 @@ static void cancel_invocation(cli* c, const gf_descriptor* d) {
   if (rc) cli_report(c, "cancel", rc, &err);
   else fprintf(stderr, "%s: cancel: the server returned a FlightInfo\n", c->prog);
   gf_client_close(client);
+  gf_rpc_status_free(c->status);
 }
 
 static void* interrupt_thread(void* arg) {

@@ -175,8 +175,12 @@ static void table_print(FILE* out, table* t, const struct ArrowSchema* s) {
 
 static int text_batch(FILE* out, const out_opts* o, const struct ArrowSchema* s,
                       const struct ArrowArray* a, table* t, sbuf* line, sbuf* cell, gf_error* err) {
+  /* Rendering follows offsets and indices: check them all first (the
+   * decoder's checks do not cover every index). */
+  int rc = gf_array_validate(a, s, GF_VALIDATE_FULL, err);
+  if (rc) return rc;
   batch_cols bc;
-  int rc = cols_init(&bc, s, a, err);
+  rc = cols_init(&bc, s, a, err);
   if (rc) return rc;
   if (t && t->nrows == 0)
     for (int64_t i = 0; i < bc.n; i++) t->right[i] = col_is_numeric(bc.cols[i]);
@@ -212,7 +216,7 @@ static int text_batch(FILE* out, const out_opts* o, const struct ArrowSchema* s,
   return GF_OK;
 }
 
-static int text_stream(FILE* out, struct ArrowArrayStream* st, const out_opts* o, gf_error* err) {
+static int text_stream(FILE* out, struct ArrowArrayStream* st, const out_opts* o, progress* p, gf_error* err) {
   struct ArrowSchema s;
   memset(&s, 0, sizeof(s));
   if (st->get_schema(st, &s))
@@ -251,6 +255,7 @@ static int text_stream(FILE* out, struct ArrowArrayStream* st, const out_opts* o
   }
   if (rc == GF_OK && o->format == FMT_TABLE) {
     table_fit(&t, o);
+    progress_clear(p); /* the table may go to the same terminal */
     table_print(out, &t, &s);
   }
   sb_free(&t.cells);
@@ -263,11 +268,10 @@ static int text_stream(FILE* out, struct ArrowArrayStream* st, const out_opts* o
 }
 
 int write_stream(FILE* out, struct ArrowArrayStream* s, const out_opts* o, progress* p, gf_error* err) {
-  (void)p;
   int rc;
   if (o->format == FMT_ARROW) rc = gf_ipc_write_stream(out, s, NULL, err);
   else if (o->format == FMT_ARROW_FILE) rc = gf_ipc_write_file(out, s, NULL, err);
-  else rc = text_stream(out, s, o, err);
+  else rc = text_stream(out, s, o, p, err);
   if (rc == GF_OK && fflush(out) != 0) rc = gf_error_set(err, GF_IO_ERROR, "cannot write the output: %m");
   return rc;
 }

@@ -53,8 +53,12 @@ void progress_update(progress* p, const char* label) {
   progress_line(p, text);
 }
 
-void progress_end(progress* p) {
+void progress_clear(progress* p) {
   if (p->on && p->shown && write(2, "\r\033[K", 4) < 0) p->on = false;
   p->shown = false;
+}
+
+void progress_end(progress* p) {
+  progress_clear(p);
   interrupt_set_progress(NULL);
 }
