@@ -338,7 +338,7 @@ static void render_at(const col* c, int64_t i, int json, sbuf* b, bool* is_null)
     if (json) sb_puts(b, "null");
     return;
   }
-  const void* v = a->buffers[1];
+  const void* v = a->n_buffers > 1 ? a->buffers[1] : NULL;
   size_t start = b->len;
   if (c->dict) {
     int64_t k = c->t.id == GF_TYPE_UINT64 ? (int64_t)((const uint64_t*)v)[j] : int_at(v, c->t.byte_width, j);

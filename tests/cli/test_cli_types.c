@@ -100,6 +100,7 @@ static int write_fixture(const char* path) {
     rc = -1;
   }
   if (f) fclose(f);
+  if (!rc && st.release) st.release(&st);
   if (t) gf_table_unref(t);
   s.release(&s);
   return rc || !f ? -1 : 0;
@@ -113,7 +114,13 @@ TEST(put_then_get_text_formats) {
   static const char* const formats[][2] = {{"csv", "alltypes.csv"}, {"jsonl", "alltypes.jsonl"}, {"table", "alltypes.txt"}};
   for (size_t i = 0; i < 3; i++) {
     const char* get[] = {"get", "alltypes", "--format", formats[i][0], "--max-width", "60", NULL};
-    CHECK_EQ_INT(cli_run(out_path, err_path, get), 0);
+    int code = cli_run(out_path, err_path, get);
+    if (code != 0) {
+      char* e = slurp(err_path, NULL);
+      fprintf(stderr, "  get --format %s: exit %d: %.2000s\n", formats[i][0], code, e ? e : "");
+      free(e);
+    }
+    CHECK_EQ_INT(code, 0);
     char want[PATH_MAX + 64];
     snprintf(want, sizeof(want), "%s/tests/cli/expected/%s", repo, formats[i][1]);
     CHECK_MSG(same_files(out_path, want), "format %s", formats[i][0]);
