@@ -154,6 +154,11 @@ test('gooddata-flight: ErrorInfo code in the error line, -v detail and retry hin
     assert.equal(r.code, 1);
     assert.equal(r.stderr, "gooddata-flight: GetFlightInfo: UNKNOWN: BAD_ARGUMENT (1): 'rows' must be an integer in 0..10000000\n" +
       '  error code: 1 (0x1)\n  retry: do not retry\n');
+    const t0 = Date.now();
+    r = await runCli(['get', '--cmd', '{"rows":3,"delay_ms":5000,"wait":true}', '--timeout', '0.5', '--uri', srv.location]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^gooddata-flight: GetFlightInfo: DEADLINE_EXCEEDED: /);
+    assert.ok(Date.now() - t0 < 4000, '--timeout ends the call');
     r = await runCli(['get', '--cmd', '{"rows":3}', '-f', 'jsonl', '--uri', srv.location]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), '{"id":0,"value":"row-0"}\n{"id":1,"value":"row-1"}\n{"id":2,"value":"row-2"}\n');
@@ -347,5 +352,28 @@ test('gooddata-flight call: the polling protocol against a simulating plugin', {
     });
   } finally {
     assert.equal((await srv.stop()).code, 0);
+  }
+});
+
+test('gooddata-flight get follows the endpoint location to another server', { skip, timeout: 60000 }, async () => {
+  const b = await startServer({ example: 'store' });
+  const a = await startServer({ example: 'store', server: `advertise_port = ${b.port}` });
+  const ca = new FlightClient(a.address);
+  const cb = new FlightClient(b.address);
+  try {
+    await putTable(ca, 'loc', A.tableFromArrays({ v: Int32Array.from([1, 2, 3]) }));
+    await putTable(cb, 'loc', A.tableFromArrays({ v: Int32Array.from([7, 8, 9]) }));
+    let r = await runCli(['info', 'loc', '--uri', a.location]);
+    assert.match(r.stdout.toString(), new RegExp(`location: grpc://127\\.0\\.0\\.1:${b.port}\n`));
+    r = await runCli(['get', 'loc', '-f', 'csv', '--uri', a.location]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'v\r\n7\r\n8\r\n9\r\n', 'DoGet went to the location (server B)');
+    r = await runCli(['get', '--ticket', 'loc', '-f', 'csv', '--uri', a.location]);
+    assert.equal(r.stdout.toString(), 'v\r\n1\r\n2\r\n3\r\n', '--ticket reads on --uri');
+  } finally {
+    ca.close();
+    cb.close();
+    assert.equal((await a.stop()).code, 0);
+    assert.equal((await b.stop()).code, 0);
   }
 });
