@@ -131,6 +131,15 @@ $(CLI): $(CLI_SRCS) $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
 	  -Wl,-rpath,'$$ORIGIN/../lib' -Wl,--export-dynamic $(LDFLAGS_ALL) $(SYS_LIBS)
 
+# ---- terminal client: cli/client/*.c -> bin/gooddata-flight (public library only) ----
+CLIENT_CLI := $(B)/bin/gooddata-flight
+CLIENT_CLI_SRCS := $(wildcard cli/client/*.c)
+cli: $(CLIENT_CLI)
+$(CLIENT_CLI): $(CLIENT_CLI_SRCS) $(wildcard cli/client/*.h) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
+	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL) -lm -pthread
+
 # ---- examples: examples/<name>/*.c -> lib<name>.so ----------------------------
 $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 	@mkdir -p $(dir $@)
@@ -198,6 +207,7 @@ install: lib cli
 	install -m 755 $(LIB_REAL) $(LIBDIR)/
 	ln -sfn $(SONAME) $(LIBDIR)/libgooddata_flight_server.so
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(CLIENT_CLI) $(DESTDIR)$(PREFIX)/bin/
 	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: 0.1.0\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
 	  '$(PREFIX)' > $(LIBDIR)/pkgconfig/gooddata_flight_server.pc
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \

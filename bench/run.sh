@@ -93,6 +93,10 @@ if [ -n "$BULK" ]; then
   GRPC_POLL_STRATEGY=$BULK_PS "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" \
     --server-pid "$ppid" --bytes "$BYTES" --only "$BULK" --json "$tmp/flight_bulk.json" | tee -a "$tmp/flight.txt"
 fi
+if [[ ",$ONLY," == *",targets,"* ]]; then
+  echo "== gooddata-flight CLI: get --format arrow -o /dev/null vs the C client's DoGet (1 GiB, own perf server)"
+  B=$B "${PIN[@]}" bench/cli_bench.sh | tee "$tmp/cli.txt"
+fi
 echo "== start-up and idle memory (store example)"
 "${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" \
   "$B/bench/grpc_unary_floor" | tee "$tmp/startup.txt"

@@ -46,6 +46,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts the server.
  * opts.example   example plugin name (build/examples/lib<name>.so), default 'store'
+ * opts.provider  --methods-provider value instead of the example (e.g. 'flexconnect')
  * opts.config    extra TOML appended after the [server] section lines
  * opts.server    extra lines inside [server] (string)
  * opts.args      extra CLI args (e.g. ['--dev-log'])
@@ -71,7 +72,7 @@ export async function startServer(opts = {}) {
     '',
   ].join('\n');
   fs.writeFileSync(configPath, toml);
-  const args = ['start', '--methods-provider', examplePath(example), '--config', configPath];
+  const args = ['start', '--methods-provider', opts.provider || examplePath(example), '--config', configPath];
   if (opts.loggingConfig) {
     const lc = path.join(dir, 'logging.ini');
     fs.writeFileSync(lc, opts.loggingConfig);
