@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "flight/cookie.h"
 #include "gooddata_flight_server/session.h"
 
 #define NBUCKETS 1024
@@ -121,31 +122,18 @@ static void sweep_locked(gf_session_store* s, int64_t now) {
     }
 }
 
-/* The session id in the call's cookie headers: 1 found (copied to id), 0 none. */
+/* The session id in the call's cookie headers: 1 found (copied to id), 0 none;
+ * *bad when the value does not fit. */
 static int cookie_id(gf_session_store* s, gf_call* call, char* id, size_t cap, int* bad) {
-  size_t nl = strlen(s->cookie);
   *bad = 0;
   for (size_t i = 0; i < gf_call_header_count(call); i++) {
     const char* key;
     gf_bytes v;
     if (gf_call_header_at(call, i, &key, &v) || strcmp(key, "cookie") != 0) continue;
-    size_t p = 0;
-    while (p < v.len) {
-      while (p < v.len && (v.data[p] == ' ' || v.data[p] == ';')) p++;
-      size_t e = p;
-      while (e < v.len && v.data[e] != ';') e++;
-      if (e - p > nl && memcmp(v.data + p, s->cookie, nl) == 0 && v.data[p + nl] == '=') {
-        size_t vl = e - p - nl - 1;
-        while (vl && v.data[p + nl + 1 + vl - 1] == ' ') vl--;
-        if (vl >= cap) {
-          *bad = 1;
-          return 0;
-        }
-        memcpy(id, v.data + p + nl + 1, vl);
-        id[vl] = 0;
-        return 1;
-      }
-      p = e;
+    int r = gf__cookie_find(v, s->cookie, id, cap);
+    if (r != 0) {
+      *bad = r < 0;
+      return r > 0;
     }
   }
   return 0;
