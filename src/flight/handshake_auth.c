@@ -2,6 +2,7 @@
  * a mutex-guarded hash table token -> identity with expiry and a size cap.
  * Runs on worker threads (Handshake callbacks and authenticate hooks). */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +45,16 @@ static size_t bucket_of(const void* data, size_t len) {
 }
 
 int gf_basic_auth_create(const gf_basic_auth_options* o, gf_basic_auth** out, gf_error* err) {
-  if (!o || o->struct_size < sizeof(gf_basic_auth_options) || !o->check)
+  /* Options from older callers are shorter: the fields they lack stay 0. */
+  size_t need = offsetof(gf_basic_auth_options, user);
+  if (!o || o->struct_size < need || !o->check)
     return gf_error_set(err, GF_INVALID_ARGUMENT,
-                        "gf_basic_auth_create: options need struct_size and a check callback");
+                        "gf_basic_auth_create: options need struct_size (>= %zu) and a check "
+                        "callback",
+                        need);
   gf_basic_auth* a = calloc(1, sizeof(*a));
   if (!a) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
-  a->o = *o;
+  memcpy(&a->o, o, o->struct_size < sizeof(a->o) ? o->struct_size : sizeof(a->o));
   if (a->o.token_ttl_sec <= 0) a->o.token_ttl_sec = 3600;
   if (a->o.max_tokens == 0) a->o.max_tokens = 100000;
   pthread_mutex_init(&a->mu, NULL);
