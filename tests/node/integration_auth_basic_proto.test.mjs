@@ -56,5 +56,21 @@ test('auth:basic_proto rejects wrong credentials and forged tokens', { skip: ski
     assert.equal(garbage.code, STATUS.UNAUTHENTICATED);
     const info = await doAction(client, 'x', Buffer.alloc(0));
     assert.equal(info.error && info.error.code, STATUS.UNAUTHENTICATED, 'every method is protected');
+
+    const empty = client.handshakeCall({ deadlineMs: 10000 });
+    const emptyStatus = new Promise((resolve) => empty.on('status', resolve));
+    empty.on('error', () => {});
+    empty.end();
+    empty.resume();
+    assert.equal((await emptyStatus).code, STATUS.UNAUTHENTICATED, 'a Handshake without a request');
+
+    const flood = client.handshakeCall({ deadlineMs: 10000 });
+    const floodStatus = new Promise((resolve) => flood.on('status', resolve));
+    flood.on('error', () => {});
+    flood.on('data', () => {});
+    for (let i = 0; i < 200; i++) flood.write({ payload: basicAuth('arrow', 'flight') });
+    flood.end();
+    const fs = await floodStatus;
+    assert.equal(fs.code, STATUS.INVALID_ARGUMENT, `a Handshake that never stops is cut off: ${fs.details}`);
   });
 });

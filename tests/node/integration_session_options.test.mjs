@@ -92,5 +92,18 @@ test('session_options: missing, forged and closed sessions', { skip: skipIntegra
     assert.equal(jar.cookies.size, 0, 'the cookie was expired with Max-Age=0');
     const after = await doAction(client, 'GetSessionOptions', Buffer.alloc(0), cookie);
     assert.equal(after.error && after.error.code, STATUS.INVALID_ARGUMENT, 'the closed session is gone');
+
+    const huge = await doAction(client, 'SetSessionOptions', encode('SetSessionOptionsRequest', {
+      session_options: { big: { string_value: 'x'.repeat(70000) } },
+    }));
+    assert.equal(huge.error && huge.error.code, STATUS.INVALID_ARGUMENT, 'a value over 64 KiB');
+    assert.match(huge.error.details, /big/);
+    const many = {};
+    for (let i = 0; i < 1100; i++) many[`k${i}`] = { bool_value: true };
+    const flood = await doAction(client, 'SetSessionOptions', encode('SetSessionOptionsRequest', { session_options: many }));
+    assert.equal(flood.error && flood.error.code, STATUS.RESOURCE_EXHAUSTED, 'more options than a session holds');
+    const longCookie = await doAction(client, 'GetSessionOptions', Buffer.alloc(0),
+      { cookie: `arrow_flight_session_id=${'f'.repeat(5000)}` });
+    assert.equal(longCookie.error && longCookie.error.code, STATUS.INVALID_ARGUMENT, 'an oversized id');
   });
 });
