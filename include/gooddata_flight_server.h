@@ -18,6 +18,8 @@
 #include "gooddata_flight_server/errors.h"
 #include "gooddata_flight_server/tasks.h"
 #include "gooddata_flight_server/auth.h"
+#include "gooddata_flight_server/handshake_auth.h"
+#include "gooddata_flight_server/session.h"
 #include "gooddata_flight_server/client.h"
 
 #endif

@@ -25,6 +25,7 @@
 #include "gooddata_flight_server/arrow_abi.h"
 #include "gooddata_flight_server/common.h"
 #include "gooddata_flight_server/flight.h"
+#include "gooddata_flight_server/session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -155,6 +156,37 @@ int gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type
                         gf_error* err);
 int gf_client_list_actions(gf_client* c, const gf_call_options* o, gf_client_action_types* out,
                            gf_error* err);
+
+/* ---- typed protocol actions ------------------------------------------------------------
+ * Each sends one DoAction with the protobuf request and decodes the first
+ * Result (a server that sends none gets GF_INVALID_ARGUMENT). Session actions
+ * need the session cookie: pass `cookie: <name>=<id>` in o->headers and read
+ * the server's set-cookie with gf_rpc_status_cookie. */
+
+int gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
+                                 const gf_flight_info* info, gf_cancel_status* out,
+                                 gf_error* err);
+/* *out: the renewed endpoint (gf_flight_endpoint_free). */
+int gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
+                                    const gf_flight_endpoint* endpoint,
+                                    gf_flight_endpoint** out, gf_error* err);
+/* *out: per-option errors (gf_set_session_result_free). */
+int gf_client_set_session_options(gf_client* c, const gf_call_options* o,
+                                  const gf_session_options* options,
+                                  gf_set_session_result** out, gf_error* err);
+/* *out: gf_session_options_free. */
+int gf_client_get_session_options(gf_client* c, const gf_call_options* o,
+                                  gf_session_options** out, gf_error* err);
+int gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_session_status* out,
+                            gf_error* err);
+/* Basic-auth Handshake (BasicAuth payload); *token: the first response
+ * payload, malloc'd (free token->data). Send it back as the
+ * "auth-token-bin" header (GF_BASIC_AUTH_TOKEN_HEADER) on later calls. */
+int gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
+                                 const char* password, gf_bytes* token, gf_error* err);
+/* Value of cookie `name` set by the call (set-cookie in headers or trailers),
+ * malloc'd into *value; 1 when found, 0 when not (or set with Max-Age<=0). */
+int gf_rpc_status_cookie(const gf_rpc_status* st, const char* name, char** value);
 
 /* ---- reading Flight data (DoGet, the read side of DoExchange) ---------------------- */
 

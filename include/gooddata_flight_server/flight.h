@@ -84,6 +84,9 @@ int gf_call_header(const gf_call* call, const char* key, gf_bytes* value);
 const char* gf_call_identity(const gf_call* call);
 /* Opaque data returned by the token verification strategy, or NULL. */
 void* gf_call_auth_data(const gf_call* call);
+/* Sets the identity gf_call_identity returns for the rest of the call (copied;
+ * used by a methods-table `authenticate` hook). GF_NO_MEMORY on failure. */
+int gf_call_set_identity(gf_call* call, const char* identity);
 /* 1 once the client cancelled, the deadline passed or the connection broke. */
 int gf_call_is_cancelled(const gf_call* call);
 /* Absolute deadline in milliseconds since the Unix epoch; INT64_MAX if none. */
@@ -263,7 +266,20 @@ typedef struct gf_methods {
                      gf_data_reader* in, gf_data_writer* out);
   int (*do_action)(void* state, gf_call* call, const gf_action* action, gf_result_list* out);
   int (*list_actions)(void* state, gf_call* call, gf_action_type_list* out);
+
+  /* Fields below were added after the first release: the server accepts a
+   * table whose struct_size ends before them (they read as NULL). */
+
+  /* Optional: runs before every callback except `handshake` (after the
+   * server's own token authentication), also for methods whose callback is
+   * NULL. GF_OK lets the call proceed; any other status ends the call with
+   * it (message from gf_call_error, else "Unauthenticated"). Typically
+   * `return gf_basic_auth_authenticate(auth, call);` (handshake_auth.h). */
+  int (*authenticate)(void* state, gf_call* call);
 } gf_methods;
+
+/* struct_size of a methods table built against the first release. */
+#define GF_METHODS_V1_SIZE offsetof(gf_methods, authenticate)
 
 #define GF_PLUGIN_ABI_VERSION 1u
 
@@ -287,6 +303,57 @@ typedef int (*gf_methods_factory)(gf_server_context* ctx, gf_methods* out, gf_er
   GF__EXPORT int gf_plugin_factory_v1(gf_server_context* ctx, gf_methods* out, gf_error* err) { \
     return (factory)(ctx, out, err);                                                         \
   }
+
+/* ------------------------------------------------------------------------ */
+/* Standalone endpoints and the CancelFlightInfo / RenewFlightEndpoint       */
+/* actions (Flight protocol actions; bodies are plain protobuf, not Any)      */
+
+#define GF_ACTION_CANCEL_FLIGHT_INFO "CancelFlightInfo"
+#define GF_ACTION_RENEW_FLIGHT_ENDPOINT "RenewFlightEndpoint"
+#define GF_ACTION_SET_SESSION_OPTIONS "SetSessionOptions"
+#define GF_ACTION_GET_SESSION_OPTIONS "GetSessionOptions"
+#define GF_ACTION_CLOSE_SESSION "CloseSession"
+
+/* An endpoint not owned by a FlightInfo (RenewFlightEndpoint); the
+ * gf_flight_endpoint_* setters and readers above apply. */
+gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len);
+void gf_flight_endpoint_free(gf_flight_endpoint* ep);
+/* A standalone deep copy of `ep` (e.g. one taken from a FlightInfo). */
+gf_flight_endpoint* gf_flight_endpoint_copy(const gf_flight_endpoint* ep);
+/* Replaces the ticket bytes (copied). */
+int gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len);
+/* Protobuf wire form of a FlightEndpoint (the RenewFlightEndpoint result).
+ * Caller frees *out with free() / the endpoint with gf_flight_endpoint_free. */
+int gf_flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len,
+                                 gf_error* err);
+int gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpoint** out,
+                                   gf_error* err);
+
+typedef enum gf_cancel_status {
+  GF_CANCEL_STATUS_UNSPECIFIED = 0,
+  GF_CANCEL_STATUS_CANCELLED = 1,
+  GF_CANCEL_STATUS_CANCELLING = 2,
+  GF_CANCEL_STATUS_NOT_CANCELLABLE = 3
+} gf_cancel_status;
+
+/* CancelFlightInfoRequest{info} <-> FlightInfo (*out freed with
+ * gf_flight_info_free). A request without `info` is GF_INVALID_ARGUMENT. */
+int gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** out, gf_error* err);
+int gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t** out,
+                                            size_t* len, gf_error* err);
+/* CancelFlightInfoResult{status}. parse: unknown enum values are returned as is. */
+int gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out, size_t* len,
+                                           gf_error* err);
+int gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* out, gf_error* err);
+/* RenewFlightEndpointRequest{endpoint} <-> endpoint (*out freed with
+ * gf_flight_endpoint_free). The result body is gf_flight_endpoint_serialize. */
+int gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** out,
+                                           gf_error* err);
+int gf_renew_flight_endpoint_request_serialize(const gf_flight_endpoint* ep, uint8_t** out,
+                                               size_t* len, gf_error* err);
+/* DoAction convenience: appends the serialised message as one Result. */
+int gf_result_list_add_cancel_status(gf_result_list* list, gf_cancel_status status);
+int gf_result_list_add_endpoint(gf_result_list* list, const gf_flight_endpoint* ep);
 
 /* Parses serialised FlightDescriptor protobuf bytes (the inverse of
  * gf_descriptor_serialize; e.g. the descriptors of a RetryInfo). *out is one

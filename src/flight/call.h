@@ -86,4 +86,8 @@ int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int 
  * left ending) inside a UTF-8 sequence. */
 int gf__call_set_error(gf_call* c, int code, const char* msg, const void* extra, size_t extra_len);
 
+/* Runs the methods table's `authenticate` hook (call_auth.c); on failure
+ * finishes the call and returns the status, else GF_OK. */
+int gf__call_plugin_authenticate(gf_call* c);
+
 #endif

@@ -117,7 +117,7 @@ static void auth_and_handle(void* arg) {
     c->identity = identity;
     c->auth_data = data;
   }
-  gf__handle_call(c);
+  if (gf__call_plugin_authenticate(c) == GF_OK) gf__handle_call(c);
   leave_span(c, span, prev);
 }
 

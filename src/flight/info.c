@@ -147,6 +147,36 @@ int gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data
   return set_bytes(&ep->app_md, &ep->app_len, data, len);
 }
 
+gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len) {
+  gf_flight_endpoint* ep = calloc(1, sizeof(*ep));
+  if (ep && set_bytes(&ep->ticket, &ep->ticket_len, ticket, len)) {
+    free(ep);
+    return NULL;
+  }
+  return ep;
+}
+
+void gf_flight_endpoint_free(gf_flight_endpoint* ep) { endpoint_free(ep); }
+
+int gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len) {
+  return set_bytes(&ep->ticket, &ep->ticket_len, ticket, len);
+}
+
+gf_flight_endpoint* gf_flight_endpoint_copy(const gf_flight_endpoint* src) {
+  gf_flight_endpoint* ep = gf_flight_endpoint_new(src->ticket, src->ticket_len);
+  int rc = ep ? GF_OK : GF_NO_MEMORY;
+  for (size_t i = 0; !rc && i < src->n_locs; i++) rc = gf_flight_endpoint_add_location(ep, src->locs[i]);
+  if (!rc) rc = set_bytes(&ep->app_md, &ep->app_len, src->app_md, src->app_len);
+  if (rc) {
+    endpoint_free(ep);
+    return NULL;
+  }
+  ep->has_exp = src->has_exp;
+  ep->sec = src->sec;
+  ep->nanos = src->nanos;
+  return ep;
+}
+
 gf_bytes gf_flight_info_schema_bytes(const gf_flight_info* info) {
   return (gf_bytes){info->schema, info->schema_len};
 }
@@ -298,6 +328,28 @@ int gf__flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, s
 
 /* ---- from protobuf --------------------------------------------------------------------- */
 
+/* Fills `ep` (already holding the ticket) from the protobuf endpoint. */
+static int ep_fill_from_pb(gf_flight_endpoint* ep, const Arrow__Flight__Protocol__FlightEndpoint* e) {
+  int rc = GF_OK;
+  for (size_t j = 0; !rc && j < e->n_location; j++) rc = gf_flight_endpoint_add_location(ep, e->location[j]->uri);
+  if (!rc && e->expiration_time) gf_flight_endpoint_set_expiration(ep, e->expiration_time->seconds, e->expiration_time->nanos);
+  if (!rc) rc = gf_flight_endpoint_set_app_metadata(ep, e->app_metadata.data, e->app_metadata.len);
+  return rc;
+}
+
+int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e, gf_flight_endpoint** out) {
+  const Arrow__Flight__Protocol__Ticket* t = e->ticket;
+  gf_flight_endpoint* ep = gf_flight_endpoint_new(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
+  if (!ep) return GF_NO_MEMORY;
+  int rc = ep_fill_from_pb(ep, e);
+  if (rc) {
+    endpoint_free(ep);
+    return rc;
+  }
+  *out = ep;
+  return GF_OK;
+}
+
 static int info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight_info** out) {
   gf_flight_info* in = gf_flight_info_new();
   if (!in) return GF_NO_MEMORY;
@@ -308,9 +360,7 @@ static int info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight
     const Arrow__Flight__Protocol__Ticket* t = e->ticket;
     gf_flight_endpoint* ep = gf_flight_info_add_endpoint(in, t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
     if (!ep) rc = GF_NO_MEMORY;
-    for (size_t j = 0; !rc && j < e->n_location; j++) rc = gf_flight_endpoint_add_location(ep, e->location[j]->uri);
-    if (!rc && e->expiration_time) gf_flight_endpoint_set_expiration(ep, e->expiration_time->seconds, e->expiration_time->nanos);
-    if (!rc) rc = gf_flight_endpoint_set_app_metadata(ep, e->app_metadata.data, e->app_metadata.len);
+    else rc = ep_fill_from_pb(ep, e);
   }
   in->total_records = pb->total_records;
   in->total_bytes = pb->total_bytes;
@@ -322,6 +372,10 @@ static int info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight
   }
   *out = in;
   return GF_OK;
+}
+
+int gf__flight_info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight_info** out) {
+  return info_from_pb(pb, out);
 }
 
 int gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out, gf_error* err) {

@@ -21,6 +21,10 @@ int gf__poll_info_expiration(const gf_poll_info* p, int64_t* seconds, int32_t* n
 int gf__schema_result_serialize(const uint8_t* schema, size_t len, uint8_t** out, size_t* out_len);
 int gf__flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len, gf_error* err);
 
+/* From protoc-c messages (deep copies); GF_NO_MEMORY on failure. */
+int gf__flight_info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight_info** out);
+int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e, gf_flight_endpoint** out);
+
 gf_flight_list* gf__flight_list_new(void);
 void gf__flight_list_free(gf_flight_list* l);
 size_t gf__flight_list_count(const gf_flight_list* l);

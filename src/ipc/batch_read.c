@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrow/bits.h"
 #include "ipc/ipc_internal.h"
 
 static const uint64_t zero_block[8] __attribute__((aligned(64)));
@@ -33,7 +34,9 @@ static int next_node(dctx* c, const struct ArrowSchema* s, int64_t* len, int64_t
   const uint8_t* p = c->r->buf + c->nodes.pos + 16 * (size_t)c->ni;
   *len = (int64_t)gf__fb_load(p, 8);
   *nulls = (int64_t)gf__fb_load(p + 8, 8);
-  if (*len < 0 || *nulls < 0 || *nulls > *len)
+  /* null_count -1 means "unknown" (apache-arrow JS writes it for Null
+   * columns); validity() derives the count from the bitmap. */
+  if (*len < 0 || *nulls < -1 || *nulls > *len)
     return gf_error_set(c->err, GF_INVALID_ARGUMENT,
                         "%s.nodes[%u] (field '%s'): bad length %lld / null_count %lld",
                         c->in->what, c->ni, nm(s), (long long)*len, (long long)*nulls);
@@ -187,12 +190,14 @@ static int validity(dctx* c, const struct ArrowSchema* s, struct ArrowArray* a, 
   uint32_t i;
   int rc = next_buf(c, s, "validity", 1, &d, &size, &i);
   if (rc) return rc;
-  if (nulls == 0) {
+  if (nulls == 0 || (nulls < 0 && size == 0)) {
     a->buffers[0] = NULL;
+    a->null_count = 0;
     return GF_OK;
   }
   if ((rc = need(c, i, "validity", s, size, len, 1, 8))) return rc;
   a->buffers[0] = d;
+  if (nulls < 0) a->null_count = len - gf__bit_count(d, 0, len);
   return GF_OK;
 }
 
@@ -312,7 +317,8 @@ static int decode_field(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
         (rc = fixed(c, s, a, 1, "indices", len, t.byte_width)))
       return rc;
     int64_t dlen;
-    if ((rc = c->in->lookup(c->in->lookup_ctx, s, nulls == len, a->dictionary, &dlen, c->err)))
+    if ((rc = c->in->lookup(c->in->lookup_ctx, s, a->null_count == len, a->dictionary, &dlen,
+                            c->err)))
       return rc;
     const uint8_t* bm = a->buffers[0];
     for (int64_t k = 0; k < len; k++) {
@@ -346,7 +352,7 @@ static int decode_field(dctx* c, const struct ArrowSchema* s, struct ArrowArray*
         const uint8_t* d;
         int64_t sz;
         if ((rc = next_buf(c, s, "validity", 1, &d, &sz, NULL))) return rc;
-        if (nulls) return gf_error_set(c->err, GF_INVALID_ARGUMENT, "%s: union field '%s' has nulls", c->in->what, nm(s));
+        if (nulls > 0) return gf_error_set(c->err, GF_INVALID_ARGUMENT, "%s: union field '%s' has nulls", c->in->what, nm(s));
       }
       if ((rc = fixed(c, s, a, 0, "type_ids", len, 1))) return rc;
       if (t.id == GF_TYPE_DENSE_UNION && (rc = fixed(c, s, a, 1, "union offsets", len, 4)))

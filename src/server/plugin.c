@@ -99,12 +99,16 @@ void gf__plugin_unload(gf__plugin* p) {
 }
 
 int gf__methods_validate(const gf_methods* m, gf_error* err) {
-  if (m->struct_size != sizeof(gf_methods) || m->abi_version != GF_PLUGIN_ABI_VERSION)
+  /* Tables from plugins built before fields were appended are shorter; the
+   * server zeroed the whole table, so the missing fields read as NULL. */
+  if (m->struct_size < GF_METHODS_V1_SIZE || m->struct_size > sizeof(gf_methods) ||
+      m->abi_version != GF_PLUGIN_ABI_VERSION)
     return gf_error_set(err, GF_INVALID_ARGUMENT,
                         "The provided methods factory returned an invalid methods table (struct_size %u, "
-                        "expected %zu; abi_version %u, expected %u). Make sure the factory sets "
+                        "expected %zu..%zu; abi_version %u, expected %u). Make sure the factory sets "
                         "struct_size = sizeof(gf_methods) and abi_version = GF_PLUGIN_ABI_VERSION.",
-                        (unsigned)m->struct_size, sizeof(gf_methods), (unsigned)m->abi_version,
+                        (unsigned)m->struct_size, (size_t)GF_METHODS_V1_SIZE, sizeof(gf_methods),
+                        (unsigned)m->abi_version,
                         (unsigned)GF_PLUGIN_ABI_VERSION);
   return GF_OK;
 }
