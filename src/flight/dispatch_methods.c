@@ -301,10 +301,20 @@ static void handle_do_get(gf_call* c, const gf_methods* m) {
 
 /* ---- streaming input: DoPut, DoExchange, Handshake ----------------------------------------- */
 
+/* The reader's error for a cancelled call: the idle timeout's own message,
+ * else a plain cancellation (client cancel, deadline, broken connection). */
+static int cancelled_error(gf_call* c, gf_error* err) {
+  pthread_mutex_lock(&c->mu);
+  int rc = c->err_code == GF_TIMED_OUT ? gf_error_set(err, GF_TIMED_OUT, "%s", c->err_msg)
+                                       : gf_error_set(err, GF_CANCELLED, "the call was cancelled before the client ended its stream");
+  pthread_mutex_unlock(&c->mu);
+  return rc;
+}
+
 static int call_source(void* src, gf__ibuf** out, gf_error* err) {
   gf_call* c = src;
   int rc = gf__call_recv_blocking(c, out);
-  if (rc == GF_CANCELLED) return gf_error_set(err, GF_CANCELLED, "the call was cancelled");
+  if (rc == GF_CANCELLED) return cancelled_error(c, err);
   int64_t limit = c->d->o.max_put_inflight_bytes;
   if (rc == GF_OK && limit > 0 && (int64_t)gf__ibuf_length(*out) > limit) {
     size_t n = gf__ibuf_length(*out);
@@ -423,7 +433,7 @@ int gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* pay
   gf__ibuf* msg = NULL;
   int rc = gf__call_recv_blocking(h->c, &msg);
   if (rc == GF_END_OF_STREAM) return rc;
-  if (rc) return gf_error_set(err, rc, "the call was cancelled");
+  if (rc) return cancelled_error(h->c, err);
   uint8_t* data = NULL;
   size_t len = 0;
   rc = gf__ibuf_flatten(msg, &data, &len);

@@ -67,6 +67,8 @@ typedef struct gf__server_config {
   int keepalive_time_sec;        /* server pings idle connections: 60 */
   int keepalive_timeout_sec;     /* 20 */
   int max_connection_idle_sec;   /* 0 = unlimited */
+  int stream_idle_timeout_sec;   /* 0 = unlimited */
+  int stream_end_grace_ms;       /* 50 */
 } gf__server_config;
 
 /* Builds the validated config from merged settings. On error returns a status

@@ -98,7 +98,9 @@ const gf__setting_def gf__settings_table[] = {
       "Parent RPC spans on the W3C trace context found in request headers."),
     /* settings we add */
     S("rpc_threads", GF__SK_INT, "8", NULL, 1, 1024, NULL, GF__SF_ADDED, OFF(rpc_threads),
-      "Worker threads running plugin callbacks (Flight RPC methods)."),
+      "Worker threads running plugin callbacks (Flight RPC methods). DoPut, DoExchange and "
+      "Handshake, whose callbacks wait for the client, run on a second pool of the same size, so "
+      "uploads never take the workers of other calls."),
     S("cq_threads", GF__SK_INT, "1", NULL, 1, 64, NULL, GF__SF_ADDED, OFF(cq_threads),
       "gRPC completion-queue threads (network I/O)."),
     S("shutdown_grace_sec", GF__SK_INT, "10", NULL, 0, 3600, NULL, GF__SF_ADDED,
@@ -120,6 +122,16 @@ const gf__setting_def gf__settings_table[] = {
       GF__SF_ADDED | GF__SF_I64, OFF(max_put_inflight_bytes),
       "Per DoPut/DoExchange stream: bytes received but not yet consumed by the plugin before "
       "the server stops reading (back-pressure), 64 MiB."),
+    S("stream_idle_timeout_sec", GF__SK_INT, "60", NULL, 0, 86400, NULL, GF__SF_ADDED,
+      OFF(stream_idle_timeout_sec),
+      "A DoPut/DoExchange/Handshake whose client sends nothing for this many seconds while the "
+      "plugin waits for its next message is cancelled (`DEADLINE_EXCEEDED`); `0` = never."),
+    S("stream_end_grace_ms", GF__SK_INT, "50", NULL, 0, 10000, NULL, GF__SF_ADDED,
+      OFF(stream_end_grace_ms),
+      "When a DoPut/DoExchange/Handshake client ends its stream, the plugin sees the end only "
+      "after this many milliseconds without a cancellation (grpc-js ends a stream before "
+      "resetting it when a call is cancelled); a cancelled upload is reported as an error, "
+      "never as a complete stream. `0` = no wait."),
     S("keepalive_time_sec", GF__SK_INT, "60", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,
       OFF(keepalive_time_sec), "The server pings connections idle for this many seconds."),
     S("keepalive_timeout_sec", GF__SK_INT, "20", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,
