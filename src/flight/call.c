@@ -3,6 +3,7 @@
  * completion callbacks here run on CQ threads and only signal or post. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,15 +263,22 @@ static struct timespec deadline_in(int64_t ms) {
   return ts;
 }
 
+/* Whether the client's HTTP/2 stack sends END_STREAM before RST_STREAM
+ * when a call is cancelled (grpc-js: user-agent "grpc-node-js/..."). */
+static bool ends_before_reset(const gf_call* c) {
+  gf_bytes ua;
+  return gf_call_header(c, "user-agent", &ua) && memmem(ua.data, ua.len, "grpc-node", 9) != NULL;
+}
+
 /* The transport reported the end of the request stream: GF_END_OF_STREAM
  * for a client half-close, GF_CANCELLED when the stream was cancelled
  * (RST_STREAM, deadline, broken connection). gRPC reports a cancelled
  * stream as an end followed by the close notification; the flush orders
- * this check after a close already queued. Some clients (grpc-js) end the
- * stream and then reset it when cancelled, so the end waits up to
- * stream_end_grace_ms for that reset. The close of a stream the client
- * really ended comes only after the status is sent, so any close seen here
- * is a cancellation. */
+ * this check after a close already queued. grpc-js (Node's HTTP/2) ends the
+ * stream and then resets it when a call is cancelled, so for it the end
+ * waits up to stream_end_grace_ms for that reset. The close of a stream the
+ * client really ended comes only after the status is sent, so any close
+ * seen here is a cancellation. */
 static int confirm_end(gf_call* c) {
   pthread_mutex_lock(&c->mu);
   c->flush_done = 0;
@@ -278,7 +286,7 @@ static int confirm_end(gf_call* c) {
   if (gf__tcall_flush(c->t, flush_done, c)) return GF_CANCELLED;
   pthread_mutex_lock(&c->mu);
   while (!c->flush_done) pthread_cond_wait(&c->cv, &c->mu);
-  int64_t grace = c->d->o.stream_end_grace_ms;
+  int64_t grace = ends_before_reset(c) ? c->d->o.stream_end_grace_ms : 0;
   struct timespec until = deadline_in(grace > 0 ? grace : 0);
   while (grace > 0 && !c->closed && pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT) {
   }

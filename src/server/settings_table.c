@@ -128,10 +128,11 @@ const gf__setting_def gf__settings_table[] = {
       "plugin waits for its next message is cancelled (`DEADLINE_EXCEEDED`); `0` = never."),
     S("stream_end_grace_ms", GF__SK_INT, "50", NULL, 0, 10000, NULL, GF__SF_ADDED,
       OFF(stream_end_grace_ms),
-      "When a DoPut/DoExchange/Handshake client ends its stream, the plugin sees the end only "
-      "after this many milliseconds without a cancellation (grpc-js ends a stream before "
-      "resetting it when a call is cancelled); a cancelled upload is reported as an error, "
-      "never as a complete stream. `0` = no wait."),
+      "grpc-js clients (user-agent `grpc-node-js`) end a DoPut/DoExchange/Handshake stream "
+      "before resetting it when the call is cancelled; for them the plugin sees the end of "
+      "the stream only after this many milliseconds without a reset, so a cancelled upload "
+      "reads as an error, not as complete. Other clients reset without ending and never wait. "
+      "`0` = no wait."),
     S("keepalive_time_sec", GF__SK_INT, "60", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,
       OFF(keepalive_time_sec), "The server pings connections idle for this many seconds."),
     S("keepalive_timeout_sec", GF__SK_INT, "20", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,
