@@ -105,6 +105,7 @@ static void finalize_task(void* arg) {
          GF_INT("messages_in", c->msgs_in), GF_INT("messages_out", c->msgs_out),
          GF_DBL("duration_ms", secs * 1000.0));
   if (c->auth_data && d->o.hooks.auth_release) d->o.hooks.auth_release(d->o.hooks.auth, c->auth_data);
+  if (c->recv_held) atomic_fetch_sub(&d->recv_held, c->recv_held); /* a handler that ended early */
   if (c->admitted) gf__dispatcher_unlist(d, c);
   gf__tcall_release(c->t);
   int admitted = c->admitted;

@@ -56,6 +56,7 @@ struct gf_call {
   int flush_done, flush_ok;
   gf__ibuf* recv_msg;
   int64_t msgs_in, msgs_out;
+  int64_t recv_held; /* bytes of the reader's current message charged to d->recv_held */
 
   void* stream; /* per-method streaming state (DoGet, lists) */
   void* span;   /* tracing span (server hooks), ended at finalisation */

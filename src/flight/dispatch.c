@@ -20,6 +20,7 @@ int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out,
   atomic_init(&d->gate, GF__GATE_NOT_READY);
   atomic_init(&d->active_calls, 0);
   atomic_init(&d->admitted_calls, 0);
+  atomic_init(&d->recv_held, 0);
   pthread_mutex_init(&d->adm_mu, NULL);
   int n = o->rpc_threads > 0 ? o->rpc_threads : 8;
   if (gf__pool_create(n, &d->pool)) {

@@ -311,8 +311,35 @@ static int cancelled_error(gf_call* c, gf_error* err) {
   return rc;
 }
 
+/* The reader moved past its current message (or ended): its bytes leave
+ * the server-wide budget. */
+static void release_held(gf_call* c) {
+  if (c->recv_held) atomic_fetch_sub(&c->d->recv_held, c->recv_held);
+  c->recv_held = 0;
+}
+
+/* Charges a received message to server.max_receive_buffer_bytes until the
+ * reader asks for the next one; fails when the budget would be exceeded. */
+static int charge_held(gf_call* c, gf__ibuf** msg, gf_error* err) {
+  int64_t budget = c->d->o.max_receive_buffer_bytes;
+  int64_t n = (int64_t)gf__ibuf_length(*msg);
+  int64_t total = atomic_fetch_add(&c->d->recv_held, n) + n;
+  if (budget <= 0 || total <= budget) {
+    c->recv_held = n;
+    return GF_OK;
+  }
+  atomic_fetch_sub(&c->d->recv_held, n);
+  gf__ibuf_free(*msg);
+  *msg = NULL;
+  return gf_error_set(err, GF_RESOURCE_EXHAUSTED,
+                      "FlightData message of %lld bytes: the server already holds %lld bytes of upload messages "
+                      "and server.max_receive_buffer_bytes is %lld; retry later",
+                      (long long)n, (long long)(total - n), (long long)budget);
+}
+
 static int call_source(void* src, gf__ibuf** out, gf_error* err) {
   gf_call* c = src;
+  release_held(c);
   int rc = gf__call_recv_blocking(c, out);
   if (rc == GF_CANCELLED) return cancelled_error(c, err);
   int64_t limit = c->d->o.max_put_inflight_bytes;
@@ -324,7 +351,7 @@ static int call_source(void* src, gf__ibuf** out, gf_error* err) {
                         "FlightData message of %zu bytes exceeds server.max_put_inflight_bytes (%lld)", n,
                         (long long)limit);
   }
-  return rc;
+  return rc == GF_OK ? charge_held(c, out, err) : rc;
 }
 
 static int call_sink(void* sink, gf__obuf* msg, gf_error* err) {
@@ -398,6 +425,7 @@ static void handle_do_put(gf_call* c, const gf_methods* m) {
   rc = m->do_put(m->state, c, gf_data_reader_descriptor(r), r, &w);
   reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
+  release_held(c);
   finish_rc(c, NULL, rc);
 }
 
@@ -420,6 +448,7 @@ static void handle_do_exchange(gf_call* c, const gf_methods* m) {
   rc = m->do_exchange(m->state, c, gf_data_reader_descriptor(r), r, w);
   reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
+  release_held(c);
   gf__data_writer_free(w);
   finish_rc(c, NULL, rc);
 }

@@ -120,8 +120,17 @@ const gf__setting_def gf__settings_table[] = {
       OFF(max_concurrent_streams), "Concurrent calls (HTTP/2 streams) allowed per connection."),
     S("max_put_inflight_bytes", GF__SK_INT, "67108864", NULL, 65536, 1099511627776LL, NULL,
       GF__SF_ADDED | GF__SF_I64, OFF(max_put_inflight_bytes),
-      "Per DoPut/DoExchange stream: bytes received but not yet consumed by the plugin before "
-      "the server stops reading (back-pressure), 64 MiB."),
+      "Largest DoPut/DoExchange FlightData message handed to the plugin (64 MiB); checked once "
+      "gRPC has received the whole message, so in transit a message is bounded by "
+      "`max_receive_message_bytes`."),
+    S("max_receive_buffer_bytes", GF__SK_INT, "1073741824", NULL, 65536, 1099511627776LL, NULL,
+      GF__SF_ADDED | GF__SF_I64, OFF(max_receive_buffer_bytes),
+      "Server-wide: bytes of DoPut/DoExchange messages the server holds (each reader's current "
+      "message, from its arrival until the plugin asks for the next one), 1 GiB. A message that "
+      "would go over it fails its call with `RESOURCE_EXHAUSTED` naming this setting. Upload "
+      "receive memory stays under this plus `rpc_threads` x (`max_receive_message_bytes` + "
+      "4.25 MiB) (messages gRPC is assembling and read-ahead, one stream per upload worker) "
+      "plus 1 MiB (HTTP/2 window) per other open upload stream; see docs/security.md."),
     S("stream_idle_timeout_sec", GF__SK_INT, "60", NULL, 0, 86400, NULL, GF__SF_ADDED,
       OFF(stream_idle_timeout_sec),
       "A DoPut/DoExchange/Handshake whose client sends nothing for this many seconds while the "

@@ -5,7 +5,8 @@
 // (and an existing dataset of the same name stays); silent uploads cannot
 // take the workers of unary calls, are cancelled after
 // server.stream_idle_timeout_sec, and a client cancel wakes the plugin's
-// blocked read with an error.
+// blocked read with an error; concurrent large uploads beyond
+// server.max_receive_buffer_bytes fail with RESOURCE_EXHAUSTED naming it.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
@@ -253,6 +254,47 @@ describe('capacity: silent uploads', { skip: SKIP }, () => {
         assert.ok(Date.now() - t0 < 5000);
         assert.equal(await rowsOf(client, 'blocked'), null);
         assert.equal(await rowsOf(client, 'next'), 3);
+      } finally {
+        client.close();
+      }
+    });
+  });
+});
+
+describe('memory: server-wide receive budget', { skip: haveServer('counting') ? false : 'libcounting.so not built' }, () => {
+  test('concurrent large DoPuts beyond max_receive_buffer_bytes fail cleanly, the server keeps serving', { timeout: 60000 }, async () => {
+    const budget = 5 * 1024 * 1024;
+    await withServer({ example: 'counting', server: `max_receive_buffer_bytes = ${budget}` }, async (srv) => {
+      // 2 MiB batches; the "slow" DoPut holds each one for 20 ms.
+      const groups = tableToFlightGroups(A.tableFromArrays({ n: new BigInt64Array(262144) }), {
+        descriptor: pathDescriptor('slow'),
+      });
+      const upload = async () => {
+        const c = new FlightClient(srv.address);
+        try {
+          const call = c.doPutCall({ deadlineMs: 30000 });
+          const done = settle(call);
+          call.write(groups[0][0]);
+          for (let i = 0; i < 10; i++) call.write(groups[1][0]);
+          call.end();
+          return (await done).error;
+        } finally {
+          c.close();
+        }
+      };
+      const errors = await Promise.all(Array.from({ length: 6 }, upload));
+      const refused = errors.filter(Boolean);
+      assert.ok(refused.length > 0, 'six concurrent 2 MiB uploads held together stayed under a 5 MiB budget');
+      for (const e of refused) {
+        assert.equal(e.code, STATUS.RESOURCE_EXHAUSTED, e.details);
+        assert.match(e.details, new RegExp(`server\\.max_receive_buffer_bytes is ${budget}`), e.details);
+      }
+      // The budget is given back: the server keeps serving, uploads included.
+      const client = new FlightClient(srv.address);
+      try {
+        const actions = await client.listActions({ deadlineMs: 5000 });
+        assert.ok(actions.length > 0);
+        assert.equal(await upload(), null, 'one upload alone fits the budget');
       } finally {
         client.close();
       }
