@@ -174,6 +174,34 @@ describe('integrity: DoPut decode and aborted uploads', { skip: SKIP }, () => {
   });
 });
 
+describe('integrity: DoExchange reader', { skip: haveServer('counting') ? false : 'libcounting.so not built' }, () => {
+  test('a cancelled DoExchange reads as an error, not as the end of the stream', { timeout: 60000 }, async () => {
+    await withServer({ example: 'counting', loggingConfig: DEBUG_RPC_LOGGING }, async (srv) => {
+      const client = new FlightClient(srv.address);
+      const putMessages = async () => JSON.parse(Buffer.from(
+        (await client.doAction('counts', Buffer.alloc(0), { deadlineMs: 5000 }))[0].body).toString()).PutMessages;
+      try {
+        const { schema, batch } = tinyBatches('x');
+        const call = client.doExchangeCall({ deadlineMs: 60000 });
+        const err = new Promise((resolve) => call.on('error', resolve));
+        call.write(schema);
+        for (let i = 0; i < 3; i++) call.write(batch(i));
+        for (let i = 0; i < 100 && (await putMessages()) < 3; i++) await sleep(50);
+        assert.equal(await putMessages(), 3, 'the plugin read the 3 batches');
+        call.cancel();
+        assert.equal((await err).code, STATUS.CANCELLED);
+        const finished = () => srv.stderr().split('\n').filter((l) => l.includes('"rpc_finished"') && l.includes('DoExchange'));
+        assert.ok(await srv.waitForLog(() => finished().length > 0, 15000), srv.stderr().slice(-2000));
+        const ev = JSON.parse(finished()[0]);
+        assert.equal(ev.status, 'cancelled', JSON.stringify(ev));
+        assert.match(ev.error, /before the client ended its stream/, JSON.stringify(ev));
+      } finally {
+        client.close();
+      }
+    });
+  });
+});
+
 describe('capacity: silent uploads', { skip: SKIP }, () => {
   test('silent DoPuts beyond rpc_threads leave unary calls served', { timeout: 60000 }, async () => {
     await withServer({ example: 'store', server: 'rpc_threads = 2\nstream_idle_timeout_sec = 0' }, async (srv) => {
