@@ -208,6 +208,45 @@ static void count_msg(gf_call* c, int sent, size_t bytes) {
     d->o.hooks.rpc_message(d->o.hooks.metrics, c->method, sent, (int64_t)bytes);
 }
 
+static struct timespec deadline_in(int64_t ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += (time_t)(ms / 1000);
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+static bool recv_over(const gf_call* c) { return c->recv_done; }
+static bool send_over(const gf_call* c) { return !c->send_busy; }
+
+/* Waits (c->mu held) until over(c): a blocking receive or send. When the
+ * client neither sends nor reads for stream_idle_timeout_ms, its call is
+ * cancelled with DEADLINE_EXCEEDED; the operation then completes as a
+ * failure. */
+static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const char* what) {
+  int64_t idle_ms = c->d->o.stream_idle_timeout_ms;
+  if (idle_ms <= 0) {
+    while (!over(c)) pthread_cond_wait(&c->cv, &c->mu);
+    return;
+  }
+  struct timespec until = deadline_in(idle_ms);
+  while (!over(c)) {
+    if (pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT || over(c)) continue;
+    pthread_mutex_unlock(&c->mu);
+    char msg[200];
+    snprintf(msg, sizeof(msg), "%s: the client %s for %lld ms (server.stream_idle_timeout_sec)",
+             gf__method_name(c->method), what, (long long)idle_ms);
+    gf__call_set_error(c, GF_TIMED_OUT, msg, NULL, 0);
+    gf__tcall_cancel_with_status(c->t, gf__grpc_code(GF_TIMED_OUT), msg);
+    pthread_mutex_lock(&c->mu);
+    while (!over(c)) pthread_cond_wait(&c->cv, &c->mu);
+  }
+}
+
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
   size_t bytes = msg ? msg->total : 0;
   pthread_mutex_lock(&c->mu);
@@ -222,7 +261,7 @@ int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
     return GF_CANCELLED;
   }
   pthread_mutex_lock(&c->mu);
-  while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
+  wait_client_locked(c, send_over, "read nothing");
   int ok = c->send_ok;
   pthread_mutex_unlock(&c->mu);
   if (ok) {
@@ -250,18 +289,6 @@ static void flush_done(void* user, int ok) {
   c->flush_ok = ok;
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
-}
-
-static struct timespec deadline_in(int64_t ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += (time_t)(ms / 1000);
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
-  return ts;
 }
 
 /* Whether the client's HTTP/2 stack sends END_STREAM before RST_STREAM
@@ -296,30 +323,6 @@ static int confirm_end(gf_call* c) {
   return ended && !gf__tcall_cancelled(c->t) ? GF_END_OF_STREAM : GF_CANCELLED;
 }
 
-/* Waits for the receive (c->mu held). A client that sends nothing for
- * stream_idle_timeout_ms gets its call cancelled with DEADLINE_EXCEEDED; the
- * receive then completes as a failure. */
-static void wait_recv_locked(gf_call* c) {
-  int64_t idle_ms = c->d->o.stream_idle_timeout_ms;
-  if (idle_ms <= 0) {
-    while (!c->recv_done) pthread_cond_wait(&c->cv, &c->mu);
-    return;
-  }
-  struct timespec until = deadline_in(idle_ms);
-  while (!c->recv_done) {
-    if (pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT) continue;
-    if (c->recv_done) break;
-    pthread_mutex_unlock(&c->mu);
-    char msg[200];
-    snprintf(msg, sizeof(msg), "%s: the client sent nothing for %lld ms (server.stream_idle_timeout_sec)",
-             gf__method_name(c->method), (long long)idle_ms);
-    gf__call_set_error(c, GF_TIMED_OUT, msg, NULL, 0);
-    gf__tcall_cancel_with_status(c->t, gf__grpc_code(GF_TIMED_OUT), msg);
-    pthread_mutex_lock(&c->mu);
-    while (!c->recv_done) pthread_cond_wait(&c->cv, &c->mu);
-  }
-}
-
 int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
   pthread_mutex_lock(&c->mu);
   c->recv_busy = 1;
@@ -332,7 +335,7 @@ int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
     return GF_CANCELLED;
   }
   pthread_mutex_lock(&c->mu);
-  wait_recv_locked(c);
+  wait_client_locked(c, recv_over, "sent nothing");
   int ok = c->recv_ok;
   gf__ibuf* msg = c->recv_msg;
   c->recv_msg = NULL;

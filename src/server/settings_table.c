@@ -133,8 +133,9 @@ const gf__setting_def gf__settings_table[] = {
       "plus 1 MiB (HTTP/2 window) per other open upload stream; see docs/security.md."),
     S("stream_idle_timeout_sec", GF__SK_INT, "60", NULL, 0, 86400, NULL, GF__SF_ADDED,
       OFF(stream_idle_timeout_sec),
-      "A DoPut/DoExchange/Handshake whose client sends nothing for this many seconds while the "
-      "plugin waits for its next message is cancelled (`DEADLINE_EXCEEDED`); `0` = never."),
+      "A DoPut/DoExchange/Handshake whose client sends nothing while the plugin waits for its "
+      "next message, or reads nothing while the plugin waits to send, for this many seconds is "
+      "cancelled (`DEADLINE_EXCEEDED` naming this setting); `0` = never."),
     S("stream_end_grace_ms", GF__SK_INT, "50", NULL, 0, 10000, NULL, GF__SF_ADDED,
       OFF(stream_end_grace_ms),
       "grpc-js clients (user-agent `grpc-node-js`) end a DoPut/DoExchange/Handshake stream "

@@ -8,11 +8,12 @@
 // blocked read with an error; concurrent large uploads beyond
 // server.max_receive_buffer_bytes fail with RESOURCE_EXHAUSTED naming it.
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import * as A from 'apache-arrow';
 
-import { FlightClient, STATUS, expectError, nextMessage, pathDescriptor, settle } from './lib/flight.mjs';
+import { FlightClient, STATUS, codec, nextMessage, pathDescriptor, settle } from './lib/flight.mjs';
 import { flightDataToTable, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { DEBUG_RPC_LOGGING, haveServer, withServer } from './lib/server.mjs';
 
@@ -259,6 +260,67 @@ describe('capacity: silent uploads', { skip: SKIP }, () => {
         assert.equal(await rowsOf(client, 'slow'), 4);
       } finally {
         client.close();
+      }
+    });
+  });
+
+  test('a client that stops reading its acks is cancelled after stream_idle_timeout_sec', { timeout: 60000 }, async () => {
+    await withServer({ example: 'store', server: 'stream_idle_timeout_sec = 1\nrpc_threads = 1' }, async (srv) => {
+      const client = new FlightClient(srv.address);
+      try {
+        // Every ack echoes 64 KiB of app_metadata; the client never reads them.
+        const { schema, batch } = tinyBatches('deaf');
+        const md = Buffer.alloc(65536, 7);
+        const call = client.doPutCall({ deadlineMs: 30000 });
+        const err = new Promise((resolve) => call.on('error', resolve));
+        call.write(schema);
+        for (let i = 0; i < 400; i++) call.write({ ...batch(i), app_metadata: md });
+        const t0 = Date.now();
+        const e = await err;
+        assert.equal(e.code, STATUS.DEADLINE_EXCEEDED, `${e.code} ${e.details}`);
+        assert.match(e.details, /stream_idle_timeout_sec/);
+        assert.ok(Date.now() - t0 < 10000);
+        await putRows(client, 'after', 2); // the only upload worker is free again
+        assert.equal(await rowsOf(client, 'deaf'), null);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
+  test('a raw HTTP/2 client that sends but never reads its acks is cancelled after stream_idle_timeout_sec', { timeout: 60000 }, async () => {
+    const opts = { example: 'store', server: 'stream_idle_timeout_sec = 1\nrpc_threads = 1', loggingConfig: DEBUG_RPC_LOGGING };
+    await withServer(opts, async (srv) => {
+      const session = http2.connect(`http://127.0.0.1:${srv.port}`);
+      session.on('error', () => {});
+      const client = new FlightClient(srv.address);
+      try {
+        const st = session.request({
+          ':method': 'POST', ':path': '/arrow.flight.protocol.FlightService/DoPut',
+          'content-type': 'application/grpc', te: 'trailers',
+        });
+        st.on('error', () => {});
+        st.pause(); // never reads: the server's acks fill the stream window
+        const { serialize } = codec('FlightData');
+        const frame = (m) => {
+          const b = serialize(m);
+          const f = Buffer.alloc(5 + b.length);
+          f.writeUInt32BE(b.length, 1);
+          b.copy(f, 5);
+          return f;
+        };
+        const { schema, batch } = tinyBatches('deaf');
+        const md = Buffer.alloc(65536, 7); // each ack echoes 64 KiB
+        st.write(frame(schema));
+        for (let i = 0; i < 64; i++) st.write(frame({ ...batch(i), app_metadata: md }));
+        const ev = (await waitDoPuts(srv, 1))[0];
+        assert.equal(ev.status, 'timed_out', JSON.stringify(ev));
+        assert.match(ev.error, /read nothing .*stream_idle_timeout_sec/, JSON.stringify(ev));
+        await putRows(client, 'after', 2); // the only upload worker is free again
+        assert.equal(await rowsOf(client, 'deaf'), null);
+      } finally {
+        client.close();
+        session.destroy();
       }
     });
   });
