@@ -27,7 +27,7 @@ int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out,
     free(d);
     return gf_error_set(err, GF_INTERNAL, "cannot start %d RPC worker threads", n);
   }
-  if (gf__pool_create(n, &d->upload_pool)) {
+  if (gf__pool_create_lazy(n, "gf-upload", &d->upload_pool)) {
     gf__pool_free(d->pool);
     free(d);
     return gf_error_set(err, GF_INTERNAL, "cannot start %d upload worker threads", n);

@@ -99,8 +99,9 @@ const gf__setting_def gf__settings_table[] = {
     /* settings we add */
     S("rpc_threads", GF__SK_INT, "8", NULL, 1, 1024, NULL, GF__SF_ADDED, OFF(rpc_threads),
       "Worker threads running plugin callbacks (Flight RPC methods). DoPut, DoExchange and "
-      "Handshake, whose callbacks wait for the client, run on a second pool of the same size, so "
-      "uploads never take the workers of other calls."),
+      "Handshake, whose callbacks wait for the client, run on a second pool of the same size "
+      "(threads `gf-upload`, started on demand), so uploads never take the workers of other "
+      "calls."),
     S("cq_threads", GF__SK_INT, "1", NULL, 1, 64, NULL, GF__SF_ADDED, OFF(cq_threads),
       "gRPC completion-queue threads (network I/O)."),
     S("shutdown_grace_sec", GF__SK_INT, "10", NULL, 0, 3600, NULL, GF__SF_ADDED,
