@@ -1,8 +1,9 @@
 /* Dispatcher core: new calls from the transport (CQ thread) pass the
  * availability gate (admitted calls are counted and listed so shutdown can
  * drain and then cancel them) and are handed to a worker pool (uploads to
- * their own, see reads_client); workers start the call's span (server hook), run the auth hook and then the method
- * handler (dispatch_methods.c) with the span current. */
+ * their own, see reads_client); workers start the call's span (server
+ * hook), run the auth hook and then the method handler (dispatch_methods.c)
+ * with the span current. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /* Worker pool: a mutex/condvar protected FIFO and N threads (all started
- * at creation, or on demand for a lazy pool). Posting never blocks. Workers run any task, including ones that block for a while
- * (DoPut readers). Task nodes are recycled (no malloc per post). Optional
- * (env GF_POOL_SPIN_NS, default 0 = off, see docs/performance.md): one idle
+ * at creation, or on demand for a lazy pool). Posting never blocks. Workers
+ * run any task, including ones that block for a while (DoPut readers).
+ * Task nodes are recycled (no malloc per post). Optional (env
+ * GF_POOL_SPIN_NS, default 0 = off, see docs/performance.md): one idle
  * worker spins that long before sleeping and posters skip the condvar
  * signal while a spinner will pick the task up. */
 #include <pthread.h>
