@@ -242,6 +242,8 @@ static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const c
              gf__method_name(c->method), what, (long long)idle_ms);
     gf__call_set_error(c, GF_TIMED_OUT, msg, NULL, 0);
     gf__tcall_cancel_with_status(c->t, gf__grpc_code(GF_TIMED_OUT), msg);
+    GF_LOG(rpc_log(), GF_LOG_WARNING, "stream_idle_timeout", GF_STR("method", c->method_path),
+           GF_STR("peer", c->peer), GF_STR("client", what), GF_INT("idle_ms", idle_ms));
     pthread_mutex_lock(&c->mu);
     while (!over(c)) pthread_cond_wait(&c->cv, &c->mu);
   }

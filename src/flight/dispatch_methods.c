@@ -13,6 +13,8 @@
 #include "flight/dispatch.h"
 #include "flight/info.h"
 #include "flight/method.h"
+#include "common/log_internal.h"
+#include "gooddata_flight_server/log.h"
 #include "gooddata_flight_server/ipc.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -331,6 +333,10 @@ static int charge_held(gf_call* c, gf__ibuf** msg, gf_error* err) {
   atomic_fetch_sub(&c->d->recv_held, n);
   gf__ibuf_free(*msg);
   *msg = NULL;
+  static _Atomic(gf_logger*) slot;
+  GF_LOG(gf__logger_cached(&slot, "gooddata_flight_server.rpc"), GF_LOG_WARNING, "receive_budget_exceeded",
+         GF_STR("method", c->method_path), GF_STR("peer", c->peer), GF_INT("message_bytes", n),
+         GF_INT("held_bytes", total - n), GF_INT("max_receive_buffer_bytes", budget));
   return gf_error_set(err, GF_RESOURCE_EXHAUSTED,
                       "FlightData message of %lld bytes: the server already holds %lld bytes of upload messages "
                       "and server.max_receive_buffer_bytes is %lld; retry later",

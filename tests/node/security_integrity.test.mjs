@@ -244,6 +244,7 @@ describe('capacity: silent uploads', { skip: SKIP }, () => {
         assert.equal(e.code, STATUS.DEADLINE_EXCEEDED, `${e.code} ${e.details}`);
         assert.match(e.details, /stream_idle_timeout_sec/);
         assert.ok(waited >= 800 && waited < 6000, `cancelled after ${waited} ms`);
+        assert.ok(await srv.waitForLog((s) => s.includes('"stream_idle_timeout"')), 'a stream_idle_timeout warning is logged');
         assert.equal(await rowsOf(client, 'idle'), null, 'the idle upload is not committed');
         // A client that keeps sending within the limit is not cut off.
         const { schema, batch } = tinyBatches('slow');
@@ -379,6 +380,7 @@ describe('memory: server-wide receive budget', { skip: haveServer('counting') ? 
         assert.equal(e.code, STATUS.RESOURCE_EXHAUSTED, e.details);
         assert.match(e.details, new RegExp(`server\\.max_receive_buffer_bytes is ${budget}`), e.details);
       }
+      assert.ok(srv.stderr().includes('"receive_budget_exceeded"'), 'a receive_budget_exceeded warning is logged');
       // The budget is given back: the server keeps serving, uploads included.
       const client = new FlightClient(srv.address);
       try {
