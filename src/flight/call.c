@@ -1,7 +1,9 @@
 /* gf_call: accessors for plugins, error recording, finalizers, and the
  * blocking/async send and receive helpers. Accessors run on workers; the
  * completion callbacks here run on CQ threads and only signal or post. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,11 @@ gf_call* gf__call_new(gf__dispatcher* d, gf__tcall* t, const gf__tcall_info* inf
   clock_gettime(CLOCK_MONOTONIC, &c->started);
   atomic_init(&c->refs, 2);
   pthread_mutex_init(&c->mu, NULL);
-  pthread_cond_init(&c->cv, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the idle timeout waits on cv */
+  pthread_cond_init(&c->cv, &ca);
+  pthread_condattr_destroy(&ca);
   atomic_fetch_add(&d->active_calls, 1);
   gf__tcall_on_close(t, on_close, c);
   return c;
@@ -99,6 +105,7 @@ static void finalize_task(void* arg) {
          GF_INT("messages_in", c->msgs_in), GF_INT("messages_out", c->msgs_out),
          GF_DBL("duration_ms", secs * 1000.0));
   if (c->auth_data && d->o.hooks.auth_release) d->o.hooks.auth_release(d->o.hooks.auth, c->auth_data);
+  if (c->recv_held) atomic_fetch_sub(&d->recv_held, c->recv_held); /* a handler that ended early */
   if (c->admitted) gf__dispatcher_unlist(d, c);
   gf__tcall_release(c->t);
   int admitted = c->admitted;
@@ -201,6 +208,47 @@ static void count_msg(gf_call* c, int sent, size_t bytes) {
     d->o.hooks.rpc_message(d->o.hooks.metrics, c->method, sent, (int64_t)bytes);
 }
 
+static struct timespec deadline_in(int64_t ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += (time_t)(ms / 1000);
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+static bool recv_over(const gf_call* c) { return c->recv_done; }
+static bool send_over(const gf_call* c) { return !c->send_busy; }
+
+/* Waits (c->mu held) until over(c): a blocking receive or send. When the
+ * client neither sends nor reads for stream_idle_timeout_ms, its call is
+ * cancelled with DEADLINE_EXCEEDED; the operation then completes as a
+ * failure. */
+static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const char* what) {
+  int64_t idle_ms = c->d->o.stream_idle_timeout_ms;
+  if (idle_ms <= 0) {
+    while (!over(c)) pthread_cond_wait(&c->cv, &c->mu);
+    return;
+  }
+  struct timespec until = deadline_in(idle_ms);
+  while (!over(c)) {
+    if (pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT || over(c)) continue;
+    pthread_mutex_unlock(&c->mu);
+    char msg[200];
+    snprintf(msg, sizeof(msg), "%s: the client %s for %lld ms (server.stream_idle_timeout_sec)",
+             gf__method_name(c->method), what, (long long)idle_ms);
+    gf__call_set_error(c, GF_TIMED_OUT, msg, NULL, 0);
+    gf__tcall_cancel_with_status(c->t, gf__grpc_code(GF_TIMED_OUT), msg);
+    GF_LOG(rpc_log(), GF_LOG_WARNING, "stream_idle_timeout", GF_STR("method", c->method_path),
+           GF_STR("peer", c->peer), GF_STR("client", what), GF_INT("idle_ms", idle_ms));
+    pthread_mutex_lock(&c->mu);
+    while (!over(c)) pthread_cond_wait(&c->cv, &c->mu);
+  }
+}
+
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
   size_t bytes = msg ? msg->total : 0;
   pthread_mutex_lock(&c->mu);
@@ -215,7 +263,7 @@ int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
     return GF_CANCELLED;
   }
   pthread_mutex_lock(&c->mu);
-  while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
+  wait_client_locked(c, send_over, "read nothing");
   int ok = c->send_ok;
   pthread_mutex_unlock(&c->mu);
   if (ok) {
@@ -236,6 +284,47 @@ static void blocking_recv_done(void* user, int ok, gf__ibuf* msg) {
   pthread_mutex_unlock(&c->mu);
 }
 
+static void flush_done(void* user, int ok) {
+  gf_call* c = user;
+  pthread_mutex_lock(&c->mu);
+  c->flush_done = 1;
+  c->flush_ok = ok;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* Whether the client's HTTP/2 stack sends END_STREAM before RST_STREAM
+ * when a call is cancelled (grpc-js: user-agent "grpc-node-js/..."). */
+static bool ends_before_reset(const gf_call* c) {
+  gf_bytes ua;
+  return gf_call_header(c, "user-agent", &ua) && memmem(ua.data, ua.len, "grpc-node", 9) != NULL;
+}
+
+/* The transport reported the end of the request stream: GF_END_OF_STREAM
+ * for a client half-close, GF_CANCELLED when the stream was cancelled
+ * (RST_STREAM, deadline, broken connection). gRPC reports a cancelled
+ * stream as an end followed by the close notification; the flush orders
+ * this check after a close already queued. grpc-js (Node's HTTP/2) ends the
+ * stream and then resets it when a call is cancelled, so for it the end
+ * waits up to stream_end_grace_ms for that reset. The close of a stream the
+ * client really ended comes only after the status is sent, so any close
+ * seen here is a cancellation. */
+static int confirm_end(gf_call* c) {
+  pthread_mutex_lock(&c->mu);
+  c->flush_done = 0;
+  pthread_mutex_unlock(&c->mu);
+  if (gf__tcall_flush(c->t, flush_done, c)) return GF_CANCELLED;
+  pthread_mutex_lock(&c->mu);
+  while (!c->flush_done) pthread_cond_wait(&c->cv, &c->mu);
+  int64_t grace = ends_before_reset(c) ? c->d->o.stream_end_grace_ms : 0;
+  struct timespec until = deadline_in(grace > 0 ? grace : 0);
+  while (grace > 0 && !c->closed && pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT) {
+  }
+  int ended = c->flush_ok && !c->closed;
+  pthread_mutex_unlock(&c->mu);
+  return ended && !gf__tcall_cancelled(c->t) ? GF_END_OF_STREAM : GF_CANCELLED;
+}
+
 int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
   pthread_mutex_lock(&c->mu);
   c->recv_busy = 1;
@@ -248,13 +337,13 @@ int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
     return GF_CANCELLED;
   }
   pthread_mutex_lock(&c->mu);
-  while (!c->recv_done) pthread_cond_wait(&c->cv, &c->mu);
+  wait_client_locked(c, recv_over, "sent nothing");
   int ok = c->recv_ok;
   gf__ibuf* msg = c->recv_msg;
   c->recv_msg = NULL;
   pthread_mutex_unlock(&c->mu);
   if (!ok) return GF_CANCELLED;
-  if (!msg) return GF_END_OF_STREAM;
+  if (!msg) return confirm_end(c);
   c->msgs_in++;
   count_msg(c, 0, gf__ibuf_length(msg));
   *out = msg;

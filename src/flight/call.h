@@ -53,8 +53,10 @@ struct gf_call {
   /* blocking helpers */
   int send_busy, send_ok;
   int recv_busy, recv_done, recv_ok;
+  int flush_done, flush_ok;
   gf__ibuf* recv_msg;
   int64_t msgs_in, msgs_out;
+  int64_t recv_held; /* bytes of the reader's current message charged to d->recv_held */
 
   void* stream; /* per-method streaming state (DoGet, lists) */
   void* span;   /* tracing span (server hooks), ended at finalisation */
@@ -77,7 +79,8 @@ void gf__call_unref(gf_call* c);
 void gf__call_finish(gf_call* c, gf__obuf* last, int code);
 /* Blocking send of one message (worker thread). GF_OK or GF_CANCELLED. */
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg);
-/* Blocking receive. GF_OK (*out owned), GF_END_OF_STREAM, GF_CANCELLED. */
+/* Blocking receive. GF_OK (*out owned), GF_END_OF_STREAM (client half-close
+ * only), GF_CANCELLED (cancel, deadline, broken connection, idle timeout). */
 int gf__call_recv_blocking(gf_call* c, gf__ibuf** out);
 /* Async send of one message; done(call, ok) runs on a worker. */
 int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int ok));

@@ -1,8 +1,10 @@
 /* Dispatcher core: new calls from the transport (CQ thread) pass the
  * availability gate (admitted calls are counted and listed so shutdown can
- * drain and then cancel them) and are handed to the worker pool; workers
- * start the call's span (server hook), run the auth hook and then the method
- * handler (dispatch_methods.c) with the span current. */
+ * drain and then cancel them) and are handed to a worker pool (uploads to
+ * their own, see reads_client); workers start the call's span (server
+ * hook), run the auth hook and then the method handler (dispatch_methods.c)
+ * with the span current. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +21,17 @@ int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out,
   atomic_init(&d->gate, GF__GATE_NOT_READY);
   atomic_init(&d->active_calls, 0);
   atomic_init(&d->admitted_calls, 0);
+  atomic_init(&d->recv_held, 0);
   pthread_mutex_init(&d->adm_mu, NULL);
-  if (gf__pool_create(o->rpc_threads > 0 ? o->rpc_threads : 8, &d->pool)) {
+  int n = o->rpc_threads > 0 ? o->rpc_threads : 8;
+  if (gf__pool_create(n, &d->pool)) {
     free(d);
-    return gf_error_set(err, GF_INTERNAL, "cannot start %d RPC worker threads", o->rpc_threads);
+    return gf_error_set(err, GF_INTERNAL, "cannot start %d RPC worker threads", n);
+  }
+  if (gf__pool_create_lazy(n, "gf-upload", &d->upload_pool)) {
+    gf__pool_free(d->pool);
+    free(d);
+    return gf_error_set(err, GF_INTERNAL, "cannot start %d upload worker threads", n);
   }
   *out = d;
   return GF_OK;
@@ -60,11 +69,14 @@ void gf__dispatcher_cancel_admitted(gf__dispatcher* d) {
 }
 
 void gf__dispatcher_stop(gf__dispatcher* d) {
-  if (d) gf__pool_stop(d->pool);
+  if (!d) return;
+  gf__pool_stop(d->upload_pool); /* its handlers post finalisers to pool */
+  gf__pool_stop(d->pool);
 }
 
 void gf__dispatcher_free(gf__dispatcher* d) {
   if (!d) return;
+  gf__pool_free(d->upload_pool);
   gf__pool_free(d->pool);
   pthread_mutex_destroy(&d->adm_mu);
   free(d);
@@ -121,6 +133,12 @@ static void auth_and_handle(void* arg) {
   leave_span(c, span, prev);
 }
 
+/* Methods whose handler blocks until the client sends: they run on their
+ * own pool so silent uploads never take the workers of other calls. */
+static bool reads_client(int method) {
+  return method == GF__M_DO_PUT || method == GF__M_DO_EXCHANGE || method == GF__M_HANDSHAKE;
+}
+
 void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info) {
   gf__dispatcher* d = user;
   gf_call* c = gf__call_new(d, t, info);
@@ -148,6 +166,6 @@ void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info
     return;
   }
   list_admitted(d, c);
-  if (gf__pool_post(d->pool, auth_and_handle, c))
+  if (gf__pool_post(reads_client(c->method) ? d->upload_pool : d->pool, auth_and_handle, c))
     reject(c, GF_UNAVAILABLE, "Server is shutting down.", GF__ERRCODE_SHUTTING_DOWN);
 }

@@ -42,17 +42,22 @@ typedef struct gf__dispatcher_options {
   int rpc_threads;
   int64_t max_batch_bytes;
   int64_t max_put_inflight_bytes;
+  int64_t stream_idle_timeout_ms; /* <= 0: no idle limit on blocking receives */
+  int64_t stream_end_grace_ms;    /* wait for a reset after the client ends its stream */
+  int64_t max_receive_buffer_bytes; /* server-wide bytes of upload messages held; <= 0: none */
   gf_server_context* ctx;
   gf__server_hooks hooks;
 } gf__dispatcher_options;
 
 struct gf__dispatcher {
   gf__dispatcher_options o;
-  gf__pool* pool;
+  gf__pool* pool;        /* unary and server-streaming calls, finalisers, stream steps */
+  gf__pool* upload_pool; /* DoPut, DoExchange, Handshake: their handlers block on the client */
   const gf_methods* methods; /* set once at start-up (before the gate opens) */
   atomic_int gate;
   atomic_int active_calls;
   atomic_int admitted_calls; /* passed the gate, not yet finalised */
+  atomic_llong recv_held;    /* bytes of upload messages held by readers (max_receive_buffer_bytes) */
   pthread_mutex_t adm_mu;    /* guards the list of admitted calls */
   gf_call* adm_head;
 };

@@ -13,6 +13,8 @@
 #include "flight/dispatch.h"
 #include "flight/info.h"
 #include "flight/method.h"
+#include "common/log_internal.h"
+#include "gooddata_flight_server/log.h"
 #include "gooddata_flight_server/ipc.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -301,10 +303,51 @@ static void handle_do_get(gf_call* c, const gf_methods* m) {
 
 /* ---- streaming input: DoPut, DoExchange, Handshake ----------------------------------------- */
 
+/* The reader's error for a cancelled call: the idle timeout's own message,
+ * else a plain cancellation (client cancel, deadline, broken connection). */
+static int cancelled_error(gf_call* c, gf_error* err) {
+  pthread_mutex_lock(&c->mu);
+  int rc = c->err_code == GF_TIMED_OUT ? gf_error_set(err, GF_TIMED_OUT, "%s", c->err_msg)
+                                       : gf_error_set(err, GF_CANCELLED, "the call was cancelled before the client ended its stream");
+  pthread_mutex_unlock(&c->mu);
+  return rc;
+}
+
+/* The reader moved past its current message (or ended): its bytes leave
+ * the server-wide budget. */
+static void release_held(gf_call* c) {
+  if (c->recv_held) atomic_fetch_sub(&c->d->recv_held, c->recv_held);
+  c->recv_held = 0;
+}
+
+/* Charges a received message to server.max_receive_buffer_bytes until the
+ * reader asks for the next one; fails when the budget would be exceeded. */
+static int charge_held(gf_call* c, gf__ibuf** msg, gf_error* err) {
+  int64_t budget = c->d->o.max_receive_buffer_bytes;
+  int64_t n = (int64_t)gf__ibuf_length(*msg);
+  int64_t total = atomic_fetch_add(&c->d->recv_held, n) + n;
+  if (budget <= 0 || total <= budget) {
+    c->recv_held = n;
+    return GF_OK;
+  }
+  atomic_fetch_sub(&c->d->recv_held, n);
+  gf__ibuf_free(*msg);
+  *msg = NULL;
+  static _Atomic(gf_logger*) slot;
+  GF_LOG(gf__logger_cached(&slot, "gooddata_flight_server.rpc"), GF_LOG_WARNING, "receive_budget_exceeded",
+         GF_STR("method", c->method_path), GF_STR("peer", c->peer), GF_INT("message_bytes", n),
+         GF_INT("held_bytes", total - n), GF_INT("max_receive_buffer_bytes", budget));
+  return gf_error_set(err, GF_RESOURCE_EXHAUSTED,
+                      "FlightData message of %lld bytes: the server already holds %lld bytes of upload messages "
+                      "and server.max_receive_buffer_bytes is %lld; retry later",
+                      (long long)n, (long long)(total - n), (long long)budget);
+}
+
 static int call_source(void* src, gf__ibuf** out, gf_error* err) {
   gf_call* c = src;
+  release_held(c);
   int rc = gf__call_recv_blocking(c, out);
-  if (rc == GF_CANCELLED) return gf_error_set(err, GF_CANCELLED, "the call was cancelled");
+  if (rc == GF_CANCELLED) return cancelled_error(c, err);
   int64_t limit = c->d->o.max_put_inflight_bytes;
   if (rc == GF_OK && limit > 0 && (int64_t)gf__ibuf_length(*out) > limit) {
     size_t n = gf__ibuf_length(*out);
@@ -314,7 +357,7 @@ static int call_source(void* src, gf__ibuf** out, gf_error* err) {
                         "FlightData message of %zu bytes exceeds server.max_put_inflight_bytes (%lld)", n,
                         (long long)limit);
   }
-  return rc;
+  return rc == GF_OK ? charge_held(c, out, err) : rc;
 }
 
 static int call_sink(void* sink, gf__obuf* msg, gf_error* err) {
@@ -388,6 +431,7 @@ static void handle_do_put(gf_call* c, const gf_methods* m) {
   rc = m->do_put(m->state, c, gf_data_reader_descriptor(r), r, &w);
   reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
+  release_held(c);
   finish_rc(c, NULL, rc);
 }
 
@@ -410,6 +454,7 @@ static void handle_do_exchange(gf_call* c, const gf_methods* m) {
   rc = m->do_exchange(m->state, c, gf_data_reader_descriptor(r), r, w);
   reader_error_to_call(c, r, rc);
   gf__data_reader_free(r);
+  release_held(c);
   gf__data_writer_free(w);
   finish_rc(c, NULL, rc);
 }
@@ -423,7 +468,7 @@ int gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* pay
   gf__ibuf* msg = NULL;
   int rc = gf__call_recv_blocking(h->c, &msg);
   if (rc == GF_END_OF_STREAM) return rc;
-  if (rc) return gf_error_set(err, rc, "the call was cancelled");
+  if (rc) return cancelled_error(h->c, err);
   uint8_t* data = NULL;
   size_t len = 0;
   rc = gf__ibuf_flatten(msg, &data, &len);

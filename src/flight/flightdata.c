@@ -178,8 +178,9 @@ static int read_body(cursor* c, size_t len, gf__flight_data* fd, gf_error* err) 
   cur_norm(c);
   gf_bytes s = gf__ibuf_seg(c->msg, c->seg);
   if (s.len - c->off >= len) {
-    void* tok = gf__ibuf_seg_ref(c->msg, c->seg);
-    if (tok) fd->body = gf_ipc_body_wrap(s.data + c->off, len, body_seg_release, tok);
+    const uint8_t* kept = NULL;
+    void* tok = gf__ibuf_seg_ref(c->msg, c->seg, &kept);
+    if (tok) fd->body = gf_ipc_body_wrap(kept + c->off, len, body_seg_release, tok);
     if (!fd->body) {
       gf__ibuf_seg_unref(tok);
       return gf_error_set(err, GF_NO_MEMORY, "FlightData.data_body: out of memory");

@@ -1,7 +1,8 @@
-/* Worker pool: a mutex/condvar protected FIFO and N threads. Posting never
- * blocks. Workers run any task, including ones that block for a while
- * (DoPut readers). Task nodes are recycled (no malloc per post). Optional
- * (env GF_POOL_SPIN_NS, default 0 = off, see docs/performance.md): one idle
+/* Worker pool: a mutex/condvar protected FIFO and N threads (all started
+ * at creation, or on demand for a lazy pool). Posting never blocks. Workers
+ * run any task, including ones that block for a while (DoPut readers).
+ * Task nodes are recycled (no malloc per post). Optional (env
+ * GF_POOL_SPIN_NS, default 0 = off, see docs/performance.md): one idle
  * worker spins that long before sleeping and posters skip the condvar
  * signal while a spinner will pick the task up. */
 #include <pthread.h>
@@ -28,7 +29,11 @@ struct gf__pool {
   task* free_list; /* recycled task nodes (no malloc per post) */
   int n_free;
   int stopping;
-  int n;
+  int n;               /* workers started */
+  int max;             /* workers allowed */
+  int idle;            /* workers waiting for a task (under mu) */
+  int lazy;            /* start workers on demand, up to max */
+  const char* name;    /* thread name (static string) */
   int queued;          /* tasks in the FIFO (under mu) */
   atomic_int pending;  /* same, readable without the lock */
   atomic_int spinners; /* workers spinning for work */
@@ -82,14 +87,18 @@ static void recycle_locked(gf__pool* p, task* t) {
 
 static void* worker_main(void* arg) {
   gf__pool* p = arg;
-  pthread_setname_np(pthread_self(), "gf-rpc");
+  pthread_setname_np(pthread_self(), p->name);
   task* done = NULL;
   for (;;) {
     if (!atomic_load_explicit(&p->pending, memory_order_acquire)) spin_for_work(p);
     pthread_mutex_lock(&p->mu);
     if (done) recycle_locked(p, done);
     done = NULL;
-    while (!p->head && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);
+    while (!p->head && !p->stopping) {
+      p->idle++;
+      pthread_cond_wait(&p->cv, &p->mu);
+      p->idle--;
+    }
     if (!p->head) break;
     task* t = take_locked(p);
     pthread_mutex_unlock(&p->mu);
@@ -101,10 +110,13 @@ static void* worker_main(void* arg) {
   return NULL;
 }
 
-int gf__pool_create(int threads, gf__pool** out) {
+static int pool_create(int threads, int lazy, const char* name, gf__pool** out) {
   gf__pool* p = calloc(1, sizeof(*p));
   if (!p) return -1;
   if (threads < 1) threads = 1;
+  p->max = threads;
+  p->lazy = lazy;
+  p->name = name;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   atomic_init(&p->pending, 0);
@@ -117,15 +129,30 @@ int gf__pool_create(int threads, gf__pool** out) {
     gf__pool_free(p);
     return -1;
   }
-  for (int i = 0; i < threads; i++) {
+  for (int i = 0; i < (lazy ? 0 : threads); i++) {
     if (pthread_create(&p->th[i], NULL, worker_main, p)) break;
     p->n++;
   }
-  if (p->n == 0) {
+  if (p->n == 0 && !lazy) {
     gf__pool_free(p);
     return -1;
   }
   *out = p;
+  return 0;
+}
+
+int gf__pool_create(int threads, gf__pool** out) { return pool_create(threads, 0, "gf-rpc", out); }
+int gf__pool_create_lazy(int threads, const char* name, gf__pool** out) {
+  return pool_create(threads, 1, name, out);
+}
+
+/* Lazy pools: starts a worker when the queued tasks outnumber the idle
+ * workers. Locked. A failed start leaves the task to the running workers
+ * (or, with none yet, reports failure so the caller runs it). */
+static int grow_locked(gf__pool* p) {
+  if (!p->lazy || p->stopping || p->n >= p->max || p->idle >= p->queued) return 0;
+  if (pthread_create(&p->th[p->n], NULL, worker_main, p)) return p->n == 0 ? -1 : 0;
+  p->n++;
   return 0;
 }
 
@@ -151,6 +178,15 @@ int gf__pool_post(gf__pool* p, gf__task_fn fn, void* arg) {
   p->tail = t;
   p->queued++;
   atomic_store_explicit(&p->pending, p->queued, memory_order_release);
+  if (grow_locked(p)) {
+    p->tail = NULL; /* undo: the task was the only one (no worker exists) */
+    p->head = NULL;
+    p->queued--;
+    atomic_store_explicit(&p->pending, p->queued, memory_order_release);
+    recycle_locked(p, t);
+    pthread_mutex_unlock(&p->mu);
+    return -1;
+  }
   /* A spinning worker takes the first task without a wake-up. The signal
    * goes after the unlock so the woken worker does not block on mu. */
   int wake = p->queued > atomic_load(&p->spinners);

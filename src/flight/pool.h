@@ -8,6 +8,9 @@ typedef struct gf__pool gf__pool;
 typedef void (*gf__task_fn)(void* arg);
 
 int gf__pool_create(int threads, gf__pool** out);
+/* Same, but workers start on demand (when queued tasks outnumber idle
+ * workers), up to `threads`, and stay; `name` (static) names their threads. */
+int gf__pool_create_lazy(int threads, const char* name, gf__pool** out);
 /* Returns 0 when queued; non-zero when the pool is stopped or out of memory
  * (the caller must then run or drop the task itself). */
 int gf__pool_post(gf__pool* p, gf__task_fn fn, void* arg);

@@ -231,6 +231,9 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.rpc_threads = c->rpc_threads;
   d.max_batch_bytes = c->max_batch_bytes;
   d.max_put_inflight_bytes = c->max_put_inflight_bytes;
+  d.stream_idle_timeout_ms = (int64_t)c->stream_idle_timeout_sec * 1000;
+  d.stream_end_grace_ms = c->stream_end_grace_ms;
+  d.max_receive_buffer_bytes = c->max_receive_buffer_bytes;
   d.ctx = &s->ctx;
   d.hooks.auth = s->auth;
   d.hooks.auth_verify = auth_verify_hook;

@@ -64,10 +64,13 @@ typedef struct gf__server_config {
   int64_t max_receive_message_bytes; /* 256 MiB */
   int64_t max_metadata_bytes;    /* 16 KiB */
   int max_concurrent_streams;    /* per connection: 1000 */
-  int64_t max_put_inflight_bytes;/* per DoPut/DoExchange stream: 64 MiB */
+  int64_t max_put_inflight_bytes;/* largest DoPut/DoExchange message: 64 MiB */
+  int64_t max_receive_buffer_bytes; /* server-wide upload messages held: 1 GiB */
   int keepalive_time_sec;        /* server pings idle connections: 60 */
   int keepalive_timeout_sec;     /* 20 */
   int max_connection_idle_sec;   /* 0 = unlimited */
+  int stream_idle_timeout_sec;   /* 0 = unlimited */
+  int stream_end_grace_ms;       /* 50 */
 } gf__server_config;
 
 /* Builds the validated config from merged settings. On error returns a status

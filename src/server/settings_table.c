@@ -106,7 +106,10 @@ const gf__setting_def gf__settings_table[] = {
       "Parent RPC spans on the W3C trace context found in request headers."),
     /* settings we add */
     S("rpc_threads", GF__SK_INT, "8", NULL, 1, 1024, NULL, GF__SF_ADDED, OFF(rpc_threads),
-      "Worker threads running plugin callbacks (Flight RPC methods)."),
+      "Worker threads running plugin callbacks (Flight RPC methods). DoPut, DoExchange and "
+      "Handshake, whose callbacks wait for the client, run on a second pool of the same size "
+      "(threads `gf-upload`, started on demand), so uploads never take the workers of other "
+      "calls."),
     S("cq_threads", GF__SK_INT, "1", NULL, 1, 64, NULL, GF__SF_ADDED, OFF(cq_threads),
       "gRPC completion-queue threads (network I/O)."),
     S("shutdown_grace_sec", GF__SK_INT, "10", NULL, 0, 3600, NULL, GF__SF_ADDED,
@@ -126,8 +129,29 @@ const gf__setting_def gf__settings_table[] = {
       OFF(max_concurrent_streams), "Concurrent calls (HTTP/2 streams) allowed per connection."),
     S("max_put_inflight_bytes", GF__SK_INT, "67108864", NULL, 65536, 1099511627776LL, NULL,
       GF__SF_ADDED | GF__SF_I64, OFF(max_put_inflight_bytes),
-      "Per DoPut/DoExchange stream: bytes received but not yet consumed by the plugin before "
-      "the server stops reading (back-pressure), 64 MiB."),
+      "Largest DoPut/DoExchange FlightData message handed to the plugin (64 MiB); checked once "
+      "gRPC has received the whole message, so in transit a message is bounded by "
+      "`max_receive_message_bytes`."),
+    S("max_receive_buffer_bytes", GF__SK_INT, "1073741824", NULL, 65536, 1099511627776LL, NULL,
+      GF__SF_ADDED | GF__SF_I64, OFF(max_receive_buffer_bytes),
+      "Server-wide: bytes of DoPut/DoExchange messages the server holds (each reader's current "
+      "message, from its arrival until the plugin asks for the next one), 1 GiB. A message that "
+      "would go over it fails its call with `RESOURCE_EXHAUSTED` naming this setting. Upload "
+      "receive memory stays under this plus `rpc_threads` x (`max_receive_message_bytes` + "
+      "4.25 MiB) (messages gRPC is assembling and read-ahead, one stream per upload worker) "
+      "plus 1 MiB (HTTP/2 window) per other open upload stream; see docs/security.md."),
+    S("stream_idle_timeout_sec", GF__SK_INT, "60", NULL, 0, 86400, NULL, GF__SF_ADDED,
+      OFF(stream_idle_timeout_sec),
+      "A DoPut/DoExchange/Handshake whose client sends nothing while the plugin waits for its "
+      "next message, or reads nothing while the plugin waits to send, for this many seconds is "
+      "cancelled (`DEADLINE_EXCEEDED` naming this setting); `0` = never."),
+    S("stream_end_grace_ms", GF__SK_INT, "50", NULL, 0, 10000, NULL, GF__SF_ADDED,
+      OFF(stream_end_grace_ms),
+      "grpc-js clients (user-agent `grpc-node-js`) end a DoPut/DoExchange/Handshake stream "
+      "before resetting it when the call is cancelled; for them the plugin sees the end of "
+      "the stream only after this many milliseconds without a reset, so a cancelled upload "
+      "reads as an error, not as complete. Other clients reset without ending and never wait. "
+      "`0` = no wait."),
     S("keepalive_time_sec", GF__SK_INT, "60", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,
       OFF(keepalive_time_sec), "The server pings connections idle for this many seconds."),
     S("keepalive_timeout_sec", GF__SK_INT, "20", NULL, 1, INT_BIG, NULL, GF__SF_ADDED,

@@ -193,10 +193,11 @@ gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i) {
 
 size_t gf__ibuf_length(const gf__ibuf* b) { return b->total; }
 
-void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i) {
+void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i, const uint8_t** data) {
   grpc_slice* s = malloc(sizeof(*s));
   if (!s) return NULL;
   *s = grpc_slice_ref(b->slices[i]);
+  *data = GRPC_SLICE_START_PTR(*s); /* inline bytes now live inside the token */
   return s;
 }
 

@@ -53,8 +53,10 @@ size_t gf__ibuf_count(const gf__ibuf* b);
 gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i);
 size_t gf__ibuf_length(const gf__ibuf* b);
 /* Keeps segment i alive after the ibuf is freed; the token is passed to
- * gf__ibuf_seg_unref (any thread). NULL on allocation failure. */
-void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i);
+ * gf__ibuf_seg_unref (any thread). NULL on allocation failure. *data receives
+ * where the kept bytes live: use it, not gf__ibuf_seg(b, i).data, because a
+ * small segment stored inline in the ibuf is copied into the token. */
+void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i, const uint8_t** data);
 void gf__ibuf_seg_unref(void* token);
 void gf__ibuf_free(gf__ibuf* b);
 /* Builds an ibuf from copies of memory segments (tests, loopback). */

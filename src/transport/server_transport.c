@@ -33,7 +33,7 @@
 #define GF__READAHEAD_MSGS 8
 #define GF__READAHEAD_BYTES (256 * 1024)
 
-enum { T_NEW = 1, T_CLOSE, T_SEND, T_RECV, T_SHUTDOWN };
+enum { T_NEW = 1, T_CLOSE, T_SEND, T_RECV, T_MARK, T_SHUTDOWN };
 
 typedef struct tag {
   int kind;
@@ -77,7 +77,7 @@ struct gf__tcall {
   grpc_metadata_array req_md;
   grpc_call_details details;
   grpc_byte_buffer* payload;
-  tag t_new, t_close, t_send, t_recv;
+  tag t_new, t_close, t_send, t_recv, t_mark;
   int close_cancelled_out; /* written by core */
   int closed;
   atomic_int cancelled;
@@ -88,6 +88,8 @@ struct gf__tcall {
   void* send_user;
   gf__trecv_fn recv_done;
   void* recv_user;
+  gf__tdone_fn mark_done; /* gf__tcall_flush in flight (one at a time) */
+  void* mark_user;
   /* Receive read-ahead (client-streaming calls): after the consumer's first
    * recv, the next RECV_MESSAGE is started as soon as one completes, so
    * messages wait ready (parked, bounded by GF__READAHEAD_*) while the
@@ -170,6 +172,7 @@ static gf__tcall* tcall_new(gf__tserver* s, int cq_index, int method) {
   c->t_close = (tag){T_CLOSE, c};
   c->t_send = (tag){T_SEND, c};
   c->t_recv = (tag){T_RECV, c};
+  c->t_mark = (tag){T_MARK, c};
   pthread_mutex_lock(&s->mu);
   s->live++;
   pthread_mutex_unlock(&s->mu);
@@ -422,12 +425,24 @@ static void on_recv_done(gf__tcall* c, int ok) {
   tcall_unref(c);
 }
 
+static void on_mark_done(gf__tcall* c) {
+  pthread_mutex_lock(&c->mu);
+  gf__tdone_fn fn = c->mark_done;
+  void* user = c->mark_user;
+  c->mark_done = NULL;
+  int cancelled = atomic_load(&c->cancelled);
+  pthread_mutex_unlock(&c->mu);
+  if (fn) fn(user, !cancelled);
+  tcall_unref(c);
+}
+
 static void handle_event(gf__tserver* s, tag* t, int success) {
   switch (t->kind) {
     case T_NEW: on_new_call(t->obj, success); break;
     case T_CLOSE: on_close_done(t->obj); break;
     case T_SEND: on_send_done(t->obj, success); break;
     case T_RECV: on_recv_done(t->obj, success); break;
+    case T_MARK: on_mark_done(t->obj); break;
     case T_SHUTDOWN:
       pthread_mutex_lock(&s->mu);
       s->shutdown_done = 1;
@@ -620,6 +635,35 @@ int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user) {
   int rc = start_recv_locked(c);
   pthread_mutex_unlock(&c->mu);
   return rc;
+}
+
+int gf__tcall_flush(gf__tcall* c, gf__tdone_fn done, void* user) {
+  pthread_mutex_lock(&c->mu);
+  if (c->mark_done || !c->call) {
+    pthread_mutex_unlock(&c->mu);
+    return GF_INTERNAL;
+  }
+  c->refs++;
+  c->mark_done = done;
+  c->mark_user = user;
+  pthread_mutex_unlock(&c->mu);
+  /* A batch without ops completes at once: its event queues behind every
+   * completion of this call already on the CQ (one CQ thread, FIFO). */
+  if (grpc_call_start_batch(c->call, NULL, 0, &c->t_mark, NULL) != GRPC_CALL_OK) {
+    pthread_mutex_lock(&c->mu);
+    c->mark_done = NULL;
+    c->refs--;
+    pthread_mutex_unlock(&c->mu);
+    return GF_INTERNAL;
+  }
+  return GF_OK;
+}
+
+void gf__tcall_cancel_with_status(gf__tcall* c, int code, const char* message) {
+  pthread_mutex_lock(&c->mu);
+  atomic_store(&c->cancelled, 1);
+  if (c->call && !c->closed) grpc_call_cancel_with_status(c->call, (grpc_status_code)code, message, NULL);
+  pthread_mutex_unlock(&c->mu);
 }
 
 void gf__tcall_cancel(gf__tcall* c) {

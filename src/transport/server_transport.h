@@ -106,6 +106,13 @@ int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__t
  * done runs at once on the calling thread (before this returns). */
 int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user);
 void gf__tcall_cancel(gf__tcall* c);
+/* Cancels the call sending the client `code` (gRPC status) and `message`. */
+void gf__tcall_cancel_with_status(gf__tcall* c, int code, const char* message);
+/* Queues a marker behind every completion of this call already on its
+ * completion queue; done(user, !cancelled) runs on the CQ thread once those
+ * ran (used to see a close notification queued behind a receive that
+ * reported the end of the stream). One flush at a time per call. */
+int gf__tcall_flush(gf__tcall* c, gf__tdone_fn done, void* user);
 /* 1 once the call was cancelled (client, deadline, network, server). */
 int gf__tcall_cancelled(const gf__tcall* c);
 /* 1 once RECV_CLOSE_ON_SERVER completed. */

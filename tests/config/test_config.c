@@ -55,6 +55,9 @@ TEST(defaults) {
   CHECK_EQ_INT(c.keepalive_time_sec, 60);
   CHECK_EQ_INT(c.keepalive_timeout_sec, 20);
   CHECK_EQ_INT(c.max_connection_idle_sec, 0);
+  CHECK_EQ_INT(c.stream_idle_timeout_sec, 60);
+  CHECK_EQ_INT(c.stream_end_grace_ms, 50);
+  CHECK(c.max_receive_buffer_bytes == 1024LL * 1024 * 1024);
   gf__server_config_free(&c);
 }
 
