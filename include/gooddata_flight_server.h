@@ -19,5 +19,6 @@
 #include "gooddata_flight_server/tasks.h"
 #include "gooddata_flight_server/auth.h"
 #include "gooddata_flight_server/client.h"
+#include "gooddata_flight_server/flexconnect.h"
 
 #endif

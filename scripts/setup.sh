@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libgrpc-dev libprotobuf-c-dev
   protobuf-c-compiler libprotobuf-dev liblz4-dev libzstd-dev
-  libcurl4-openssl-dev libssl-dev openssl curl prometheus"
+  libcurl4-openssl-dev libssl-dev libjansson-dev openssl curl prometheus"
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
