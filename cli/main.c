@@ -7,6 +7,7 @@
 
 #include "gooddata_flight_server/flexconnect.h"
 #include "gooddata_flight_server/server.h"
+#include "flexconnect/fc_internal.h"
 #include "server/server_config.h"
 #include "server/server_plugin.h"
 #include "server/settings.h"
@@ -126,6 +127,13 @@ static int cmd_config(int argc, char** argv) {
     return 1;
   }
   gf__server_config_free(&cfg);
+  gf__fc_settings fc;
+  if (gf__fc_settings_load(s, &fc, &err)) {
+    fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
+    gf__settings_free(s);
+    return 1;
+  }
+  gf__fc_settings_free(&fc);
   rc = gf__config_print(s, stdout);
   gf__settings_free(s);
   return rc ? 1 : 0;
