@@ -134,7 +134,7 @@ describe('FlexConnect gaps', { skip: SKIP, timeout: 120000 }, () => {
     const cmds = flights.map((f) => Buffer.from(f.flight_descriptor.cmd).toString());
     assert.deepEqual(cmds.map((c) => JSON.parse(c).functionName), ['SimpleFun1', 'SimpleFun2', 'LongRunningFun',
       'PollableFun', 'EchoFun', 'BadArgFun', 'FailFun', 'CustomErrorFun', 'NothingFun', 'StreamFun', 'MessagesFun',
-      'CancelHookFun']);
+      'CancelHookFun', 'OneRowFun']);
     assert.equal(cmds[4], '{"functionName":"EchoFun","metadata":{"kind":"test","n":[1,2]}}');
     assert.equal(cmds[0], '{"functionName":"SimpleFun1","metadata":null}');
     assert.deepEqual(schemaFromBytes(flights[4].schema).fields.map((f) => f.name).slice(0, 2), ['function', 'parameters']);

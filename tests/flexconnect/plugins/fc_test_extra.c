@@ -1,8 +1,8 @@
 /* FlexConnect functions for the gap tests: EchoFun (metadata; returns what
  * the invocation view holds), error mappings (BadArgFun, FailFun,
  * CustomErrorFun, NothingFun), StreamFun (single-use result), MessagesFun
- * (data source messages) and CancelHookFun (ends only through its cancel
- * hook). call runs on task workers, cancel on RPC workers. */
+ * (data source messages), CancelHookFun (ends only through its cancel
+ * hook) and OneRowFun (one row; used by bench/flight_bench). call runs on task workers, cancel on RPC workers. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,6 +133,15 @@ static void cancel_hook(gf_fc_invocation* inv) {
   atomic_fetch_add(&hook_calls, 1);
 }
 
+/* One row, one column: what the FlexConnect bench invokes. */
+static int one_row_fun(gf_fc_invocation* inv, gf_fc_result* out, gf_error* err) {
+  (void)inv;
+  struct ArrowSchema s = {0};
+  const char* v[1] = {"one"};
+  int rc = x_schema(NULL, &s, err);
+  return rc ? rc : one_row(&s, v, 1, &out->table, err);
+}
+
 #define FN(var, nm, sch, fn, ...)                                                           \
   static const gf_fc_function var = {.struct_size = sizeof(gf_fc_function), .name = nm, \
                                      .schema = sch, .call = fn, __VA_ARGS__}
@@ -144,5 +153,6 @@ FN(f_nothing, "NothingFun", x_schema, nothing, .metadata_json = NULL);
 FN(f_stream, "StreamFun", x_schema, stream, .metadata_json = NULL);
 FN(f_messages, "MessagesFun", x_schema, messages, .metadata_json = NULL);
 FN(f_hook, "CancelHookFun", x_schema, cancel_hook_call, .cancel = cancel_hook);
+FN(f_one, "OneRowFun", x_schema, one_row_fun, .metadata_json = NULL);
 
-GF_FC_DECLARE_LIBRARY(&f_echo, &f_bad, &f_fail, &f_custom, &f_nothing, &f_stream, &f_messages, &f_hook)
+GF_FC_DECLARE_LIBRARY(&f_echo, &f_bad, &f_fail, &f_custom, &f_nothing, &f_stream, &f_messages, &f_hook, &f_one)
