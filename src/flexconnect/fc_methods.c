@@ -62,12 +62,28 @@ static int timed_out(gf__fc_service* svc, gf_call* call, const char* id) {
                             "GetFlightInfo timed out while waiting for task %s.", id);
 }
 
+#define WAIT_SLICE_MS 250 /* how often a waiting GetFlightInfo notices its client left */
+
+/* Waits up to ms for the task, in slices, giving up early when the caller
+ * cancelled its call (the invocation keeps running, as upstream). */
+static int wait_sliced(gf__fc_service* svc, gf_call* call, const char* id, int64_t ms,
+                       gf_task_result** r) {
+  for (;;) {
+    int64_t slice = ms < WAIT_SLICE_MS ? ms : WAIT_SLICE_MS;
+    int rc = gf_task_executor_wait_for_result(svc->ex, id, slice, r);
+    ms -= slice;
+    if (rc != GF_TIMED_OUT || ms <= 0) return rc;
+    if (gf_call_is_cancelled(call)) return GF_CANCELLED;
+  }
+}
+
 static int wait_answer(gf__fc_service* svc, gf_call* call, const char* id, int64_t ms,
                        gf_flight_info* out, int* still_running) {
   gf_task_result* r = NULL;
-  int rc = gf_task_executor_wait_for_result(svc->ex, id, ms, &r);
+  int rc = wait_sliced(svc, call, id, ms, &r);
   *still_running = rc == GF_TIMED_OUT;
   if (rc == GF_TIMED_OUT) return rc;
+  if (rc == GF_CANCELLED) return gf_call_error(call, GF_CANCELLED, "The client cancelled the call.");
   if (rc != GF_OK) return bad_argument(call, "Task with id '%s' does not exist.", id);
   rc = answer(svc, call, r, out);
   gf_task_result_unref(r);

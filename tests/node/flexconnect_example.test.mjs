@@ -62,6 +62,14 @@ test('example config files are valid', { skip: SKIP }, () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /functions = \["flexconnect_sample"\]/);
   assert.match(r.stdout, /call_deadline_ms = 180000/);
+  const env = spawnSync(BINARY, ['config', '--config', path.join(DIR, 'flexconnect.toml')], {
+    encoding: 'utf8', env: { ...process.env, GOODDATA_FLIGHT_FLEXCONNECT__POLLING_INTERVAL_MS: '500' } });
+  assert.equal(env.status, 0, env.stderr);
+  assert.match(env.stdout, /polling_interval_ms = 500 {2}# env GOODDATA_FLIGHT_FLEXCONNECT__POLLING_INTERVAL_MS/);
+  const bad = spawnSync(BINARY, ['config', '--config', path.join(DIR, 'flexconnect.toml')], {
+    encoding: 'utf8', env: { ...process.env, GOODDATA_FLIGHT_FLEXCONNECT__CALL_DEADLINE_MS: '-5' } });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /Value of flexconnect\.call_deadline_ms must be a positive number/);
   const prod = fs.readFileSync(path.join(DIR, 'prod.server.toml'), 'utf8');
   assert.match(prod, /use_tls = true/);
   assert.match(prod, /authentication_method = "token"/);

@@ -260,6 +260,24 @@ describe('FlexConnect gaps', { skip: SKIP, timeout: 120000 }, () => {
   });
 });
 
+describe('FlexConnect with a client that gives up', { skip: SKIP, timeout: 30000 }, () => {
+  test('a cancelled GetFlightInfo frees its RPC worker within a wait slice', async () => {
+    const srv = await startFlexConnect({ server: 'rpc_threads = 1', env: { GOODDATA_FLIGHT_FLEXCONNECT__CALL_DEADLINE_MS: '5000' } });
+    const client = srv.client();
+    try {
+      const f = await failure(client.getFlightInfo(invocation('LongRunningFun'), { deadlineMs: 300 }));
+      assert.equal(f.err.code, STATUS.DEADLINE_EXCEEDED);
+      const t0 = Date.now();
+      const flights = await client.listFlights(Buffer.alloc(0), { deadlineMs: 1500 }); // the only worker is free again
+      assert.equal(flights.length, 4);
+      assert.ok(Date.now() - t0 < 1000, `ListFlights waited ${Date.now() - t0} ms`);
+    } finally {
+      client.close();
+      assert.equal((await srv.stop()).code, 0);
+    }
+  });
+});
+
 describe('FlexConnect with zero functions', { skip: SKIP, timeout: 30000 }, () => {
   test('ListFlights is empty, invocations are unsupported', async () => {
     const srv = await startFlexConnect({ functions: [] });
