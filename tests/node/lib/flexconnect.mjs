@@ -30,7 +30,7 @@ export async function startFlexConnect(opts = {}) {
   let credentials;
   if (opts.tls) {
     Object.assign(env, {
-      GOODDATA_FLIGHT_SERVER__USE_TLS: 'true',
+      GOODDATA_FLIGHT_SERVER__USE_TLS: 'TRUE', // as the upstream conftest
       GOODDATA_FLIGHT_SERVER__TLS_CERTIFICATE: `@${opts.tls.path('server.pem')}`,
       GOODDATA_FLIGHT_SERVER__TLS_PRIVATE_KEY: `@${opts.tls.path('server.key')}`,
     });
@@ -78,6 +78,14 @@ export function retryInfo(info) {
   const ri = JSON.parse(Buffer.from(info.body, 'base64').toString('utf8'));
   assert.deepEqual(Object.keys(ri), ['flight_info', 'retry_descriptor', 'cancel_descriptor']);
   assert.equal(ri.flight_info, null);
+  // exact wire form: FlightDescriptor{type: CMD (field 1 = 2), cmd (field 2) = "r:<id>" / "c:<id>"}
+  for (const [key, prefix] of [['retry_descriptor', 'r:'], ['cancel_descriptor', 'c:']]) {
+    const raw = Buffer.from(ri[key], 'base64');
+    assert.equal(ri[key], raw.toString('base64'), 'standard padded base64');
+    const text = raw.subarray(4).toString();
+    assert.match(text, new RegExp(`^${prefix}[0-9a-f]{32}$`));
+    assert.deepEqual([...raw.subarray(0, 4)], [0x08, 0x02, 0x12, text.length]);
+  }
   const dec = codec('FlightDescriptor').deserialize;
   const retry = dec(Buffer.from(ri.retry_descriptor, 'base64'));
   const cancel = dec(Buffer.from(ri.cancel_descriptor, 'base64'));
