@@ -35,11 +35,13 @@ ifneq ($(findstring clang,$(CC)),)
   WARN += -Wno-unknown-warning-option
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
-SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ldl -lm -pthread
+SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 # Modules in dependency order (a module may use only those after it).
-MODULES := server flight transport ipc arrow common
+# flexconnect (the built-in FlexConnect methods provider) sits on top: it uses
+# the server's task executor, errors and settings and the flight objects.
+MODULES := flexconnect server flight transport ipc arrow common
 
 # Protobuf messages (protoc-c) belong to the flight module.
 PROTOS := proto/Flight.proto
@@ -63,7 +65,11 @@ LIB_REAL := $(B)/lib/$(SONAME)
 CLI := $(B)/bin/gooddata-flight-server
 CLI_SRCS := $(wildcard cli/*.c)
 EXAMPLES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/*.c)))))
-EXAMPLE_SOS := $(foreach e,$(EXAMPLES),$(B)/examples/lib$(e).so)
+# examples/flexconnect holds FlexConnect functions, not a methods plugin: it is
+# built as libflexconnect_sample.so so that the name `flexconnect` stays the
+# built-in methods provider.
+EXAMPLE_SOS := $(foreach e,$(filter-out flexconnect,$(EXAMPLES)),$(B)/examples/lib$(e).so) \
+  $(if $(filter flexconnect,$(EXAMPLES)),$(B)/examples/libflexconnect_sample.so)
 
 # Tests: tests/<dir>/test_*.c, each its own binary. Which archives a test dir
 # links is decided by the lowest module it needs.
@@ -144,6 +150,11 @@ $(CLIENT_CLI): $(CLIENT_CLI_SRCS) $(wildcard cli/client/*.h) $(LIB_SO)
 $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard examples/$*/*.c) -L$(B)/lib \
+	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
+
+$(B)/examples/libflexconnect_sample.so: $(wildcard examples/flexconnect/*.c) $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard examples/flexconnect/*.c) -L$(B)/lib \
 	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
 
 # ---- tests --------------------------------------------------------------------

@@ -13,9 +13,13 @@
  *         DoAction, one-row DoGet) at concurrency 1, 8, 64;
  *   flow  GetFlightInfo that runs a task (tasks example) + DoGet of its
  *         one-row result, flows/s at concurrency 8;
+ *   flexconnect  FlexConnect invocations (--fc-uri: a `--methods-provider
+ *         flexconnect` server with OneRowFun): GetFlightInfo + DoGet of a
+ *         one-row function in basic and polling (x-quiver-pollable) mode at
+ *         concurrency 1 and 8, beside the plain task flow of the same run;
  *   mem   server RSS: idle, after a 4 GB DoPut/DoGet cycle (+ trim), and the
  *         curve over 100 small cycles; VmHWM.
- * Usage: flight_bench <uri> [--tasks-uri U] [--server-pid P] [--bytes N]
+ * Usage: flight_bench <uri> [--tasks-uri U] [--fc-uri U] [--server-pid P] [--bytes N]
  *        [--calls N] [--json F] [--only LIST] [--streams 1,2,4,8]
  *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput]
  *        [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]
@@ -43,6 +47,7 @@
 
 static const char* g_uri;
 static const char* g_tasks_uri;
+static const char* g_fc_uri;
 static int g_pid;
 static FILE* g_json;
 static int g_json_first = 1;
@@ -441,6 +446,28 @@ static int task_flow(gf_client* c, gf_error* err) {
   return rc;
 }
 
+static const char k_fc_cmd[] = "{\"functionName\":\"OneRowFun\",\"parameters\":{}}";
+
+/* A FlexConnect invocation: GetFlightInfo (polling mode: with the
+ * x-quiver-pollable header; a POLL answer counts as a failure, the function
+ * is instant) then DoGet of the {"task_id":...} ticket; checks one row. */
+static int fc_flow(gf_client* c, int pollable, gf_error* err) {
+  gf_header h = {"x-quiver-pollable", "true", 4};
+  gf_call_options o = {sizeof(o), &h, 1, 0, NULL};
+  gf_descriptor d = cmd_desc((const uint8_t*)k_fc_cmd, sizeof(k_fc_cmd) - 1);
+  gf_flight_info* info = NULL;
+  int rc = gf_client_get_flight_info(c, pollable ? &o : NULL, &d, &info, err);
+  if (rc == GF_OK && gf_flight_info_endpoint_count(info) != 1) rc = GF_INTERNAL;
+  int64_t rows = 0;
+  if (rc == GF_OK) {
+    gf_bytes t = gf_flight_endpoint_ticket(gf_flight_info_endpoint(info, 0));
+    rc = drain_get(c, t.data, t.len, &rows, err);
+  }
+  gf_flight_info_free(info);
+  if (rc == GF_OK && rows != 1) rc = GF_INTERNAL;
+  return rc;
+}
+
 static int one_call(gf_client* c, const char* kind, const uint8_t* cmd, size_t cmd_len) {
   gf_error err = {0};
   int rc;
@@ -459,6 +486,8 @@ static int one_call(gf_client* c, const char* kind, const uint8_t* cmd, size_t c
     if (rc == GF_OK && rows != 1) rc = GF_INTERNAL;
   } else if (strcmp(kind, "TaskFlow") == 0) {
     rc = task_flow(c, &err);
+  } else if (strcmp(kind, "FcBasic") == 0 || strcmp(kind, "FcPoll") == 0) {
+    rc = fc_flow(c, kind[2] == 'P', &err);
   } else {
     gf_client_bytes_list res;
     rc = gf_client_do_action(c, NULL, "ping", NULL, 0, &res, &err);
@@ -509,7 +538,7 @@ static void small_calls(const char* kind, const char* uri, int conc, int calls) 
   qsort(lat, n, sizeof(double), cmp_d);
   double p50 = lat[n / 2] * 1e6, p99 = lat[(size_t)((double)n * 0.99)] * 1e6;
   double rate = (double)n / dt;
-  int flow = strcmp(kind, "TaskFlow") == 0;
+  int flow = strcmp(kind, "TaskFlow") == 0 || strncmp(kind, "Fc", 2) == 0;
   printf("%-13s concurrency=%d %s=%zu %s=%.0f p50_us=%.0f p99_us=%.0f server_cpu_us_per_call=%.1f%s\n", kind,
          conc, flow ? "flows" : "calls", n, flow ? "flows_per_s" : "calls_per_s", rate, p50, p99,
          g_pid > 0 ? cpu / (double)n * 1e6 : 0.0, failed ? " FAILED" : "");
@@ -588,10 +617,28 @@ static int parse_list(const char* s, int64_t* out, int cap) {
   return n;
 }
 
+/* FlexConnect invocations/s and latency, basic and polling, c=1 and c=8,
+ * with the plain task flow of the same run beside them (c=8 is in the flow
+ * section when that runs too). */
+static void flexconnect_section(const char* only, int calls) {
+  int save = g_pid;
+  g_pid = 0; /* the CPU figure would belong to the perf server */
+  static const char* const kinds[2] = {"FcBasic", "FcPoll"};
+  for (int k = 0; k < 2; k++) {
+    small_calls(kinds[k], g_fc_uri, 1, calls / 2 > 10 ? calls / 2 : 10);
+    small_calls(kinds[k], g_fc_uri, 8, calls / 2 > 10 ? calls / 2 : 10);
+  }
+  if (g_tasks_uri) {
+    small_calls("TaskFlow", g_tasks_uri, 1, calls / 2 > 10 ? calls / 2 : 10);
+    if (!has(only, "flow")) small_calls("TaskFlow", g_tasks_uri, 8, calls / 2 > 10 ? calls / 2 : 10);
+  }
+  g_pid = save;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
-                    "[--calls N] [--json F] [--only targets,tput,calls,flow,mem] [--streams L] [--batches L]\n"
+                    "[--calls N] [--json F] [--only targets,tput,calls,flow,flexconnect,mem] [--fc-uri U] [--streams L] [--batches L]\n"
                     "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
     return 2;
   }
@@ -620,6 +667,7 @@ int main(int argc, char** argv) {
     else if (strcmp(a, "--kinds") == 0) kinds_sel = v;
     else if (strcmp(a, "--conc") == 0) conc_sel = v;
     else if (strcmp(a, "--tasks-uri") == 0) g_tasks_uri = v;
+    else if (strcmp(a, "--fc-uri") == 0) g_fc_uri = v;
     else if (strcmp(a, "--server-pid") == 0) g_pid = atoi(v);
     else if (strcmp(a, "--mem-bytes") == 0) mem_bytes = strtoll(v, NULL, 10);
     else if (strcmp(a, "--streams") == 0) ns = parse_list(v, streams, 8);
@@ -663,6 +711,7 @@ int main(int argc, char** argv) {
     small_calls("TaskFlow", g_tasks_uri, 8, calls / 2 > 10 ? calls / 2 : 10);
     g_pid = save;
   }
+  if (has(only, "flexconnect") && g_fc_uri) flexconnect_section(only, calls);
   if (has(only, "mem")) memory(mem_bytes);
   if (g_json) {
     fprintf(g_json, "\n  ]\n}\n");

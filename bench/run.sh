@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark suite (`make bench`): starts the server twice on free loopback
-# ports (perf example, tasks example), runs raw loopback TCP, then
+# Benchmark suite (`make bench`): starts the server three times on free
+# loopback ports (perf example, tasks example, the built-in flexconnect
+# provider with tests' libfc_test_extra.so), runs raw loopback TCP, then
 # flight_bench (the throughput targets as medians of 5 interleaved runs, the
 # DoGet/DoPut throughput matrix with raw TCP beside every line, small-call
-# latency, task flow, server and client CPU per GB, server memory curve) and
+# latency, task flow, FlexConnect invocations basic/polling at concurrency 1
+# and 8 beside the task flow, server and client CPU per GB, server memory curve) and
 # startup_bench (start to /ready, idle RSS with the store example, beside a
 # program that only loads libgrpc and calls grpc_init). Prints a
 # summary table and writes bench/results/latest.json. ~3-5 minutes on 2 cores.
@@ -11,7 +13,9 @@
 #   knobs: BENCH_BYTES (bytes per throughput run, default 256 MiB),
 #          BENCH_CALLS (calls per small-call run at concurrency 1, default 2000),
 #          BENCH_MEM_BYTES (bytes each way of the big memory cycle, default 4 GiB),
-#          BENCH_ONLY (flight_bench sections, default targets,tput,calls,flow,mem),
+#          BENCH_ONLY (flight_bench sections, default targets,tput,calls,flow,flexconnect,mem;
+#                      e.g. BENCH_ONLY=flexconnect runs only that section: no raw TCP or
+#                      start-up runs when none of targets,tput,calls,mem is chosen),
 #          BENCH_PIN (e.g. "0,1": run everything under taskset -c)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +23,13 @@ B=${B:-build}
 BYTES=${BENCH_BYTES:-268435456}
 CALLS=${BENCH_CALLS:-2000}
 MEM_BYTES=${BENCH_MEM_BYTES:-4294967296}
-ONLY=${BENCH_ONLY:-targets,tput,calls,flow,mem}
+ONLY=${BENCH_ONLY:-targets,tput,calls,flow,flexconnect,mem}
 PIN=()
 [ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
 BIN="$B/bin/gooddata-flight-server"
 for f in "$BIN" "$B/examples/libperf.so" "$B/examples/libtasks.so" "$B/examples/libstore.so" \
          "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench" "$B/bench/grpc_floor" \
-         "$B/bench/grpc_unary_floor"; do
+         "$B/bench/grpc_unary_floor" "$B/tests/plugins/libfc_test_extra.so"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
 mkdir -p bench/results
@@ -40,9 +44,14 @@ listen_port = $2
 advertise_host = "127.0.0.1"
 malloc_trim_interval_sec = 1
 TOML
+  local provider="$B/examples/lib$1.so"
+  if [ "$1" = flexconnect ]; then
+    provider=flexconnect
+    printf '\n[flexconnect]\nfunctions = ["%s"]\n' "$PWD/$B/tests/plugins/libfc_test_extra.so" >> "$tmp/$1.toml"
+  fi
   # MALLOC_ARENA_MAX=1: what gf__transport_tune_malloc() does when called first
   # thing in main (see docs/performance.md, "Memory"); set here until the CLI does.
-  MALLOC_ARENA_MAX=1 "${PIN[@]}" "$BIN" start --methods-provider "$B/examples/lib$1.so" --config "$tmp/$1.toml" 2> "$tmp/$1.log" &
+  MALLOC_ARENA_MAX=1 "${PIN[@]}" "$BIN" start --methods-provider "$provider" --config "$tmp/$1.toml" 2> "$tmp/$1.log" &
   spid=$!
   pids+=("$spid")
   for _ in $(seq 1 200); do
@@ -59,23 +68,28 @@ cleanup() {
 trap cleanup EXIT
 pport=$(free_port); start_server perf "$pport"; ppid=$spid
 tport=$(free_port); start_server tasks "$tport"; tpid=$spid
+fport_fc=$(free_port); start_server flexconnect "$fport_fc"; fcpid=$spid
+pick() { local out=() w; for w in ${ONLY//,/ }; do [[ ",$1," == *",$w,"* ]] && out+=("$w"); done; local IFS=,; echo "${out[*]}"; }
+EXTRAS=$(pick targets,tput,calls,mem) # raw TCP and start-up only run beside these
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${BENCH_PIN:+, pinned to cpus $BENCH_PIN}"
-echo "== raw loopback TCP (median of 3)"
-"${PIN[@]}" "$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
-"${PIN[@]}" "$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
+if [ -n "$EXTRAS" ]; then
+  echo "== raw loopback TCP (median of 3)"
+  "${PIN[@]}" "$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
+  "${PIN[@]}" "$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
+fi
 # Sections split over two client processes: bulk streams poll with gRPC's
 # "poll" strategy (each stream thread polls its own connection; with epoll1
 # 4 streams ran slower than 1), many small concurrent calls keep epoll1 (poll
 # cost them ~25 %). See docs/client.md, "Throughput tuning".
-pick() { local out=() w; for w in ${ONLY//,/ }; do [[ ",$1," == *",$w,"* ]] && out+=("$w"); done; local IFS=,; echo "${out[*]}"; }
-BULK=$(pick targets,tput); SMALL=$(pick calls,flow,mem)
+BULK=$(pick targets,tput); SMALL=$(pick calls,flow,flexconnect,mem)
 BULK_PS=${GRPC_POLL_STRATEGY:-poll}
 echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run; client poll strategy: $BULK_PS for streams, ${GRPC_POLL_STRATEGY:-epoll1} for calls)"
 : > "$tmp/flight.txt"
 # Small calls first: the memory section's "idle" line must see an idle server.
 if [ -n "$SMALL" ]; then
   "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" --tasks-uri "grpc://127.0.0.1:$tport" \
+    --fc-uri "grpc://127.0.0.1:$fport_fc" \
     --server-pid "$ppid" --bytes "$BYTES" --calls "$CALLS" --mem-bytes "$MEM_BYTES" --only "$SMALL" \
     --json "$tmp/flight_small.json" | tee -a "$tmp/flight.txt"
 fi
@@ -97,12 +111,15 @@ if [[ ",$ONLY," == *",targets,"* ]]; then
   echo "== gooddata-flight CLI: get --format arrow -o /dev/null vs the C client's DoGet (1 GiB, own perf server)"
   B=$B "${PIN[@]}" bench/cli_bench.sh | tee "$tmp/cli.txt"
 fi
-echo "== start-up and idle memory (store example)"
-"${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" \
-  "$B/bench/grpc_unary_floor" | tee "$tmp/startup.txt"
+: > "$tmp/startup.txt"
+if [ -n "$EXTRAS" ]; then
+  echo "== start-up and idle memory (store example)"
+  "${PIN[@]}" "$B/bench/startup_bench" "$BIN" "$B/examples/libstore.so" 5 "$B/bench/grpc_floor" \
+    "$B/bench/grpc_unary_floor" | tee "$tmp/startup.txt"
+fi
 
 rc=0
-for p in "$ppid" "$tpid"; do
+for p in "$ppid" "$tpid" "$fcpid"; do
   kill -TERM "$p"; wait "$p" || rc=$?
 done
 pids=()

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gooddata_flight_server/flexconnect.h"
 #include "gooddata_flight_server/server.h"
+#include "flexconnect/fc_internal.h"
 #include "server/server_config.h"
 #include "server/server_plugin.h"
 #include "server/settings.h"
@@ -14,6 +16,7 @@
 extern char** environ;
 
 #define MAX_FILES 64
+#define BUILTIN_FLEXCONNECT "flexconnect" /* --methods-provider name of the built-in provider */
 
 static const char* k_usage =
     "usage: gooddata-flight-server [--help] [--version] {start,config} ...\n";
@@ -35,7 +38,8 @@ static void print_start_help(void) {
          "options:\n"
          "  -h, --help            show this help message and exit\n"
          "  --methods-provider M  plugin shared library: a path to a .so, or a name resolved as\n"
-         "                        lib<M>.so through the loader path and ../examples next to the binary\n"
+         "                        lib<M>.so through the loader path and ../examples next to the binary;\n"
+         "                        `flexconnect` is the built-in FlexConnect provider ([flexconnect])\n"
          "  --config FILE ...     settings files (TOML), loaded in order; later files win;\n"
          "                        GOODDATA_FLIGHT_* environment variables override them\n"
          "  --config-end          ends the --config list\n"
@@ -123,6 +127,13 @@ static int cmd_config(int argc, char** argv) {
     return 1;
   }
   gf__server_config_free(&cfg);
+  gf__fc_settings fc;
+  if (gf__fc_settings_load(s, &fc, &err)) {
+    fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
+    gf__settings_free(s);
+    return 1;
+  }
+  gf__fc_settings_free(&fc);
   rc = gf__config_print(s, stdout);
   gf__settings_free(s);
   return rc ? 1 : 0;
@@ -149,7 +160,8 @@ static int cmd_start(int argc, char** argv) {
   if (!a.provider) return usage_error("start", "the following arguments are required: --methods-provider");
   gf_error err = {0};
   gf__plugin* plugin = NULL;
-  if (gf__plugin_load(a.provider, &plugin, &err)) {
+  gf_methods_factory factory = gf_flexconnect_factory; /* built-in provider */
+  if (strcmp(a.provider, BUILTIN_FLEXCONNECT) != 0 && gf__plugin_load(a.provider, &plugin, &err)) {
     fprintf(stderr, "An error has occurred while getting the FlightMethodsFactory: %s\n", err.message);
     return 1;
   }
@@ -160,7 +172,8 @@ static int cmd_start(int argc, char** argv) {
   o.logging_config = a.logging_config;
   o.dev_log = a.dev_log;
   gf_server* srv = NULL;
-  if (gf_server_create(&o, gf__plugin_factory(plugin), &srv, &err)) {
+  if (plugin != NULL) factory = gf__plugin_factory(plugin);
+  if (gf_server_create(&o, factory, &srv, &err)) {
     fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
     gf__plugin_unload(plugin);
     return 1;

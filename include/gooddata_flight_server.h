@@ -21,5 +21,6 @@
 #include "gooddata_flight_server/handshake_auth.h"
 #include "gooddata_flight_server/session.h"
 #include "gooddata_flight_server/client.h"
+#include "gooddata_flight_server/flexconnect.h"
 
 #endif

@@ -58,7 +58,7 @@ fetch_promtool() {
 
 install_packages build-essential pkg-config libgrpc-dev \
   libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev liblz4-dev libzstd-dev \
-  libcurl4-openssl-dev libssl-dev openssl curl
+  libcurl4-openssl-dev libssl-dev libjansson-dev openssl curl
 [ "$TEST" = 1 ] || exit 0
 
 pkgs="clang libclang-rt-14-dev debootstrap git"  # clang: the fuzzers

@@ -188,5 +188,11 @@ int gf__config_docs_markdown(FILE* out) {
   for (size_t i = 0; i < gf__settings_table_len; i++)
     if (strcmp(gf__settings_table[i].section, "enumerated_tokens") == 0)
       setting_doc(out, &gf__settings_table[i]);
+  fputs("## Reference: `[flexconnect]`\n\n"
+        "Read by the built-in FlexConnect methods provider (`--methods-provider flexconnect`) when "
+        "it starts; see docs/flexconnect.md.\n\n", out);
+  for (size_t i = 0; i < gf__settings_table_len; i++)
+    if (strcmp(gf__settings_table[i].section, "flexconnect") == 0)
+      setting_doc(out, &gf__settings_table[i]);
   return ferror(out) ? GF_IO_ERROR : GF_OK;
 }

@@ -1,4 +1,5 @@
-/* Redacted JSON rendering of the validated [server] configuration, logged in
+/* Redacted JSON rendering of the validated [server] configuration (plus the
+ * enumerated tokens count; [flexconnect] is the provider's), logged in
  * the server_startup event. Table-driven from settings_table.c. Main thread. */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ int gf__config_to_json(const gf__server_config* cfg, char** out) {
   int first = 1;
   for (size_t i = 0; i < gf__settings_table_len; i++) {
     const gf__setting_def* d = &gf__settings_table[i];
+    if (strcmp(d->section, "flexconnect") == 0) continue; /* not server config; read by the provider */
     if (!first) fputc(',', m);
     first = 0;
     if (d->kind == GF__SK_TRACE_KEYS) {

@@ -289,11 +289,13 @@ int gf__config_print(const gf_settings* s, FILE* out) {
   print_section(out, "server", server && server->type == GF__TOML_TABLE ? server : NULL, s);
   const gf__toml_value* et = gf__settings_lookup(s, "enumerated_tokens");
   print_section(out, "enumerated_tokens", et && et->type == GF__TOML_TABLE ? et : NULL, s);
+  const gf__toml_value* fc = gf__settings_lookup(s, "flexconnect");
+  print_section(out, "flexconnect", fc && fc->type == GF__TOML_TABLE ? fc : NULL, s);
   for (size_t i = 0; root && i < root->u.tab.n; i++) {
     const gf__toml_value* v = root->u.tab.vals[i];
     const char* k = root->u.tab.keys[i];
     if (v->type != GF__TOML_TABLE || strcasecmp(k, "server") == 0 ||
-        strcasecmp(k, "enumerated_tokens") == 0)
+        strcasecmp(k, "enumerated_tokens") == 0 || strcasecmp(k, "flexconnect") == 0)
       continue;
     fputs("\n[", out);
     print_key(out, k);

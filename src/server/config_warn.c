@@ -1,4 +1,4 @@
-/* Configuration warnings: unknown keys in [server] / [enumerated_tokens] /
+/* Configuration warnings: unknown keys in [server] / [enumerated_tokens] / [flexconnect] /
  * log_trace_keys (with the closest known name as a suggestion) and settings
  * that have no effect (use_mtls without use_tls). Main thread, start-up. */
 #include <stdlib.h>
@@ -89,6 +89,7 @@ void gf__config_collect_warnings(const gf_settings* s, gf__warn_fn fn, void* ctx
   static const char* const trace_keys[] = {"trace_id", "span_id", "parent_span_id", NULL};
   unknown_keys(gf__settings_lookup(s, "server"), "server", NULL, fn, ctx);
   unknown_keys(gf__settings_lookup(s, "enumerated_tokens"), "enumerated_tokens", NULL, fn, ctx);
+  unknown_keys(gf__settings_lookup(s, "flexconnect"), "flexconnect", NULL, fn, ctx);
   unknown_keys(gf__settings_lookup(s, "server.log_trace_keys"), "server.log_trace_keys", trace_keys,
                fn, ctx);
   const gf__toml_value* mtls = gf__settings_lookup(s, "server.use_mtls");

@@ -33,7 +33,7 @@ static int exe_dir(char* out, size_t len) {
   return 0;
 }
 
-static void* open_spec(const char* spec, char* path, size_t plen, char* errbuf, size_t errlen) {
+void* gf__plugin_dlopen(const char* spec, char* path, size_t plen, char* errbuf, size_t errlen) {
   if (strchr(spec, '/') || strstr(spec, ".so")) {
     snprintf(path, plen, "%s", spec);
     return try_open(spec, errbuf, errlen);
@@ -60,7 +60,7 @@ int gf__plugin_load(const char* spec, gf__plugin** out, gf_error* err) {
   gf__plugin* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   char errbuf[512] = {0};
-  p->handle = open_spec(spec, p->path, sizeof(p->path), errbuf, sizeof(errbuf));
+  p->handle = gf__plugin_dlopen(spec, p->path, sizeof(p->path), errbuf, sizeof(errbuf));
   if (!p->handle) {
     free(p);
     return gf_error_set(err, GF_NOT_FOUND, "Flight methods library '%s' not found: %s", spec, errbuf);

@@ -8,6 +8,10 @@
 
 typedef struct gf__plugin gf__plugin;
 
+/* dlopen of a library spec (a path, or a name resolved as lib<name>.so
+ * through the loader path, then ../examples, ../lib and the executable's
+ * directory). Fills path (what was tried last) and errbuf (dlerror text). */
+void* gf__plugin_dlopen(const char* spec, char* path, size_t plen, char* errbuf, size_t errlen);
 /* One-line errors: library not found (with dlerror()), missing entry point,
  * ABI version mismatch. */
 int gf__plugin_load(const char* spec, gf__plugin** out, gf_error* err);

@@ -165,6 +165,17 @@ const gf__setting_def gf__settings_table[] = {
      "Tokens accepted by `EnumeratedTokenVerification` (a list of strings; an element "
      "`@/path` reads the token from that file; a single string counts as one token). "
      "Required when `authentication_method = \"token\"` with the enumerated strategy."},
+    {"flexconnect", "functions", GF__SK_STR_LIST, "[]", NULL, 0, 0, NULL, 0, SPECIAL,
+     "FlexConnect function libraries loaded by `--methods-provider flexconnect`, in order: each "
+     "a path to a `.so` or a name resolved as `lib<name>.so` like `--methods-provider` (a single "
+     "string counts as one library). Empty: the server starts with no functions."},
+    {"flexconnect", "call_deadline_ms", GF__SK_INT, "180000", NULL, 1, 86400000, NULL, 0, SPECIAL,
+     "Basic mode: longest GetFlightInfo wait for a FlexConnect invocation; polling mode: oldest "
+     "age of an invocation before a poll answers TIMEOUT (the invocation is then cancelled). "
+     "Cannot be disabled. Numeric strings are accepted, floats truncated."},
+    {"flexconnect", "polling_interval_ms", GF__SK_INT, "2000", NULL, 1, 86400000, NULL, 0, SPECIAL,
+     "Polling mode (`x-quiver-pollable`): longest wait inside one GetFlightInfo before it answers "
+     "POLL with the retry and cancel descriptors."},
 };
 
 const size_t gf__settings_table_len = sizeof(gf__settings_table) / sizeof(gf__settings_table[0]);

@@ -1,5 +1,5 @@
-/* Internal: the ONE table of known settings ([server] and
- * [enumerated_tokens]). Validation, defaults, the printout and
+/* Internal: the ONE table of known settings ([server],
+ * [enumerated_tokens] and [flexconnect]). Validation, defaults, the printout and
  * docs/configuration.md are all derived from it. Static data; any thread. */
 #ifndef GF__SETTINGS_TABLE_H
 #define GF__SETTINGS_TABLE_H
@@ -24,7 +24,7 @@ typedef enum gf__setting_kind {
 #define GF__SF_I64 0x10     /* field is int64_t (else int) */
 
 typedef struct gf__setting_def {
-  const char* section; /* "server" or "enumerated_tokens" */
+  const char* section; /* "server", "enumerated_tokens" or "flexconnect" */
   const char* name;
   gf__setting_kind kind;
   const char* dflt;    /* default as TOML text, NULL = unset */

@@ -17,6 +17,11 @@ export function examplePath(name) {
   return path.join(BUILD, 'examples', `lib${name}.so`);
 }
 
+/** Path of a test-only plugin (build/tests/plugins/lib<name>.so). */
+export function testPluginPath(name) {
+  return path.join(BUILD, 'tests', 'plugins', `lib${name}.so`);
+}
+
 /** Returns true when the server binary and the named example exist. */
 export function haveServer(example = 'store') {
   return fs.existsSync(BINARY) && fs.existsSync(examplePath(example));
@@ -46,7 +51,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts the server.
  * opts.example   example plugin name (build/examples/lib<name>.so), default 'store'
- * opts.provider  --methods-provider value instead of the example (e.g. 'flexconnect')
+ * opts.provider  --methods-provider value instead (e.g. the built-in 'flexconnect')
  * opts.config    extra TOML appended after the [server] section lines
  * opts.server    extra lines inside [server] (string)
  * opts.args      extra CLI args (e.g. ['--dev-log'])
