@@ -191,6 +191,11 @@ GF_API int gf_action_type_list_add(gf_action_type_list* list, const char* type, 
  * source after a successful return and releases `stream` and `user` when the
  * call ends (normally, on error, or on cancellation). */
 typedef struct gf_data_source {
+  /* sizeof(gf_data_source) as compiled by the plugin. The server sets it to
+   * its own size before calling do_get, so a callback that only fills the
+   * fields below needs not touch it; one that assigns the whole struct sets it
+   * (0 or a size outside GF_DATA_SOURCE_V1_SIZE..the server's fails the call). */
+  uint32_t struct_size;
   struct ArrowArrayStream stream;
   /* Optional. Called after each batch pulled from `stream` (batch_index from
    * 0). Set *out to app_metadata bytes for that batch, valid until the next
@@ -199,6 +204,9 @@ typedef struct gf_data_source {
   void* user;
   void (*release_user)(void* user);
 } gf_data_source;
+
+/* struct_size of gf_data_source in the first release (0.1). */
+#define GF_DATA_SOURCE_V1_SIZE (offsetof(gf_data_source, release_user) + sizeof(void (*)(void*)))
 
 /* Incoming FlightData (DoPut, DoExchange; client side DoGet too).
  * The schema message may arrive later than the first message (DoExchange). */

@@ -40,6 +40,10 @@ typedef struct gf_task_error {
 
 /* What to run. Everything is copied or taken over by submit. */
 typedef struct gf_task_spec {
+  /* sizeof(gf_task_spec): required; submit refuses (GF_INVALID_ARGUMENT) a
+   * size below GF_TASK_SPEC_V1_SIZE or above the library's own, and reads
+   * fields past a smaller (older) size as 0. */
+  uint32_t struct_size;
   /* Required. Runs on a task worker. Outcomes:
    *  - GF_OK with a result set on `out` (data / flights)  -> success;
    *  - an error set with gf_task_outcome_set_error (any return value except
@@ -63,6 +67,9 @@ typedef struct gf_task_spec {
   const char* task_id;     /* NULL = generate 32 random lower-case hex chars */
   int non_cancellable;     /* 1 = cancel() returns 0 while it runs */
 } gf_task_spec;
+
+/* struct_size of gf_task_spec in the first release (0.1). */
+#define GF_TASK_SPEC_V1_SIZE (offsetof(gf_task_spec, non_cancellable) + sizeof(int))
 
 /* Submits a task; task_id_out (may be NULL) receives the id. Fails only when
  * the executor is stopped (GF_UNAVAILABLE), on a bad caller id
@@ -107,6 +114,8 @@ GF_API int gf_task_switch_non_cancellable(gf_task* task);
 
 /* Generic data result (the seed's FlightDataTaskResult). */
 typedef struct gf_task_data {
+  /* sizeof(gf_task_data): required, checked like gf_task_spec.struct_size. */
+  uint32_t struct_size;
   int single_use;  /* 1: exactly one reader may open it */
   void* user;
   /* Required: the schema (caller releases). */
@@ -119,8 +128,14 @@ typedef struct gf_task_data {
   void (*close)(void* user);
 } gf_task_data;
 
+/* struct_size of gf_task_data in the first release (0.1). */
+#define GF_TASK_DATA_V1_SIZE (offsetof(gf_task_data, close) + sizeof(void (*)(void*)))
+
 /* Each set_* replaces what was set before; the outcome takes ownership even
- * on error. on_close (optional) runs once when the result is closed. */
+ * on error. on_close (optional) runs once when the result is closed.
+ * set_data: GF_INVALID_ARGUMENT when get_schema or open is NULL (close runs),
+ * or when data->struct_size is outside GF_TASK_DATA_V1_SIZE..sizeof(gf_task_data)
+ * (then nothing is called: the fields cannot be located). */
 GF_API int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
 /* Repeatable reads of a table (takes a new reference). */
 GF_API int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
