@@ -108,8 +108,6 @@ int gf__tcall_recv(gf__tcall* c, gf__trecv_fn done, void* user);
 void gf__tcall_cancel(gf__tcall* c);
 /* 1 once the call was cancelled (client, deadline, network, server). */
 int gf__tcall_cancelled(const gf__tcall* c);
-/* 1 once RECV_CLOSE_ON_SERVER completed. */
-int gf__tcall_closed(const gf__tcall* c);
 void gf__tcall_release(gf__tcall* c);
 
 #endif
