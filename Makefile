@@ -30,11 +30,17 @@ endif
 CC ?= cc
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
-WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+  -Wno-missing-field-initializers -Wno-format-truncation
 ifneq ($(findstring clang,$(CC)),)
   WARN += -Wno-unknown-warning-option
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
+# Programs and plugins built on the public API only (CLI, terminal client,
+# examples, test plugins) see include/ and nothing else.
+PUB_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -pthread
+ALL_CFLAGS := $(PUB_CFLAGS) -Isrc -I$(B)/gen
+# The library exports only what include/ marks GF_API (gf_*).
+LIB_CFLAGS := $(ALL_CFLAGS) -fvisibility=hidden
 SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
@@ -57,9 +63,13 @@ $(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
 OBJS_flight += $(OBJS_flight_gen)
 ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
 
-# The shared library carries the SONAME libgooddata_flight_server.so.0 (the
-# file programs load); libgooddata_flight_server.so is the link-time symlink.
-SONAME := libgooddata_flight_server.so.0
+# The shared library carries the SONAME libgooddata_flight_server.so.<major>
+# (the file programs load), <major> being GF_VERSION_MAJOR of common.h;
+# libgooddata_flight_server.so is the link-time symlink.
+VERSION_H := include/gooddata_flight_server/common.h
+GF_MAJOR := $(shell sed -n 's/^\#define GF_VERSION_MAJOR \([0-9]*\)$$/\1/p' $(VERSION_H))
+GF_VERSION := $(shell sed -n 's/^\#define GF_VERSION_STRING "\(.*\)"$$/\1/p' $(VERSION_H))
+SONAME := libgooddata_flight_server.so.$(GF_MAJOR)
 LIB_SO := $(B)/lib/libgooddata_flight_server.so
 LIB_REAL := $(B)/lib/$(SONAME)
 CLI := $(B)/bin/gooddata-flight-server
@@ -112,12 +122,12 @@ $(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Werror,$(ALL_CFLAGS)) -Wno-unused-parameter -MMD -MP -c $< -o $@
+	$(CC) $(filter-out -Werror,$(LIB_CFLAGS)) -Wno-unused-parameter -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
 # ---- library ----------------------------------------------------------------
 $(B)/obj/%.o: src/%.c | $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/lib/libgf_%.a: $$(OBJS_$$*)
 	@mkdir -p $(dir $@)
@@ -134,8 +144,8 @@ $(LIB_SO): $(LIB_REAL)
 # ---- CLI ----------------------------------------------------------------------
 $(CLI): $(CLI_SRCS) $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
-	  -Wl,-rpath,'$$ORIGIN/../lib' -Wl,--export-dynamic $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) $(PUB_CFLAGS) -o $@ $(CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
+	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
 
 # ---- terminal client: cli/client/*.c -> bin/gooddata-flight (public library only) ----
 CLIENT_CLI := $(B)/bin/gooddata-flight
@@ -143,18 +153,18 @@ CLIENT_CLI_SRCS := $(wildcard cli/client/*.c)
 cli: $(CLIENT_CLI)
 $(CLIENT_CLI): $(CLIENT_CLI_SRCS) $(wildcard cli/client/*.h) $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
+	$(CC) $(PUB_CFLAGS) -o $@ $(CLIENT_CLI_SRCS) -L$(B)/lib -lgooddata_flight_server \
 	  -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL) -lm -pthread
 
 # ---- examples: examples/<name>/*.c -> lib<name>.so ----------------------------
 $(B)/examples/lib%.so: $$(wildcard examples/$$*/*.c) $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard examples/$*/*.c) -L$(B)/lib \
+	$(CC) $(PUB_CFLAGS) -shared -o $@ $(wildcard examples/$*/*.c) -L$(B)/lib \
 	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
 
 $(B)/examples/libflexconnect_sample.so: $(wildcard examples/flexconnect/*.c) $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard examples/flexconnect/*.c) -L$(B)/lib \
+	$(CC) $(PUB_CFLAGS) -shared -o $@ $(wildcard examples/flexconnect/*.c) -L$(B)/lib \
 	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../lib' $(LDFLAGS_ALL)
 
 # ---- tests --------------------------------------------------------------------
@@ -171,9 +181,12 @@ $(B)/tests/%: tests/%.c $(TEST_SUPPORT) tests/test.h $$(wildcard tests/$$(dir $$
 TEST_PLUGIN_SRCS := $(wildcard tests/*/plugins/*.c)
 TEST_PLUGINS := $(foreach p,$(TEST_PLUGIN_SRCS),$(B)/tests/plugins/lib$(basename $(notdir $(p))).so)
 tests: $(TEST_PLUGINS)
-$(B)/tests/plugins/lib%.so: $$(wildcard tests/*/plugins/$$*.c) $(LIB_SO)
+# Plugins under tests/abi/ are compiled against the frozen v1 headers.
+plugin_inc = $(if $(filter tests/abi/%,$(1)),-Itests/abi/v1/include)
+$(B)/tests/plugins/lib%.so: $$(wildcard tests/*/plugins/$$*.c) $$(wildcard tests/abi/v1/include/*/*.h) $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $(wildcard tests/*/plugins/$*.c) -L$(B)/lib \
+	$(CC) $(call plugin_inc,$(wildcard tests/*/plugins/$*.c)) $(PUB_CFLAGS) -shared -o $@ \
+	  $(wildcard tests/*/plugins/$*.c) -L$(B)/lib \
 	  -lgooddata_flight_server -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS_ALL)
 
 test: all
@@ -197,7 +210,7 @@ bench: all
 	B=$(B) bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.h' ':!tests/abi/v1')
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
@@ -219,7 +232,7 @@ install: lib cli
 	ln -sfn $(SONAME) $(LIBDIR)/libgooddata_flight_server.so
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(CLIENT_CLI) $(DESTDIR)$(PREFIX)/bin/
-	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: 0.1.0\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
+	printf 'prefix=%s\nName: gooddata_flight_server\nDescription: Arrow Flight server framework for C\nVersion: $(GF_VERSION)\nLibs: -L$${prefix}/lib -lgooddata_flight_server\nCflags: -I$${prefix}/include\n' \
 	  '$(PREFIX)' > $(LIBDIR)/pkgconfig/gooddata_flight_server.pc
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 	  echo "ldconfig"; PATH="$$PATH:/usr/sbin:/sbin" ldconfig; \

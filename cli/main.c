@@ -7,13 +7,6 @@
 
 #include "gooddata_flight_server/flexconnect.h"
 #include "gooddata_flight_server/server.h"
-#include "flexconnect/fc_internal.h"
-#include "server/server_config.h"
-#include "server/server_plugin.h"
-#include "server/settings.h"
-#include "transport/msg.h"
-
-extern char** environ;
 
 #define MAX_FILES 64
 #define BUILTIN_FLEXCONNECT "flexconnect" /* --methods-provider name of the built-in provider */
@@ -111,31 +104,15 @@ static int cmd_config(int argc, char** argv) {
     print_config_help();
     return 0;
   }
-  if (a.docs) return gf__config_docs_markdown(stdout) ? 1 : 0;
-  gf_settings* s = NULL;
+  if (a.docs) return gf_config_print_docs(stdout) ? 1 : 0;
+  gf_server_options o = {0};
+  o.struct_size = sizeof(o);
+  o.config_files = a.files;
+  o.n_config_files = a.n_files;
   gf_error err = {0};
-  if (gf__settings_load(a.files, a.n_files, environ, &s, &err)) {
-    fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
-    return 1;
-  }
-  gf__server_config cfg;
-  memset(&cfg, 0, sizeof(cfg));
-  rc = gf__server_config_load(s, &cfg, &err);
-  if (rc) {
-    fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
-    gf__settings_free(s);
-    return 1;
-  }
-  gf__server_config_free(&cfg);
-  gf__fc_settings fc;
-  if (gf__fc_settings_load(s, &fc, &err)) {
-    fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
-    gf__settings_free(s);
-    return 1;
-  }
-  gf__fc_settings_free(&fc);
-  rc = gf__config_print(s, stdout);
-  gf__settings_free(s);
+  rc = gf_config_print(&o, stdout, &err);
+  if (rc == GF_IO_ERROR) fprintf(stderr, "gooddata-flight-server config: %s\n", err.message);
+  else if (rc) fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
   return rc ? 1 : 0;
 }
 
@@ -159,9 +136,9 @@ static int cmd_start(int argc, char** argv) {
   }
   if (!a.provider) return usage_error("start", "the following arguments are required: --methods-provider");
   gf_error err = {0};
-  gf__plugin* plugin = NULL;
+  gf_plugin* plugin = NULL;
   gf_methods_factory factory = gf_flexconnect_factory; /* built-in provider */
-  if (strcmp(a.provider, BUILTIN_FLEXCONNECT) != 0 && gf__plugin_load(a.provider, &plugin, &err)) {
+  if (strcmp(a.provider, BUILTIN_FLEXCONNECT) != 0 && gf_plugin_load(a.provider, &plugin, &err)) {
     fprintf(stderr, "An error has occurred while getting the FlightMethodsFactory: %s\n", err.message);
     return 1;
   }
@@ -172,22 +149,22 @@ static int cmd_start(int argc, char** argv) {
   o.logging_config = a.logging_config;
   o.dev_log = a.dev_log;
   gf_server* srv = NULL;
-  if (plugin != NULL) factory = gf__plugin_factory(plugin);
+  if (plugin != NULL) factory = gf_plugin_factory(plugin);
   if (gf_server_create(&o, factory, &srv, &err)) {
     fprintf(stderr, "An error has occurred while reading settings: %s\n", err.message);
-    gf__plugin_unload(plugin);
+    gf_plugin_unload(plugin);
     return 1;
   }
   rc = run_server(srv);
   gf_server_destroy(srv);
-  gf__plugin_unload(plugin);
+  gf_plugin_unload(plugin);
   return rc;
 }
 
 int main(int argc, char** argv) {
   /* First statement: glibc fixes the malloc arena limit when the first
    * thread arena is created, so tuning later has no effect. */
-  gf__transport_tune_malloc();
+  gf_process_tune_malloc();
   if (argc < 2) {
     fputs(k_usage, stdout);
     return 1;
@@ -198,7 +175,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!strcmp(cmd, "--version")) {
-    printf("gooddata-flight-server %s\n", GF_VERSION_STRING);
+    printf("gooddata-flight-server %s\n", gf_version_string());
     return 0;
   }
   if (!strcmp(cmd, "start")) return cmd_start(argc - 2, argv + 2);

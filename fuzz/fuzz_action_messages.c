@@ -36,6 +36,8 @@ static void endpoint_done(gf_flight_endpoint* ep) {
   gf_flight_endpoint_free(ep);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   gf_bytes b = {data + 1, size - 1};

@@ -69,6 +69,8 @@ static gf__auth* auth_for(int custom) {
   return auths[custom];
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   int custom = data[0] & 1;

@@ -13,6 +13,8 @@
 
 void progress_clear(progress* p) { (void)p; }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static FILE* sink;
   if (!sink) sink = fopen("/dev/null", "w");

@@ -7,6 +7,8 @@
 
 #include "server/settings.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 65536) return 0;
   char* text = malloc(size + 1);

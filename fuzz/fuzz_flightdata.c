@@ -31,6 +31,8 @@ static int next_msg(void* user, gf__ibuf** out, gf_error* err) {
   return *out ? GF_OK : gf_error_set(err, GF_NO_MEMORY, "oom");
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static int inited;
   if (!inited) {

@@ -33,6 +33,8 @@ static void check(const char* buf, size_t len, size_t max) {
   }
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   char* buf = malloc(size ? size : 1);
   if (!buf) return 0;

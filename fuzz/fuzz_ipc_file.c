@@ -5,6 +5,8 @@
 
 #include "gooddata_flight_server/ipc.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf_ipc_read_options o = {sizeof(o), 1, 16, 1 << 20, 1000};
   struct ArrowArrayStream st;

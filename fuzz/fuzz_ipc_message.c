@@ -11,6 +11,8 @@ static uint32_t rd32(const uint8_t* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf_ipc_read_options o = {sizeof(o), 1, 16, 1 << 20, 1000};
   gf_ipc_decoder* dec;

@@ -8,6 +8,8 @@
 #include "common/json.h"
 #include "gooddata_flight_server/errors.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf__json* v = NULL;
   if (gf__json_parse((const char*)data, size, 32, &v, NULL) == GF_OK) gf__json_free(v);

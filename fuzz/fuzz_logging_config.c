@@ -7,6 +7,8 @@
 
 #include "common/log_internal.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   /* The parser takes a length; copy so reads past `size` are caught. */
   char* text = malloc(size ? size : 1);

@@ -47,6 +47,8 @@ static void descriptor(const uint8_t* p, size_t n) {
     if (m) arrow__flight__protocol__##fn##__free_unpacked(m, NULL); \
   } while (0)
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t* p = data + 1;

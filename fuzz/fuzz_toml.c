@@ -8,6 +8,8 @@
 #include "server/settings.h"
 #include "server/toml.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf__toml_value* v = NULL;
   gf_error err;

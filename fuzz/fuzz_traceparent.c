@@ -7,6 +7,8 @@
 
 #include "server/tracing_internal.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   char* text = malloc(size ? size : 1);
   if (!text) return 0;

@@ -208,7 +208,7 @@ static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, g
     return gf_error_info_bad_argument(call, why);
   }
   int wait = c->wait;
-  gf_task_spec spec = {.run = task_run, .release = free, .user = c, .cmd = d->cmd.data, .cmd_len = d->cmd.len};
+  gf_task_spec spec = {.struct_size = sizeof(gf_task_spec), .run = task_run, .release = free, .user = c, .cmd = d->cmd.data, .cmd_len = d->cmd.len};
   char id[GF_TASK_ID_MAX + 1];
   gf_error err = {0};
   if (gf_task_executor_submit(svc->ex, &spec, id, &err) != GF_OK) {

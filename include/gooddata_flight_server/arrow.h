@@ -95,12 +95,12 @@ typedef struct gf_type {
 } gf_type;
 
 /* Parses one format string (no recursion into children). */
-int gf_type_parse(const char* format, gf_type* out, gf_error* err);
+GF_API int gf_type_parse(const char* format, gf_type* out, gf_error* err);
 /* Canonical short name ("int32", "timestamp", "dense_union", ...). */
-const char* gf_type_id_name(gf_type_id id);
+GF_API const char* gf_type_id_name(gf_type_id id);
 /* Number of buffers in the C Data Interface for this type (views: the
  * variadic count is not included, add n_variadic + 1). */
-int gf_type_n_buffers(gf_type_id id);
+GF_API int gf_type_n_buffers(gf_type_id id);
 
 /* ======================================================================== */
 /* Custom metadata (the C Data Interface binary encoding)                    */
@@ -112,35 +112,35 @@ typedef struct gf_metadata_entry {
 
 /* Number of entries in an encoded metadata blob (NULL = 0). The blob must
  * have been validated (gf_metadata_validate) if it comes from untrusted code. */
-int32_t gf_metadata_count(const char* metadata);
+GF_API int32_t gf_metadata_count(const char* metadata);
 /* Iterates: *pos starts at 0; returns 1 and fills `entry` while entries remain. */
-int gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry);
+GF_API int gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry);
 /* Looks up a key; returns 1 and fills value if present. */
-int gf_metadata_get(const char* metadata, const char* key, gf_bytes* value);
+GF_API int gf_metadata_get(const char* metadata, const char* key, gf_bytes* value);
 /* Encodes entries into a malloc'd blob (free with free()); *out = NULL when n == 0. */
-int gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err);
+GF_API int gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err);
 /* Size in bytes of an encoded metadata blob. */
-size_t gf_metadata_size(const char* metadata);
+GF_API size_t gf_metadata_size(const char* metadata);
 
 /* ======================================================================== */
 /* Schemas                                                                   */
 
 /* Deep copy (the copy owns everything and has its own release). */
-int gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err);
+GF_API int gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err);
 
 /* Schema construction helpers. gf_schema_init makes a node that owns its
  * strings and children; children are allocated by gf_schema_allocate_children
  * and then initialised one by one. */
-int gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
+GF_API int gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
                    gf_error* err);
-int gf_schema_set_name(struct ArrowSchema* schema, const char* name);
-int gf_schema_set_format(struct ArrowSchema* schema, const char* format);
-int gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata); /* copies blob */
-int gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err);
-int gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err);
+GF_API int gf_schema_set_name(struct ArrowSchema* schema, const char* name);
+GF_API int gf_schema_set_format(struct ArrowSchema* schema, const char* format);
+GF_API int gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata); /* copies blob */
+GF_API int gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err);
+GF_API int gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err);
 
 /* Structural equality (formats, names, flags, metadata, children, dictionaries). */
-int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b);
+GF_API int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b);
 
 /* ======================================================================== */
 /* Validation                                                                 */
@@ -151,25 +151,25 @@ int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b);
 
 /* Validates `array` against `schema`. On failure the message names the
  * field path (e.g. "col2.item") and the buffer. */
-int gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
+GF_API int gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
                       gf_error* err);
 /* Exact null count (computes it when array->null_count is -1). */
-int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema);
+GF_API int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema);
 /* Bytes of the buffers the array describes (validity, values, offsets, data,
  * view data, type ids), children and dictionary included; a structural
  * estimate of the memory it holds (shared buffers are counted each time). */
-int64_t gf_array_byte_size(const struct ArrowArray* array, const struct ArrowSchema* schema);
+GF_API int64_t gf_array_byte_size(const struct ArrowArray* array, const struct ArrowSchema* schema);
 
 /* Moves src into dst (bitwise) and marks src released. */
-void gf_array_move(struct ArrowArray* src, struct ArrowArray* dst);
-void gf_schema_move(struct ArrowSchema* src, struct ArrowSchema* dst);
+GF_API void gf_array_move(struct ArrowArray* src, struct ArrowArray* dst);
+GF_API void gf_schema_move(struct ArrowSchema* src, struct ArrowSchema* dst);
 
 /* ======================================================================== */
 /* Additions: metadata validation, shared views, builders, tables             */
 
 /* Checks that an untrusted metadata blob of at most `avail` readable bytes is
  * well formed (non-negative count and lengths, entries within `avail`). */
-int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
+GF_API int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
 
 /* Makes `out` a zero-copy view of `src`: a new ArrowArray tree (same lengths,
  * offsets, null counts, buffer pointers; children and dictionary shared the
@@ -177,7 +177,7 @@ int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
  * called once per node now, unref(owner) once per node when it is released
  * (children may be moved out and released separately). `src` is not
  * modified and must stay alive until the last unref. */
-int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
+GF_API int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
                    void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
 
 /* A reference-counted holder of one array (atomic counter). create moves
@@ -185,12 +185,12 @@ int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
  * reference; gf_array_holder_share makes shared views that each hold their
  * own references. The array is released when the last reference goes. */
 typedef struct gf_array_holder gf_array_holder;
-int gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
+GF_API int gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
                            gf_error* err);
-int gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
-const struct ArrowArray* gf_array_holder_array(const gf_array_holder* h);
-void gf_array_holder_ref(gf_array_holder* h);
-void gf_array_holder_unref(gf_array_holder* h);
+GF_API int gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
+GF_API const struct ArrowArray* gf_array_holder_array(const gf_array_holder* h);
+GF_API void gf_array_holder_ref(gf_array_holder* h);
+GF_API void gf_array_holder_unref(gf_array_holder* h);
 
 /* ---- Builders -------------------------------------------------------------
  * A builder tree mirrors a schema (deep-copied). Appends are amortised O(1)
@@ -221,36 +221,36 @@ void gf_array_holder_unref(gf_array_holder* h);
  * message of the last failure is gf_builder_last_error(root or any node). */
 typedef struct gf_builder gf_builder;
 
-int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err);
-void gf_builder_free(gf_builder* b); /* only on the builder returned by create */
-gf_builder* gf_builder_child(gf_builder* b, int64_t i);  /* NULL when out of range */
-gf_builder* gf_builder_dictionary(gf_builder* b);        /* NULL when not dictionary */
-const struct ArrowSchema* gf_builder_schema(const gf_builder* b);
-const gf_type* gf_builder_type(const gf_builder* b);
-int64_t gf_builder_length(const gf_builder* b);
-const char* gf_builder_last_error(const gf_builder* b);
+GF_API int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err);
+GF_API void gf_builder_free(gf_builder* b); /* only on the builder returned by create */
+GF_API gf_builder* gf_builder_child(gf_builder* b, int64_t i);  /* NULL when out of range */
+GF_API gf_builder* gf_builder_dictionary(gf_builder* b);        /* NULL when not dictionary */
+GF_API const struct ArrowSchema* gf_builder_schema(const gf_builder* b);
+GF_API const gf_type* gf_builder_type(const gf_builder* b);
+GF_API int64_t gf_builder_length(const gf_builder* b);
+GF_API const char* gf_builder_last_error(const gf_builder* b);
 
-int gf_builder_append_null(gf_builder* b, int64_t n);
-int gf_builder_append_int(gf_builder* b, int64_t v);
-int gf_builder_append_uint(gf_builder* b, uint64_t v);
-int gf_builder_append_double(gf_builder* b, double v);
-int gf_builder_append_bool(gf_builder* b, int v);
-int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len);
-int gf_builder_append_string(gf_builder* b, const char* s);
-int gf_builder_append_decimal_int(gf_builder* b, int64_t unscaled);
-int gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms);
-int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos);
-int gf_builder_append_list_end(gf_builder* b);
-int gf_builder_append_struct_end(gf_builder* b);
-int gf_builder_append_union(gf_builder* b, int8_t type_id);
-int gf_builder_append_run(gf_builder* b, int64_t run_length);
+GF_API int gf_builder_append_null(gf_builder* b, int64_t n);
+GF_API int gf_builder_append_int(gf_builder* b, int64_t v);
+GF_API int gf_builder_append_uint(gf_builder* b, uint64_t v);
+GF_API int gf_builder_append_double(gf_builder* b, double v);
+GF_API int gf_builder_append_bool(gf_builder* b, int v);
+GF_API int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len);
+GF_API int gf_builder_append_string(gf_builder* b, const char* s);
+GF_API int gf_builder_append_decimal_int(gf_builder* b, int64_t unscaled);
+GF_API int gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms);
+GF_API int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos);
+GF_API int gf_builder_append_list_end(gf_builder* b);
+GF_API int gf_builder_append_struct_end(gf_builder* b);
+GF_API int gf_builder_append_union(gf_builder* b, int8_t type_id);
+GF_API int gf_builder_append_run(gf_builder* b, int64_t run_length);
 
 /* Produces the array built so far (validated with GF_VALIDATE_FULL; its
  * release frees everything) and resets the builder tree for reuse. Call on
  * the root builder. On failure the builder is reset too. */
-int gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err);
+GF_API int gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err);
 /* Discards everything appended so far (whole tree). */
-void gf_builder_reset(gf_builder* b);
+GF_API void gf_builder_reset(gf_builder* b);
 
 /* ---- Tables ---------------------------------------------------------------
  * A schema (a "+s" struct) plus record batches, each with optional
@@ -259,27 +259,27 @@ void gf_builder_reset(gf_builder* b);
  * pointers stay valid while the caller holds a reference. */
 typedef struct gf_table gf_table;
 
-int gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
+GF_API int gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
                     gf_error* err);
 /* Validates the batch against the schema (GF_VALIDATE_DEFAULT) and takes it.
  * The caller's struct is released afterwards, also on error. */
-int gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
+GF_API int gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
                     size_t app_metadata_len, gf_error* err);
-const struct ArrowSchema* gf_table_schema(const gf_table* t);
-int64_t gf_table_num_batches(const gf_table* t);
-int64_t gf_table_num_rows(const gf_table* t);
+GF_API const struct ArrowSchema* gf_table_schema(const gf_table* t);
+GF_API int64_t gf_table_num_batches(const gf_table* t);
+GF_API int64_t gf_table_num_rows(const gf_table* t);
 /* gf_array_byte_size summed over the batches. */
-int64_t gf_table_byte_size(const gf_table* t);
-const struct ArrowArray* gf_table_batch(const gf_table* t, int64_t i); /* borrowed; NULL if out of range */
-gf_bytes gf_table_batch_app_metadata(const gf_table* t, int64_t i);  /* {NULL,0} when none */
-void gf_table_ref(gf_table* t);
-void gf_table_unref(gf_table* t);
+GF_API int64_t gf_table_byte_size(const gf_table* t);
+GF_API const struct ArrowArray* gf_table_batch(const gf_table* t, int64_t i); /* borrowed; NULL if out of range */
+GF_API gf_bytes gf_table_batch_app_metadata(const gf_table* t, int64_t i);  /* {NULL,0} when none */
+GF_API void gf_table_ref(gf_table* t);
+GF_API void gf_table_unref(gf_table* t);
 /* Exports the table's batches (those present now) as a stream of shared
  * views; the stream and every exported batch hold table references. */
-int gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err);
+GF_API int gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err);
 /* Reads the whole stream into a new table and releases the stream (also on
  * error). */
-int gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err);
+GF_API int gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err);
 
 #ifdef __cplusplus
 }

@@ -59,16 +59,11 @@ typedef struct gf_token_strategy {
 /* The entry point: returns a pointer to a table with static storage duration. */
 typedef const gf_token_strategy* (*gf_token_strategy_entry)(void);
 
-#if defined(__GNUC__)
-#define GF__AUTH_EXPORT __attribute__((visibility("default")))
-#else
-#define GF__AUTH_EXPORT
-#endif
-
 /* Put `GF_DECLARE_TOKEN_STRATEGY(my_table)` in one source file of the library,
  * where `my_table` is a `static const gf_token_strategy`. */
-#define GF_DECLARE_TOKEN_STRATEGY(table) \
-  GF__AUTH_EXPORT const gf_token_strategy* gf_token_strategy_v1(void) { return &(table); }
+#define GF_DECLARE_TOKEN_STRATEGY(table)                       \
+  GF_API const gf_token_strategy* gf_token_strategy_v1(void); \
+  GF_API const gf_token_strategy* gf_token_strategy_v1(void) { return &(table); }
 
 #ifdef __cplusplus
 }

@@ -6,11 +6,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gooddata_flight_server/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* Library version. The major number is the ABI generation: it is the SONAME's
+ * number (libgooddata_flight_server.so.0) and changes only when a plugin or
+ * program built against an older release could break. Minor releases add at
+ * the end of structs and tables only (see docs/plugin-api.md). */
+#define GF_VERSION_MAJOR 0
+#define GF_VERSION_MINOR 1
+#define GF_VERSION_PATCH 0
 #define GF_VERSION_STRING "0.1.0"
+/* 0xMMmmpp: compare with >= (e.g. GF_VERSION_HEX >= 0x000100). */
+#define GF_VERSION_HEX ((GF_VERSION_MAJOR << 16) | (GF_VERSION_MINOR << 8) | GF_VERSION_PATCH)
+
+/* GF_VERSION_HEX of the library loaded at run time (the headers a program
+ * was compiled with may be older). */
+GF_API uint32_t gf_version(void);
+/* GF_VERSION_STRING of the library loaded at run time. */
+GF_API const char* gf_version_string(void);
 
 /* Status codes. Values 1..11 are the Arrow Flight status codes (the
  * TransportStatusCode numbering); the rest are library conditions that map
@@ -35,7 +52,7 @@ typedef enum gf_status {
 } gf_status;
 
 /* Short stable name of a status ("ok", "invalid_argument", ...). */
-const char* gf_status_name(int status);
+GF_API const char* gf_status_name(int status);
 
 #define GF_ERROR_MESSAGE_SIZE 512
 
@@ -47,14 +64,14 @@ typedef struct gf_error {
 } gf_error;
 
 /* Sets err (if not NULL) and returns code. printf-style message. */
-int gf_error_set(gf_error* err, int code, const char* fmt, ...)
+GF_API int gf_error_set(gf_error* err, int code, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
 /* Prefixes the existing message with "prefix: " (used to add context). */
-int gf_error_prefix(gf_error* err, const char* fmt, ...)
+GF_API int gf_error_prefix(gf_error* err, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif

@@ -140,9 +140,9 @@ typedef struct gf_fc_execution_context {
  * definition type: <t>" and an unknown initiator type with "Unsupported
  * execution initiator type: <t>". The result is
  * one allocation graph freed by gf_fc_execution_context_free. */
-int gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
+GF_API int gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
                                   gf_error* err);
-void gf_fc_execution_context_free(gf_fc_execution_context* ctx);
+GF_API void gf_fc_execution_context_free(gf_fc_execution_context* ctx);
 
 /* ---- one invocation -------------------------------------------------------- */
 
@@ -172,9 +172,9 @@ typedef struct gf_fc_invocation {
 } gf_fc_invocation;
 
 /* 1 once the invocation was cancelled (client cancel or deadline). */
-int gf_fc_is_cancelled(const gf_fc_invocation* inv);
+GF_API int gf_fc_is_cancelled(const gf_fc_invocation* inv);
 /* First value of header `name` (case-insensitive): 1 and *value, else 0. */
-int gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value);
+GF_API int gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value);
 
 /* Where `call` puts its result. Set exactly one of table / stream on GF_OK. */
 typedef struct gf_fc_result {
@@ -191,7 +191,7 @@ typedef struct gf_fc_result {
 
 /* Sets the function's own ErrorInfo on `out` (msg/detail copied; detail may be
  * NULL) and returns flight_status (never GF_OK), so `call` can return it. */
-int gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
+GF_API int gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
                            const char* detail);
 
 /* ---- the function ----------------------------------------------------------- */
@@ -235,8 +235,10 @@ typedef struct gf_fc_library {
 /* Put `GF_FC_DECLARE_LIBRARY(fn_a, fn_b, ...)` (pointers to static
  * gf_fc_function) in exactly one source file of the library. */
 #define GF_FC_DECLARE_LIBRARY(...)                                                          \
-  GF__EXPORT const uint32_t gf_flexconnect_abi_version = GF_FC_ABI_VERSION;                 \
-  GF__EXPORT const gf_fc_library* gf_flexconnect_library_v1(void) {                          \
+  GF_API extern const uint32_t gf_flexconnect_abi_version;                                  \
+  GF_API const uint32_t gf_flexconnect_abi_version = GF_FC_ABI_VERSION;                     \
+  GF_API const gf_fc_library* gf_flexconnect_library_v1(void);                               \
+  GF_API const gf_fc_library* gf_flexconnect_library_v1(void) {                              \
     static const gf_fc_function* const gf__fc_fns[] = {__VA_ARGS__};                         \
     static const gf_fc_library gf__fc_lib = {sizeof(gf_fc_library), GF_FC_ABI_VERSION,       \
                                              gf__fc_fns, sizeof(gf__fc_fns) / sizeof(gf__fc_fns[0])}; \
@@ -250,7 +252,7 @@ typedef struct gf_fc_library {
 /* Appends {"source","correlation_id","type","data"} to the JSON array stored
  * under x-gdc-data-source-messages in schema->metadata (created when absent;
  * other keys kept). data_json: JSON text or NULL (null). */
-int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
+GF_API int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
                                   const char* correlation_id, const char* type,
                                   const char* data_json, gf_error* err);
 
@@ -258,7 +260,7 @@ int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source
 
 /* The `flexconnect` methods factory (what `--methods-provider flexconnect`
  * uses); embedders pass it to gf_server_create. */
-int gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err);
+GF_API int gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err);
 
 #ifdef __cplusplus
 }

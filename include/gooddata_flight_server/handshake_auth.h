@@ -34,29 +34,29 @@ typedef struct gf_basic_auth_options {
 
 #define GF_BASIC_AUTH_TOKEN_HEADER "auth-token-bin"
 
-int gf_basic_auth_create(const gf_basic_auth_options* options, gf_basic_auth** out,
+GF_API int gf_basic_auth_create(const gf_basic_auth_options* options, gf_basic_auth** out,
                          gf_error* err);
-void gf_basic_auth_free(gf_basic_auth* a);
+GF_API void gf_basic_auth_free(gf_basic_auth* a);
 
 /* Serves a Handshake call (use it as the body of the methods `handshake`
  * callback): reads one HandshakeRequest, checks its BasicAuth payload, sends
  * one HandshakeResponse whose payload is the new token, then drains the
  * client's remaining messages. Returns the status for the call
  * (GF_UNAUTHENTICATED "Invalid credentials" when check rejects). */
-int gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream);
+GF_API int gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream);
 
 /* Checks the call's auth-token-bin header (use it in the methods
  * `authenticate` hook). GF_OK sets the call identity (gf_call_identity);
  * otherwise returns GF_UNAUTHENTICATED with the call error set
  * ("No auth token" / "Invalid token"). */
-int gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call);
+GF_API int gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call);
 
 /* Forgets a token (logout). Returns 1 when it was known. */
-int gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len);
+GF_API int gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len);
 
 /* BasicAuth{username, password} protobuf (the Handshake payload a client
  * sends). *out freed with free(). */
-int gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
+GF_API int gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
                          gf_error* err);
 
 #ifdef __cplusplus

@@ -67,38 +67,38 @@ typedef struct gf_ipc_payload {
 } gf_ipc_payload;
 
 /* Payload lifetime: a new payload has one reference. */
-void gf_ipc_payload_ref(gf_ipc_payload* payload);
-void gf_ipc_payload_unref(gf_ipc_payload* payload);
+GF_API void gf_ipc_payload_ref(gf_ipc_payload* payload);
+GF_API void gf_ipc_payload_unref(gf_ipc_payload* payload);
 /* Copies the body (buffers + padding) into `dst` (body_len bytes). */
-void gf_ipc_payload_copy_body(const gf_ipc_payload* payload, uint8_t* dst);
+GF_API void gf_ipc_payload_copy_body(const gf_ipc_payload* payload, uint8_t* dst);
 
 /* Encodes a Schema message. */
-int gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out, gf_error* err);
+GF_API int gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out, gf_error* err);
 /* The IPC-encapsulated schema (continuation + length + padded flatbuffer, no
  * body): the bytes of FlightInfo.schema and SchemaResult.schema. Free with free(). */
-int gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
+GF_API int gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
                             gf_error* err);
 /* Parses those bytes (with or without the continuation marker). */
-int gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
+GF_API int gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
                               gf_error* err);
 
 /* Stateful encoder for one stream: tracks which dictionaries were sent. */
 typedef struct gf_ipc_encoder gf_ipc_encoder;
-int gf_ipc_encoder_create(const struct ArrowSchema* schema, const gf_ipc_write_options* options,
+GF_API int gf_ipc_encoder_create(const struct ArrowSchema* schema, const gf_ipc_write_options* options,
                           gf_ipc_encoder** out, gf_error* err);
 /* Encodes one record batch (a struct array matching the schema). Moves
  * `batch` (the caller's struct is released afterwards, also on error).
  * Produces the dictionary batches the batch needs (not yet sent, or changed)
  * followed by the record batch: *n_out payloads in *out (an array the caller
  * frees with free() after unref'ing each payload). */
-int gf_ipc_encoder_encode_batch(gf_ipc_encoder* enc, struct ArrowArray* batch,
+GF_API int gf_ipc_encoder_encode_batch(gf_ipc_encoder* enc, struct ArrowArray* batch,
                                 gf_ipc_payload*** out, size_t* n_out, gf_error* err);
-void gf_ipc_encoder_free(gf_ipc_encoder* enc);
+GF_API void gf_ipc_encoder_free(gf_ipc_encoder* enc);
 
 /* Slices a record batch into pieces whose encoded body is at most
  * max_body_bytes (at least one row per piece). Moves `batch`; *out is a
  * malloc'd array of *n_out batches (the caller releases each, frees array). */
-int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
+GF_API int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
                        int64_t max_body_bytes, struct ArrowArray** out, size_t* n_out,
                        gf_error* err);
 
@@ -108,14 +108,14 @@ int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schem
 /* A contiguous received message body, reference counted. Arrays decoded
  * from it hold references; `release(ctx)` runs when the last one goes. */
 typedef struct gf_ipc_body gf_ipc_body;
-gf_ipc_body* gf_ipc_body_wrap(const uint8_t* data, size_t len, void (*release)(void* ctx),
+GF_API gf_ipc_body* gf_ipc_body_wrap(const uint8_t* data, size_t len, void (*release)(void* ctx),
                               void* ctx);
 /* Copies `len` bytes into a new 64-byte aligned body. */
-gf_ipc_body* gf_ipc_body_copy(const uint8_t* data, size_t len);
+GF_API gf_ipc_body* gf_ipc_body_copy(const uint8_t* data, size_t len);
 /* Allocates an uninitialised 64-byte aligned body of `len` bytes to fill. */
-gf_ipc_body* gf_ipc_body_alloc(size_t len, uint8_t** data);
-void gf_ipc_body_ref(gf_ipc_body* body);
-void gf_ipc_body_unref(gf_ipc_body* body);
+GF_API gf_ipc_body* gf_ipc_body_alloc(size_t len, uint8_t** data);
+GF_API void gf_ipc_body_ref(gf_ipc_body* body);
+GF_API void gf_ipc_body_unref(gf_ipc_body* body);
 
 typedef struct gf_ipc_read_options {
   uint32_t struct_size;        /* 0 = defaults */
@@ -126,8 +126,8 @@ typedef struct gf_ipc_read_options {
 } gf_ipc_read_options;
 
 typedef struct gf_ipc_decoder gf_ipc_decoder;
-int gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out, gf_error* err);
-void gf_ipc_decoder_free(gf_ipc_decoder* dec);
+GF_API int gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out, gf_error* err);
+GF_API void gf_ipc_decoder_free(gf_ipc_decoder* dec);
 
 /* Decodes one message. `metadata` is the flatbuffer Message (no prefix; may be
  * unaligned, never trusted), `body` its body (may be NULL when the message has
@@ -139,47 +139,47 @@ void gf_ipc_decoder_free(gf_ipc_decoder* dec);
  *    dictionary-encoded columns reference the current dictionaries.
  * *type receives the message type. Malformed input -> GF_INVALID_ARGUMENT
  * with a message naming the field and buffer. */
-int gf_ipc_decoder_decode(gf_ipc_decoder* dec, const uint8_t* metadata, size_t metadata_len,
+GF_API int gf_ipc_decoder_decode(gf_ipc_decoder* dec, const uint8_t* metadata, size_t metadata_len,
                           gf_ipc_body* body, gf_ipc_message_type* type, struct ArrowArray* batch,
                           gf_error* err);
 /* Peeks at a message: type and bodyLength, after verifying the flatbuffer. */
-int gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
+GF_API int gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
                         int64_t* body_len, gf_error* err);
 /* 1 once a schema was decoded. */
-int gf_ipc_decoder_has_schema(const gf_ipc_decoder* dec);
+GF_API int gf_ipc_decoder_has_schema(const gf_ipc_decoder* dec);
 /* Deep copy of the decoded schema (caller releases). */
-int gf_ipc_decoder_schema(const gf_ipc_decoder* dec, struct ArrowSchema* out, gf_error* err);
+GF_API int gf_ipc_decoder_schema(const gf_ipc_decoder* dec, struct ArrowSchema* out, gf_error* err);
 /* Borrowed pointer to the decoded schema (valid while the decoder lives). */
-const struct ArrowSchema* gf_ipc_decoder_schema_ref(const gf_ipc_decoder* dec);
+GF_API const struct ArrowSchema* gf_ipc_decoder_schema_ref(const gf_ipc_decoder* dec);
 
 /* ======================================================================== */
 /* Stream and file formats                                                   */
 
 /* Writes a stream (schema, dictionaries, batches, EOS) from an ArrowArrayStream. */
-int gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
+GF_API int gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
                         const gf_ipc_write_options* options, gf_error* err);
 /* Serialises a whole stream into memory (free *out with free()). */
-int gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
+GF_API int gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
                                   const gf_ipc_write_options* options, uint8_t** out,
                                   size_t* len, gf_error* err);
 /* Reads an IPC stream from memory into an ArrowArrayStream (the stream keeps
  * its own copy of / reference to the data). */
-int gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
+GF_API int gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
                               struct ArrowArrayStream* out, gf_error* err);
 /* Reads an IPC stream from a FILE (read incrementally). */
-int gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
+GF_API int gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
                             struct ArrowArrayStream* out, gf_error* err);
 
 /* File format (.arrow): magic, stream, footer with blocks, magic. */
-int gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
+GF_API int gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
                       const gf_ipc_write_options* options, gf_error* err);
-int gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
+GF_API int gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
                                 const gf_ipc_write_options* options, uint8_t** out, size_t* len,
                                 gf_error* err);
-int gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
+GF_API int gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
                             struct ArrowArrayStream* out, gf_error* err);
 /* Convenience: open a path, detect file vs stream format. */
-int gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
+GF_API int gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
                      struct ArrowArrayStream* out, gf_error* err);
 
 #ifdef __cplusplus

@@ -51,14 +51,14 @@ typedef struct gf_kv {
 
 /* Logger by name (dotted, e.g. "gooddata_flight_server.rpc"); created on first
  * use, never freed, never NULL. */
-gf_logger* gf_logger_get(const char* name);
-int gf_log_enabled(const gf_logger* logger, gf_log_level level);
+GF_API gf_logger* gf_logger_get(const char* name);
+GF_API int gf_log_enabled(const gf_logger* logger, gf_log_level level);
 /* `fields` is terminated by an entry with type GF_KV_END (key may be NULL). */
-void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const gf_kv* fields);
+GF_API void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const gf_kv* fields);
 
 /* Variadic form: fields are gf_kv values passed by value, terminated by an
  * entry of type GF_KV_END (at most 64 fields are used). */
-void gf_log_fields(gf_logger* logger, gf_log_level level, const char* event, ...);
+GF_API void gf_log_fields(gf_logger* logger, gf_log_level level, const char* event, ...);
 
 /* GF_LOG(logger, GF_LOG_INFO, "event_name", GF_STR("k", v), GF_INT("n", 3));
  * The level is checked before any argument is formatted. */

@@ -4,6 +4,9 @@
 #ifndef GOODDATA_FLIGHT_SERVER_SERVER_H
 #define GOODDATA_FLIGHT_SERVER_SERVER_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "gooddata_flight_server/common.h"
 #include "gooddata_flight_server/flight.h"
 
@@ -19,14 +22,14 @@ typedef struct gf_metrics gf_metrics;             /* metrics.h */
 typedef struct gf_server gf_server;
 
 /* Server context accessors. The context lives as long as the server. */
-const gf_settings* gf_context_settings(const gf_server_context* ctx);
+GF_API const gf_settings* gf_context_settings(const gf_server_context* ctx);
 /* Location clients should use, e.g. "grpc://host:17001" or "grpc+tls://...". */
-const char* gf_context_location(const gf_server_context* ctx);
-gf_health* gf_context_health(const gf_server_context* ctx);
-gf_task_executor* gf_context_task_executor(const gf_server_context* ctx);
-gf_metrics* gf_context_metrics(const gf_server_context* ctx);
+GF_API const char* gf_context_location(const gf_server_context* ctx);
+GF_API gf_health* gf_context_health(const gf_server_context* ctx);
+GF_API gf_task_executor* gf_context_task_executor(const gf_server_context* ctx);
+GF_API gf_metrics* gf_context_metrics(const gf_server_context* ctx);
 /* Logger named `name` (e.g. "my_service"); never NULL. */
-gf_logger* gf_context_logger(const gf_server_context* ctx, const char* name);
+GF_API gf_logger* gf_context_logger(const gf_server_context* ctx, const char* name);
 
 typedef struct gf_server_options {
   uint32_t struct_size;            /* sizeof(gf_server_options) */
@@ -38,27 +41,66 @@ typedef struct gf_server_options {
   char* const* envp;
 } gf_server_options;
 
+/* struct_size of gf_server_options in the first release (0.1): the server
+ * accepts any size from this up to its own sizeof, zero-filling the rest. */
+#define GF_SERVER_OPTIONS_V1_SIZE (offsetof(gf_server_options, envp) + sizeof(char* const*))
+
 /* Creates a server: reads and validates configuration, sets up logging and
  * tracing. Does not bind or call the factory yet. */
-int gf_server_create(const gf_server_options* options, gf_methods_factory factory,
+GF_API int gf_server_create(const gf_server_options* options, gf_methods_factory factory,
                      gf_server** out, gf_error* err);
 /* Binds the ports, starts health/metrics endpoints, calls the factory and
  * starts serving. Returns once the server accepts calls (or failed). */
-int gf_server_start(gf_server* server, gf_error* err);
+GF_API int gf_server_start(gf_server* server, gf_error* err);
 /* Port the Flight server listens on (useful with listen_port = 0). */
-int gf_server_port(const gf_server* server);
-gf_server_context* gf_server_get_context(gf_server* server);
+GF_API int gf_server_port(const gf_server* server);
+GF_API gf_server_context* gf_server_get_context(gf_server* server);
 /* Graceful stop: new calls get UNAVAILABLE (SHUTTING_DOWN), in-flight calls
  * get the grace period, then are cancelled. Non-blocking, idempotent,
  * async-signal-safe. */
-void gf_server_stop(gf_server* server);
+GF_API void gf_server_stop(gf_server* server);
 /* Blocks until the server has stopped (timeout_ms < 0 = forever). Returns 1
  * when stopped, 0 on timeout. */
-int gf_server_wait_for_stop(gf_server* server, int64_t timeout_ms);
+GF_API int gf_server_wait_for_stop(gf_server* server, int64_t timeout_ms);
 /* Installs SIGINT/SIGTERM handling that calls gf_server_stop (a second signal
  * exits the process at once). */
-int gf_server_handle_signals(gf_server* server, gf_error* err);
-void gf_server_destroy(gf_server* server);
+GF_API int gf_server_handle_signals(gf_server* server, gf_error* err);
+GF_API void gf_server_destroy(gf_server* server);
+
+/* ------------------------------------------------------------------------ */
+/* For server executables (what the gooddata-flight-server command uses)     */
+
+/* Tunes glibc malloc for a Flight server: large mmap and trim thresholds (no
+ * mmap/munmap churn on gRPC read buffers) and one malloc arena (so the
+ * maintenance thread's malloc_trim can give memory back), unless
+ * MALLOC_ARENA_MAX is set. glibc fixes the arena limit when the first thread
+ * arena is created: call this first thing in main, before any thread starts. */
+GF_API void gf_process_tune_malloc(void);
+
+typedef struct gf_plugin gf_plugin; /* a loaded methods plugin */
+
+/* Loads a methods plugin (a shared library using GF_DECLARE_PLUGIN): `spec`
+ * is a path (contains '/' or ".so") or a name resolved as lib<spec>.so
+ * through the dynamic loader path, then ../examples, ../lib and the
+ * directory of the running executable. The plugin resolves gf_* symbols from
+ * this library. GF_NOT_FOUND (library or entry point missing, with the loader
+ * error) or GF_INVALID_ARGUMENT (built for another plugin ABI version). */
+GF_API int gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err);
+/* The plugin's methods factory, for gf_server_create. */
+GF_API gf_methods_factory gf_plugin_factory(const gf_plugin* plugin);
+/* Unloads the plugin (after the server that used its factory was destroyed;
+ * GF_NO_DLCLOSE in the environment keeps the code mapped). NULL is ignored. */
+GF_API void gf_plugin_unload(gf_plugin* plugin);
+
+/* Reads the settings the way gf_server_create does (options->config_files
+ * in order, then GOODDATA_FLIGHT_* variables from options->envp or the
+ * process environment), validates them, and writes the effective
+ * configuration (every setting with value and source, secrets redacted) to
+ * `out`. Errors name the bad file, key or variable; GF_IO_ERROR when writing
+ * fails. */
+GF_API int gf_config_print(const gf_server_options* options, FILE* out, gf_error* err);
+/* Writes the settings reference (Markdown, docs/configuration.md). */
+GF_API int gf_config_print_docs(FILE* out);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,10 @@ typedef struct gf_task_error {
 
 /* What to run. Everything is copied or taken over by submit. */
 typedef struct gf_task_spec {
+  /* sizeof(gf_task_spec): required; submit refuses (GF_INVALID_ARGUMENT) a
+   * size below GF_TASK_SPEC_V1_SIZE or above the library's own, and reads
+   * fields past a smaller (older) size as 0. */
+  uint32_t struct_size;
   /* Required. Runs on a task worker. Outcomes:
    *  - GF_OK with a result set on `out` (data / flights)  -> success;
    *  - an error set with gf_task_outcome_set_error (any return value except
@@ -64,17 +68,20 @@ typedef struct gf_task_spec {
   int non_cancellable;     /* 1 = cancel() returns 0 while it runs */
 } gf_task_spec;
 
+/* struct_size of gf_task_spec in the first release (0.1). */
+#define GF_TASK_SPEC_V1_SIZE (offsetof(gf_task_spec, non_cancellable) + sizeof(int))
+
 /* Submits a task; task_id_out (may be NULL) receives the id. Fails only when
  * the executor is stopped (GF_UNAVAILABLE), on a bad caller id
  * (GF_INVALID_ARGUMENT) or out of memory. A duplicate id replaces the
  * registry entry of the earlier task. */
-int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
+GF_API int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
                             char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err);
 
 /* Waits for the task to finish. timeout_ms < 0 waits forever. GF_OK: *out is a
  * new reference (gf_task_result_unref); GF_TIMED_OUT: still running after
  * timeout_ms; GF_NOT_FOUND: unknown, expired, or evicted id. */
-int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
+GF_API int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
                                      gf_task_result** out);
 
 /* The seed's cancel(): finished -> evicts the result now (closed
@@ -82,31 +89,33 @@ int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, 
  * returns 1; running -> sets the cancel flag and calls on_cancel once, returns
  * 1, or 0 if the task is non-cancellable; unknown id -> returns 1 (seed
  * behaviour, although its docstring says False). */
-int gf_task_executor_cancel(gf_task_executor* ex, const char* task_id);
+GF_API int gf_task_executor_cancel(gf_task_executor* ex, const char* task_id);
 
 /* Removes a finished result and closes it asynchronously; 0 if none. */
-int gf_task_executor_close_result(gf_task_executor* ex, const char* task_id);
+GF_API int gf_task_executor_close_result(gf_task_executor* ex, const char* task_id);
 
 /* Monotonic (CLOCK_MONOTONIC) submit time in seconds while the task is queued
  * or running: returns 1 and sets *seconds; 0 once finished or unknown. */
-int gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
+GF_API int gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
                                          double* seconds);
 /* Current CLOCK_MONOTONIC time in seconds (to compare with the above). */
-double gf_task_monotonic_now(void);
+GF_API double gf_task_monotonic_now(void);
 
 /* ---- inside run() ----------------------------------------------------------- */
 
-const char* gf_task_id(const gf_task* task);
-gf_bytes gf_task_cmd(const gf_task* task);
-int gf_task_is_cancelled(const gf_task* task);
+GF_API const char* gf_task_id(const gf_task* task);
+GF_API gf_bytes gf_task_cmd(const gf_task* task);
+GF_API int gf_task_is_cancelled(const gf_task* task);
 /* GF_CANCELLED if the task was cancelled, else GF_OK. */
-int gf_task_check_cancelled(const gf_task* task);
+GF_API int gf_task_check_cancelled(const gf_task* task);
 /* GF_CANCELLED if already cancelled; else marks the task non-cancellable
  * (later cancels return 0) and returns GF_OK. */
-int gf_task_switch_non_cancellable(gf_task* task);
+GF_API int gf_task_switch_non_cancellable(gf_task* task);
 
 /* Generic data result (the seed's FlightDataTaskResult). */
 typedef struct gf_task_data {
+  /* sizeof(gf_task_data): required, checked like gf_task_spec.struct_size. */
+  uint32_t struct_size;
   int single_use;  /* 1: exactly one reader may open it */
   void* user;
   /* Required: the schema (caller releases). */
@@ -119,25 +128,31 @@ typedef struct gf_task_data {
   void (*close)(void* user);
 } gf_task_data;
 
+/* struct_size of gf_task_data in the first release (0.1). */
+#define GF_TASK_DATA_V1_SIZE (offsetof(gf_task_data, close) + sizeof(void (*)(void*)))
+
 /* Each set_* replaces what was set before; the outcome takes ownership even
- * on error. on_close (optional) runs once when the result is closed. */
-int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
+ * on error. on_close (optional) runs once when the result is closed.
+ * set_data: GF_INVALID_ARGUMENT when get_schema or open is NULL (close runs),
+ * or when data->struct_size is outside GF_TASK_DATA_V1_SIZE..sizeof(gf_task_data)
+ * (then nothing is called: the fields cannot be located). */
+GF_API int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
 /* Repeatable reads of a table (takes a new reference). */
-int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
+GF_API int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
                               void* on_close_user);
 /* Single-use live stream (moved; its schema is read now). */
-int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
+GF_API int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
                                void (*on_close)(void*), void* on_close_user, gf_error* err);
 /* ListFlights-style result: takes ownership of the infos (and of the array
  * contents, not the array itself). */
-int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
+GF_API int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
 /* Declares how many bytes a data result set above holds, for the server's
  * bound on retained results (`task_result_max_bytes`). Table results are
  * measured automatically (gf_table_byte_size); streams and custom data count
  * 0 unless declared. Call after the set_* that stored the data. */
-int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
+GF_API int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
 /* Returns a TaskError (info copied). */
-int gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
+GF_API int gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
                               int client_error);
 
 /* ---- results ------------------------------------------------------------------- */
@@ -149,27 +164,27 @@ typedef enum gf_task_result_kind {
   GF_TASK_RESULT_CANCELLED = 4
 } gf_task_result_kind;
 
-void gf_task_result_ref(gf_task_result* r);
-void gf_task_result_unref(gf_task_result* r);
-const char* gf_task_result_task_id(const gf_task_result* r);
-gf_bytes gf_task_result_cmd(const gf_task_result* r);
-gf_task_result_kind gf_task_result_get_kind(const gf_task_result* r);
-const gf_task_error* gf_task_result_error(const gf_task_result* r);   /* NULL unless ERROR */
-int gf_task_result_is_cancelled(const gf_task_result* r);
-int gf_task_result_is_single_use(const gf_task_result* r);
+GF_API void gf_task_result_ref(gf_task_result* r);
+GF_API void gf_task_result_unref(gf_task_result* r);
+GF_API const char* gf_task_result_task_id(const gf_task_result* r);
+GF_API gf_bytes gf_task_result_cmd(const gf_task_result* r);
+GF_API gf_task_result_kind gf_task_result_get_kind(const gf_task_result* r);
+GF_API const gf_task_error* gf_task_result_error(const gf_task_result* r);   /* NULL unless ERROR */
+GF_API int gf_task_result_is_cancelled(const gf_task_result* r);
+GF_API int gf_task_result_is_single_use(const gf_task_result* r);
 /* FLIGHTS: borrowed array valid while the reference is held. */
-gf_flight_info* const* gf_task_result_flights(const gf_task_result* r, size_t* n);
+GF_API gf_flight_info* const* gf_task_result_flights(const gf_task_result* r, size_t* n);
 /* DATA: the schema (caller releases). */
-int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err);
+GF_API int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err);
 /* DATA: the seed's acquire_data(): takes a non-blocking read lock and opens a
  * stream. Fails with GF_UNKNOWN and err "Result data was already consumed or
  * closed." (code COMMAND_RESULT_CONSUMED) when closed, being closed, or a
  * single-use result already claimed. On GF_OK call gf_task_result_release_data
  * when done reading. */
-int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err);
-void gf_task_result_release_data(gf_task_result* r);
+GF_API int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err);
+GF_API void gf_task_result_release_data(gf_task_result* r);
 /* Closes the data (waits for readers; once; runs close/on_close). */
-void gf_task_result_close(gf_task_result* r);
+GF_API void gf_task_result_close(gf_task_result* r);
 
 /* ---- DoGet ------------------------------------------------------------------------ */
 
@@ -177,7 +192,7 @@ void gf_task_result_close(gf_task_result* r);
  * `out` with its data, or raises on `call`: INVALID_TICKET (unknown/expired),
  * the stored task error, COMMAND_CANCELLED, INTERNAL_ERROR (not a data result),
  * COMMAND_RESULT_CONSUMED. Returns GF_OK or the raised status. */
-int gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
+GF_API int gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
                           gf_data_source* out);
 
 #ifdef __cplusplus

@@ -25,35 +25,35 @@ typedef enum gf_span_kind {
 } gf_span_kind;
 
 /* 1 when an exporter is configured. */
-int gf_tracing_enabled(void);
+GF_API int gf_tracing_enabled(void);
 
 /* Starts a span whose parent is this thread's current span (root if none). */
-gf_span* gf_span_start(const char* name, gf_span_kind kind);
+GF_API gf_span* gf_span_start(const char* name, gf_span_kind kind);
 /* Starts a span with an explicit parent (NULL parent = new trace). */
-gf_span* gf_span_start_child(const char* name, gf_span_kind kind, const gf_span* parent);
+GF_API gf_span* gf_span_start_child(const char* name, gf_span_kind kind, const gf_span* parent);
 
-void gf_span_set_str(gf_span* span, const char* key, const char* value);
-void gf_span_set_int(gf_span* span, const char* key, int64_t value);
-void gf_span_set_double(gf_span* span, const char* key, double value);
-void gf_span_set_bool(gf_span* span, const char* key, int value);
+GF_API void gf_span_set_str(gf_span* span, const char* key, const char* value);
+GF_API void gf_span_set_int(gf_span* span, const char* key, int64_t value);
+GF_API void gf_span_set_double(gf_span* span, const char* key, double value);
+GF_API void gf_span_set_bool(gf_span* span, const char* key, int value);
 /* Status ERROR with a description (copied). */
-void gf_span_set_error(gf_span* span, const char* message);
+GF_API void gf_span_set_error(gf_span* span, const char* message);
 /* Status OK. */
-void gf_span_set_ok(gf_span* span);
+GF_API void gf_span_set_ok(gf_span* span);
 
 /* Makes span current on the calling thread and returns the previous current
  * span; restore it with gf_span_exit(previous). */
-gf_span* gf_span_enter(gf_span* span);
-void gf_span_exit(gf_span* previous);
-gf_span* gf_span_current(void);
+GF_API gf_span* gf_span_enter(gf_span* span);
+GF_API void gf_span_exit(gf_span* previous);
+GF_API gf_span* gf_span_current(void);
 
 /* Ends the span, hands it to the exporter and frees it. If it is current on
  * this thread, the span that was current before gf_span_enter is restored. */
-void gf_span_end(gf_span* span);
+GF_API void gf_span_end(gf_span* span);
 
 /* W3C traceparent "00-<trace id>-<span id>-01" of span (56 bytes with NUL).
  * Returns GF_INVALID_ARGUMENT for a NULL span. */
-int gf_span_traceparent(const gf_span* span, char out[56]);
+GF_API int gf_span_traceparent(const gf_span* span, char out[56]);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* gf_error helpers and status names. Pure functions, any thread. */
+/* gf_error helpers, status names and the library version. Pure functions, any thread. */
 #include "gooddata_flight_server/common.h"
 
 #include <stdarg.h>
@@ -10,6 +10,10 @@ static const char* const status_names[] = {
     "not_found",   "already_exists", "cancelled",       "unauthenticated",  "unauthorized",
     "unimplemented", "unavailable", "resource_exhausted", "no_memory",      "io_error",
     "end_of_stream"};
+
+uint32_t gf_version(void) { return GF_VERSION_HEX; }
+
+const char* gf_version_string(void) { return GF_VERSION_STRING; }
 
 const char* gf_status_name(int status) {
   if (status < 0 || (size_t)status >= sizeof(status_names) / sizeof(status_names[0])) return "invalid_status";

@@ -132,10 +132,10 @@ static const char* short_escape(unsigned char c) {
   }
 }
 
-void gf__json_escape_to(gf__json_put_fn put, void* ctx, const char* s, size_t n) {
+void gf__json_escape_to(gf__json_put_fn emit, void* ctx, const char* s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char* p = (const unsigned char*)s;
-  put(ctx, "\"", 1);
+  emit(ctx, "\"", 1);
   size_t i = 0, run = 0; /* run: bytes before i copied verbatim in one go */
   while (i < n) {
     unsigned char c = p[i];
@@ -145,21 +145,21 @@ void gf__json_escape_to(gf__json_put_fn put, void* ctx, const char* s, size_t n)
       run += k;
       continue;
     }
-    if (run) put(ctx, s + i - run, run);
+    if (run) emit(ctx, s + i - run, run);
     run = 0;
     const char* e = short_escape(c);
     if (e != NULL) {
-      put(ctx, e, 2);
+      emit(ctx, e, 2);
     } else if (c < 0x20) {
       char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      put(ctx, u, 6);
+      emit(ctx, u, 6);
     } else {
-      put(ctx, "\xEF\xBF\xBD", 3); /* U+FFFD for an invalid byte */
+      emit(ctx, "\xEF\xBF\xBD", 3); /* U+FFFD for an invalid byte */
     }
     i++;
   }
-  if (run) put(ctx, s + i - run, run);
-  put(ctx, "\"", 1);
+  if (run) emit(ctx, s + i - run, run);
+  emit(ctx, "\"", 1);
 }
 
 static void writer_put(void* ctx, const char* s, size_t n) { put(ctx, s, n); }

@@ -13,6 +13,7 @@
 #include "gooddata_flight_server/log.h"
 #include "gooddata_flight_server/metrics.h"
 #include "gooddata_flight_server/server.h"
+#include "server/config_flexconnect.h"
 
 /* ---- command / ticket (fc_command.c) ------------------------------------------ */
 
@@ -63,18 +64,6 @@ int gf__fc_registry_load(gf__fc_registry* reg, const char* const* specs, size_t 
                          gf_server_context* ctx, gf_error* err);
 const gf__fc_fn* gf__fc_registry_find(const gf__fc_registry* reg, const char* name);
 void gf__fc_registry_free(gf__fc_registry* reg);
-
-/* ---- settings (fc_settings.c) ------------------------------------------------------- */
-
-typedef struct gf__fc_settings {
-  char** functions;
-  size_t n_functions;
-  int64_t call_deadline_ms;     /* default 180000 */
-  int64_t polling_interval_ms;  /* default 2000 */
-} gf__fc_settings;
-
-int gf__fc_settings_load(const gf_settings* s, gf__fc_settings* out, gf_error* err);
-void gf__fc_settings_free(gf__fc_settings* s);
 
 /* ---- service and invocations (fc_methods.c, fc_invoke.c) ---------------------------- */
 

@@ -2,6 +2,7 @@
  * encode and send the response. Streams of list results are sent one
  * message at a time, each send completion scheduling the next on a worker;
  * the last message goes with the status. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,11 +291,20 @@ static void handle_do_get(gf_call* c, const gf_methods* m) {
   if (!t) { bad_request(c, "Ticket"); return; }
   gf_data_source src;
   memset(&src, 0, sizeof(src));
+  src.struct_size = sizeof(src);
   int rc = m->do_get(m->state, c, (gf_bytes){t->ticket.data, t->ticket.len}, &src);
   protobuf_c_message_free_unpacked(&t->base, NULL);
-  if (rc || !src.stream.release) {
+  bool bad_size = src.struct_size < GF_DATA_SOURCE_V1_SIZE || src.struct_size > sizeof(src);
+  if (rc || !src.stream.release || bad_size) {
     if (src.stream.release) src.stream.release(&src.stream);
     if (src.release_user) src.release_user(src.user);
+    if (!rc && bad_size) {
+      char msg[160];
+      snprintf(msg, sizeof(msg), "do_get returned gf_data_source.struct_size %u, expected %zu..%zu",
+               (unsigned)src.struct_size, (size_t)GF_DATA_SOURCE_V1_SIZE, sizeof(src));
+      finish_err(c, GF_INTERNAL, msg);
+      return;
+    }
     if (!rc) { finish_err(c, GF_INTERNAL, "do_get returned no stream"); return; }
     { finish_rc(c, NULL, rc); return; }
   }

@@ -33,24 +33,6 @@ static mapping map_status(int code) {
 
 int gf__grpc_code(int status) { return map_status(status).grpc; }
 
-int gf__status_from_grpc(int g) {
-  switch (g) {
-    case 0: return GF_OK;
-    case 1: return GF_CANCELLED;
-    case 3: return GF_INVALID_ARGUMENT;
-    case 4: return GF_TIMED_OUT;
-    case 5: return GF_NOT_FOUND;
-    case 6: return GF_ALREADY_EXISTS;
-    case 7: return GF_UNAUTHORIZED;
-    case 8: return GF_RESOURCE_EXHAUSTED;
-    case 12: return GF_UNIMPLEMENTED;
-    case 13: return GF_INTERNAL;
-    case 14: return GF_UNAVAILABLE;
-    case 16: return GF_UNAUTHENTICATED;
-    default: return GF_UNKNOWN;
-  }
-}
-
 int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const void* extra,
                          size_t extra_len, const gf__tmd* user_trailers, size_t n_user) {
   memset(w, 0, sizeof(*w));

@@ -16,8 +16,6 @@ typedef struct gf__wire_status {
 
 /* gRPC status code for a gf_status (GF_OK -> 0). */
 int gf__grpc_code(int status);
-/* gf_status for a gRPC status code (client side). */
-int gf__status_from_grpc(int grpc_code);
 /* Builds the status for `code` (GF_OK: plain OK plus user trailers). */
 int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const void* extra,
                          size_t extra_len, const gf__tmd* user_trailers, size_t n_user);

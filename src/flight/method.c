@@ -8,7 +8,3 @@ static const char* const k_names[GF__M_COUNT] = {
 const char* gf__method_name(int method) {
   return method >= 0 && method < GF__M_COUNT ? k_names[method] : "Unknown";
 }
-
-int gf__method_unary_request(int m) {
-  return m != GF__M_HANDSHAKE && m != GF__M_DO_PUT && m != GF__M_DO_EXCHANGE && m != GF__M_UNKNOWN;
-}

@@ -19,7 +19,5 @@ enum gf__method {
 
 /* "Handshake", ..., "ListActions"; "Unknown" for GF__M_UNKNOWN. */
 const char* gf__method_name(int method);
-/* 1 when the request is one message delivered with the call. */
-int gf__method_unary_request(int method);
 
 #endif

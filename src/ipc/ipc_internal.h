@@ -17,6 +17,37 @@
 #define GF__HDR_DICT 2
 #define GF__HDR_BATCH 3
 
+/* Schema.fbs union Type: the tag of Field.type, written by schema_write.c
+ * and read by schema_read.c. */
+typedef enum gf__fb_type {
+  GF__FB_TYPE_NULL = 1,
+  GF__FB_TYPE_INT = 2,
+  GF__FB_TYPE_FLOATING_POINT = 3,
+  GF__FB_TYPE_BINARY = 4,
+  GF__FB_TYPE_UTF8 = 5,
+  GF__FB_TYPE_BOOL = 6,
+  GF__FB_TYPE_DECIMAL = 7,
+  GF__FB_TYPE_DATE = 8,
+  GF__FB_TYPE_TIME = 9,
+  GF__FB_TYPE_TIMESTAMP = 10,
+  GF__FB_TYPE_INTERVAL = 11,
+  GF__FB_TYPE_LIST = 12,
+  GF__FB_TYPE_STRUCT = 13,
+  GF__FB_TYPE_UNION = 14,
+  GF__FB_TYPE_FIXED_SIZE_BINARY = 15,
+  GF__FB_TYPE_FIXED_SIZE_LIST = 16,
+  GF__FB_TYPE_MAP = 17,
+  GF__FB_TYPE_DURATION = 18,
+  GF__FB_TYPE_LARGE_BINARY = 19,
+  GF__FB_TYPE_LARGE_UTF8 = 20,
+  GF__FB_TYPE_LARGE_LIST = 21,
+  GF__FB_TYPE_RUN_END_ENCODED = 22,
+  GF__FB_TYPE_BINARY_VIEW = 23,
+  GF__FB_TYPE_UTF8_VIEW = 24,
+  GF__FB_TYPE_LIST_VIEW = 25,
+  GF__FB_TYPE_LARGE_LIST_VIEW = 26,
+} gf__fb_type;
+
 /* ---- keep-alive holder ------------------------------------------------- */
 
 /* Reference-counted owner of the memory that decoded arrays point into: a

@@ -55,19 +55,19 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
   int want_children = 0;
   if (!t->present) return bad(c, path, "missing type table");
   switch (tag) {
-    case 1: simple = "n"; break;
-    case 2:
+    case GF__FB_TYPE_NULL: simple = "n"; break;
+    case GF__FB_TYPE_INT:
       if ((rc = read_int_type(c, t, path, &simple))) return rc;
       break;
-    case 3:
+    case GF__FB_TYPE_FLOATING_POINT:
       if ((rc = gf__fbt_i16(t, 0, 0, &u16, "FloatingPoint.precision", c->err))) return rc;
       if (u16 < 0 || u16 > 2) return bad(c, path, "bad FloatingPoint.precision");
       simple = u16 == 0 ? "e" : u16 == 1 ? "f" : "g";
       break;
-    case 4: simple = "z"; break;
-    case 5: simple = "u"; break;
-    case 6: simple = "b"; break;
-    case 7:
+    case GF__FB_TYPE_BINARY: simple = "z"; break;
+    case GF__FB_TYPE_UTF8: simple = "u"; break;
+    case GF__FB_TYPE_BOOL: simple = "b"; break;
+    case GF__FB_TYPE_DECIMAL:
       if ((rc = gf__fbt_i32(t, 0, 0, &a, "Decimal.precision", c->err)) ||
           (rc = gf__fbt_i32(t, 1, 0, &b2, "Decimal.scale", c->err)) ||
           (rc = gf__fbt_i32(t, 2, 128, &bw, "Decimal.bitWidth", c->err)))
@@ -78,12 +78,12 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
       if (bw == 128) snprintf(fmt, cap, "d:%d,%d", (int)a, (int)b2);
       else snprintf(fmt, cap, "d:%d,%d,%d", (int)a, (int)b2, (int)bw);
       break;
-    case 8:
+    case GF__FB_TYPE_DATE:
       if ((rc = gf__fbt_i16(t, 0, 1, &u16, "Date.unit", c->err))) return rc;
       if (u16 != 0 && u16 != 1) return bad(c, path, "bad Date.unit");
       simple = u16 == 0 ? "tdD" : "tdm";
       break;
-    case 9:
+    case GF__FB_TYPE_TIME:
       if ((rc = gf__fbt_i16(t, 0, 1, &u16, "Time.unit", c->err)) ||
           (rc = gf__fbt_i32(t, 1, 32, &bw, "Time.bitWidth", c->err)))
         return rc;
@@ -91,7 +91,7 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
       if (bw != (u16 <= 1 ? 32 : 64)) return bad(c, path, "Time.bitWidth inconsistent with unit");
       snprintf(fmt, cap, "tt%c", unit_ch[u16]);
       break;
-    case 10: {
+    case GF__FB_TYPE_TIMESTAMP: {
       const char* tz;
       size_t tzn;
       if ((rc = gf__fbt_i16(t, 0, 0, &u16, "Timestamp.unit", c->err)) ||
@@ -103,14 +103,14 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
       snprintf(fmt, cap, "ts%c:%.*s", unit_ch[u16], (int)tzn, tz ? tz : "");
       break;
     }
-    case 11:
+    case GF__FB_TYPE_INTERVAL:
       if ((rc = gf__fbt_i16(t, 0, 0, &u16, "Interval.unit", c->err))) return rc;
       if (u16 < 0 || u16 > 2) return bad(c, path, "bad Interval.unit");
       simple = u16 == 0 ? "tiM" : u16 == 1 ? "tiD" : "tin";
       break;
-    case 12: simple = "+l"; want_children = 1; break;
-    case 13: simple = "+s"; want_children = -1; break;
-    case 14: {
+    case GF__FB_TYPE_LIST: simple = "+l"; want_children = 1; break;
+    case GF__FB_TYPE_STRUCT: simple = "+s"; want_children = -1; break;
+    case GF__FB_TYPE_UNION: {
       gf__fbv ids;
       if ((rc = gf__fbt_i16(t, 0, 0, &u16, "Union.mode", c->err)) ||
           (rc = gf__fbt_vector(t, 1, 4, &ids, "Union.typeIds", c->err)))
@@ -130,18 +130,18 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
       want_children = -1;
       break;
     }
-    case 15:
+    case GF__FB_TYPE_FIXED_SIZE_BINARY:
       if ((rc = gf__fbt_i32(t, 0, 0, &a, "FixedSizeBinary.byteWidth", c->err))) return rc;
       if (a < 0) return bad(c, path, "negative FixedSizeBinary.byteWidth");
       snprintf(fmt, cap, "w:%d", (int)a);
       break;
-    case 16:
+    case GF__FB_TYPE_FIXED_SIZE_LIST:
       if ((rc = gf__fbt_i32(t, 0, 0, &a, "FixedSizeList.listSize", c->err))) return rc;
       if (a < 0) return bad(c, path, "negative FixedSizeList.listSize");
       snprintf(fmt, cap, "+w:%d", (int)a);
       want_children = 1;
       break;
-    case 17: {
+    case GF__FB_TYPE_MAP: {
       uint8_t sorted;
       if ((rc = gf__fbt_u8(t, 0, 0, &sorted, "Map.keysSorted", c->err))) return rc;
       if (sorted) *flags |= ARROW_FLAG_MAP_KEYS_SORTED;
@@ -149,19 +149,19 @@ static int type_format(rctx* c, uint8_t tag, const gf__fbt* t, int64_t n_childre
       want_children = 1;
       break;
     }
-    case 18:
+    case GF__FB_TYPE_DURATION:
       if ((rc = gf__fbt_i16(t, 0, 1, &u16, "Duration.unit", c->err))) return rc;
       if (u16 < 0 || u16 > 3) return bad(c, path, "bad Duration.unit");
       snprintf(fmt, cap, "tD%c", unit_ch[u16]);
       break;
-    case 19: simple = "Z"; break;
-    case 20: simple = "U"; break;
-    case 21: simple = "+L"; want_children = 1; break;
-    case 22: simple = "+r"; want_children = 2; break;
-    case 23: simple = "vz"; break;
-    case 24: simple = "vu"; break;
-    case 25: simple = "+vl"; want_children = 1; break;
-    case 26: simple = "+vL"; want_children = 1; break;
+    case GF__FB_TYPE_LARGE_BINARY: simple = "Z"; break;
+    case GF__FB_TYPE_LARGE_UTF8: simple = "U"; break;
+    case GF__FB_TYPE_LARGE_LIST: simple = "+L"; want_children = 1; break;
+    case GF__FB_TYPE_RUN_END_ENCODED: simple = "+r"; want_children = 2; break;
+    case GF__FB_TYPE_BINARY_VIEW: simple = "vz"; break;
+    case GF__FB_TYPE_UTF8_VIEW: simple = "vu"; break;
+    case GF__FB_TYPE_LIST_VIEW: simple = "+vl"; want_children = 1; break;
+    case GF__FB_TYPE_LARGE_LIST_VIEW: simple = "+vL"; want_children = 1; break;
     default: return bad(c, path, "unknown or unsupported Field.type_type");
   }
   if (simple) snprintf(fmt, cap, "%s", simple);
@@ -270,12 +270,12 @@ static int read_field(rctx* c, const gf__fbt* f, struct ArrowSchema* out, int64_
     return gf_error_set(c->err, GF_NO_MEMORY, "out of memory");
   if ((rc = read_metadata(c, f, 6, "Field.custom_metadata", out))) return rc;
   if ((rc = read_children(c, f, &ch, vs, depth))) return rc;
-  if (tag == 17) {
+  if (tag == GF__FB_TYPE_MAP) {
     const struct ArrowSchema* e = vs->children[0];
     if (strcmp(e->format, "+s") != 0 || e->n_children != 2 || e->dictionary)
       return bad(c, path, "Map entries must be a struct of key and value");
   }
-  if (tag == 22) {
+  if (tag == GF__FB_TYPE_RUN_END_ENCODED) {
     const char* rf = vs->children[0]->format;
     if (vs->children[0]->dictionary || (strcmp(rf, "s") && strcmp(rf, "i") && strcmp(rf, "l")))
       return bad(c, path, "RunEndEncoded run_ends must be int16, int32 or int64");

@@ -52,12 +52,12 @@ static int int_params(gf_type_id id, int* bits, int* sign) {
   return 0;
 }
 
-static size_t simple(gf__fbb* b, int tag, uint8_t* out_tag) {
+static size_t simple(gf__fbb* b, gf__fb_type tag, uint8_t* out_tag) {
   *out_tag = (uint8_t)tag;
   return gf__fbb_table(b, NULL, 0, NULL);
 }
 
-static size_t one(gf__fbb* b, int tag, int size, int64_t v, uint8_t* out_tag) {
+static size_t one(gf__fbb* b, gf__fb_type tag, int size, int64_t v, uint8_t* out_tag) {
   gf__fb_field f[1] = {F(0, size, v)};
   *out_tag = (uint8_t)tag;
   return gf__fbb_table(b, f, 1, NULL);
@@ -69,69 +69,69 @@ static int write_type(wctx* w, const gf_type* t, const struct ArrowSchema* s, si
   gf__fbb* b = w->b;
   int bits = 0, sign = 0;
   if (int_params(t->id, &bits, &sign)) {
-    *tag = 2;
+    *tag = GF__FB_TYPE_INT;
     *pos = write_int(b, bits, sign);
     return GF_OK;
   }
   switch (t->id) {
-    case GF_TYPE_NA: *pos = simple(b, 1, tag); break;
-    case GF_TYPE_BOOL: *pos = simple(b, 6, tag); break;
-    case GF_TYPE_HALF_FLOAT: *pos = one(b, 3, 2, 0, tag); break;
-    case GF_TYPE_FLOAT: *pos = one(b, 3, 2, 1, tag); break;
-    case GF_TYPE_DOUBLE: *pos = one(b, 3, 2, 2, tag); break;
-    case GF_TYPE_BINARY: *pos = simple(b, 4, tag); break;
-    case GF_TYPE_STRING: *pos = simple(b, 5, tag); break;
-    case GF_TYPE_LARGE_BINARY: *pos = simple(b, 19, tag); break;
-    case GF_TYPE_LARGE_STRING: *pos = simple(b, 20, tag); break;
-    case GF_TYPE_BINARY_VIEW: *pos = simple(b, 23, tag); break;
-    case GF_TYPE_STRING_VIEW: *pos = simple(b, 24, tag); break;
-    case GF_TYPE_FIXED_SIZE_BINARY: *pos = one(b, 15, 4, t->byte_width, tag); break;
+    case GF_TYPE_NA: *pos = simple(b, GF__FB_TYPE_NULL, tag); break;
+    case GF_TYPE_BOOL: *pos = simple(b, GF__FB_TYPE_BOOL, tag); break;
+    case GF_TYPE_HALF_FLOAT: *pos = one(b, GF__FB_TYPE_FLOATING_POINT, 2, 0, tag); break;
+    case GF_TYPE_FLOAT: *pos = one(b, GF__FB_TYPE_FLOATING_POINT, 2, 1, tag); break;
+    case GF_TYPE_DOUBLE: *pos = one(b, GF__FB_TYPE_FLOATING_POINT, 2, 2, tag); break;
+    case GF_TYPE_BINARY: *pos = simple(b, GF__FB_TYPE_BINARY, tag); break;
+    case GF_TYPE_STRING: *pos = simple(b, GF__FB_TYPE_UTF8, tag); break;
+    case GF_TYPE_LARGE_BINARY: *pos = simple(b, GF__FB_TYPE_LARGE_BINARY, tag); break;
+    case GF_TYPE_LARGE_STRING: *pos = simple(b, GF__FB_TYPE_LARGE_UTF8, tag); break;
+    case GF_TYPE_BINARY_VIEW: *pos = simple(b, GF__FB_TYPE_BINARY_VIEW, tag); break;
+    case GF_TYPE_STRING_VIEW: *pos = simple(b, GF__FB_TYPE_UTF8_VIEW, tag); break;
+    case GF_TYPE_FIXED_SIZE_BINARY: *pos = one(b, GF__FB_TYPE_FIXED_SIZE_BINARY, 4, t->byte_width, tag); break;
     case GF_TYPE_DECIMAL32:
     case GF_TYPE_DECIMAL64:
     case GF_TYPE_DECIMAL128:
     case GF_TYPE_DECIMAL256: {
       gf__fb_field f[3] = {F(0, 4, t->decimal_precision), F(1, 4, t->decimal_scale),
                            F(2, 4, t->decimal_bit_width)};
-      *tag = 7;
+      *tag = GF__FB_TYPE_DECIMAL;
       *pos = gf__fbb_table(b, f, 3, NULL);
       break;
     }
-    case GF_TYPE_DATE32: *pos = one(b, 8, 2, 0, tag); break;
-    case GF_TYPE_DATE64: *pos = one(b, 8, 2, 1, tag); break;
+    case GF_TYPE_DATE32: *pos = one(b, GF__FB_TYPE_DATE, 2, 0, tag); break;
+    case GF_TYPE_DATE64: *pos = one(b, GF__FB_TYPE_DATE, 2, 1, tag); break;
     case GF_TYPE_TIME32:
     case GF_TYPE_TIME64: {
       gf__fb_field f[2] = {F(0, 2, t->unit), F(1, 4, t->id == GF_TYPE_TIME32 ? 32 : 64)};
-      *tag = 9;
+      *tag = GF__FB_TYPE_TIME;
       *pos = gf__fbb_table(b, f, 2, NULL);
       break;
     }
     case GF_TYPE_TIMESTAMP: {
       gf__fb_field f[2] = {F(0, 2, t->unit), FO(1)};
       size_t slots[2];
-      *tag = 10;
+      *tag = GF__FB_TYPE_TIMESTAMP;
       *pos = gf__fbb_table(b, f, t->timezone_len ? 2 : 1, slots);
       if (t->timezone_len)
         gf__fbb_patch(b, slots[1], gf__fbb_string(b, t->timezone, t->timezone_len));
       break;
     }
-    case GF_TYPE_DURATION: *pos = one(b, 18, 2, t->unit, tag); break;
-    case GF_TYPE_INTERVAL_MONTHS: *pos = one(b, 11, 2, 0, tag); break;
-    case GF_TYPE_INTERVAL_DAY_TIME: *pos = one(b, 11, 2, 1, tag); break;
-    case GF_TYPE_INTERVAL_MONTH_DAY_NANO: *pos = one(b, 11, 2, 2, tag); break;
-    case GF_TYPE_LIST: *pos = simple(b, 12, tag); break;
-    case GF_TYPE_LARGE_LIST: *pos = simple(b, 21, tag); break;
-    case GF_TYPE_LIST_VIEW: *pos = simple(b, 25, tag); break;
-    case GF_TYPE_LARGE_LIST_VIEW: *pos = simple(b, 26, tag); break;
-    case GF_TYPE_FIXED_SIZE_LIST: *pos = one(b, 16, 4, t->list_size, tag); break;
-    case GF_TYPE_STRUCT: *pos = simple(b, 13, tag); break;
+    case GF_TYPE_DURATION: *pos = one(b, GF__FB_TYPE_DURATION, 2, t->unit, tag); break;
+    case GF_TYPE_INTERVAL_MONTHS: *pos = one(b, GF__FB_TYPE_INTERVAL, 2, 0, tag); break;
+    case GF_TYPE_INTERVAL_DAY_TIME: *pos = one(b, GF__FB_TYPE_INTERVAL, 2, 1, tag); break;
+    case GF_TYPE_INTERVAL_MONTH_DAY_NANO: *pos = one(b, GF__FB_TYPE_INTERVAL, 2, 2, tag); break;
+    case GF_TYPE_LIST: *pos = simple(b, GF__FB_TYPE_LIST, tag); break;
+    case GF_TYPE_LARGE_LIST: *pos = simple(b, GF__FB_TYPE_LARGE_LIST, tag); break;
+    case GF_TYPE_LIST_VIEW: *pos = simple(b, GF__FB_TYPE_LIST_VIEW, tag); break;
+    case GF_TYPE_LARGE_LIST_VIEW: *pos = simple(b, GF__FB_TYPE_LARGE_LIST_VIEW, tag); break;
+    case GF_TYPE_FIXED_SIZE_LIST: *pos = one(b, GF__FB_TYPE_FIXED_SIZE_LIST, 4, t->list_size, tag); break;
+    case GF_TYPE_STRUCT: *pos = simple(b, GF__FB_TYPE_STRUCT, tag); break;
     case GF_TYPE_MAP:
-      *pos = one(b, 17, 1, (s->flags & ARROW_FLAG_MAP_KEYS_SORTED) ? 1 : 0, tag);
+      *pos = one(b, GF__FB_TYPE_MAP, 1, (s->flags & ARROW_FLAG_MAP_KEYS_SORTED) ? 1 : 0, tag);
       break;
     case GF_TYPE_SPARSE_UNION:
     case GF_TYPE_DENSE_UNION: {
       gf__fb_field f[2] = {F(0, 2, t->id == GF_TYPE_DENSE_UNION ? 1 : 0), FO(1)};
       size_t slots[2];
-      *tag = 14;
+      *tag = GF__FB_TYPE_UNION;
       *pos = gf__fbb_table(b, f, 2, slots);
       size_t vec;
       size_t first = gf__fbb_vector(b, (size_t)t->n_union_type_ids, 4, &vec);
@@ -140,7 +140,7 @@ static int write_type(wctx* w, const gf_type* t, const struct ArrowSchema* s, si
         gf__fbb_put(b, first + 4 * (size_t)i, (uint32_t)(int32_t)t->union_type_ids[i], 4);
       break;
     }
-    case GF_TYPE_RUN_END_ENCODED: *pos = simple(b, 22, tag); break;
+    case GF_TYPE_RUN_END_ENCODED: *pos = simple(b, GF__FB_TYPE_RUN_END_ENCODED, tag); break;
     default:
       return gf_error_set(w->err, GF_INVALID_ARGUMENT, "field '%s': unsupported type '%s'",
                           s->name ? s->name : "", s->format);

@@ -1,5 +1,6 @@
 /* Internal: token authentication run by the server before any plugin
- * callback — token extraction from the call headers (seed §7), the built-in
+ * callback — token extraction from the call headers (the authorization
+ * Bearer header or a configured raw-token header), the built-in
  * EnumeratedTokenVerification, and loading a strategy library (the ABI in
  * include/gooddata_flight_server/auth.h). Created and freed on the main
  * thread; gf__auth_verify runs concurrently on worker threads. */

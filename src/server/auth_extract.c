@@ -1,4 +1,4 @@
-/* Token extraction from request headers (seed §7): default
+/* Token extraction from request headers: by default
  * "authorization: Bearer <token>" or a configured header carrying the raw
  * token. Pure functions over a header list; any thread. */
 #include <stdint.h>

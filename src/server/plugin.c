@@ -8,7 +8,7 @@
 
 #include "server/server_plugin.h"
 
-struct gf__plugin {
+struct gf_plugin {
   void* handle;
   gf_methods_factory factory;
   char path[PATH_MAX];
@@ -55,9 +55,9 @@ void* gf__plugin_dlopen(const char* spec, char* path, size_t plen, char* errbuf,
   return h;
 }
 
-int gf__plugin_load(const char* spec, gf__plugin** out, gf_error* err) {
+int gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err) {
   if (!spec || !*spec) return gf_error_set(err, GF_INVALID_ARGUMENT, "no methods provider given (use --methods-provider <path|name>)");
-  gf__plugin* p = calloc(1, sizeof(*p));
+  gf_plugin* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   char errbuf[512] = {0};
   p->handle = gf__plugin_dlopen(spec, p->path, sizeof(p->path), errbuf, sizeof(errbuf));
@@ -89,18 +89,15 @@ int gf__plugin_load(const char* spec, gf__plugin** out, gf_error* err) {
   return GF_OK;
 }
 
-gf_methods_factory gf__plugin_factory(const gf__plugin* p) { return p->factory; }
-const char* gf__plugin_path(const gf__plugin* p) { return p->path; }
+gf_methods_factory gf_plugin_factory(const gf_plugin* p) { return p->factory; }
 
-void gf__plugin_unload(gf__plugin* p) {
+void gf_plugin_unload(gf_plugin* p) {
   if (!p) return;
   if (!getenv("GF_NO_DLCLOSE")) dlclose(p->handle);
   free(p);
 }
 
-int gf__methods_validate(const gf_methods* m, gf_error* err) {
-  /* Tables from plugins built before fields were appended are shorter; the
-   * server zeroed the whole table, so the missing fields read as NULL. */
+int gf__methods_validate(gf_methods* m, gf_error* err) {
   if (m->struct_size < GF_METHODS_V1_SIZE || m->struct_size > sizeof(gf_methods) ||
       m->abi_version != GF_PLUGIN_ABI_VERSION)
     return gf_error_set(err, GF_INVALID_ARGUMENT,
@@ -110,5 +107,9 @@ int gf__methods_validate(const gf_methods* m, gf_error* err) {
                         (unsigned)m->struct_size, (size_t)GF_METHODS_V1_SIZE, sizeof(gf_methods),
                         (unsigned)m->abi_version,
                         (unsigned)GF_PLUGIN_ABI_VERSION);
+  /* A plugin built against an older, shorter table does not know the fields
+   * past its struct_size: they read as NULL (methods answer UNIMPLEMENTED,
+   * hooks do not run), whatever the factory left there. */
+  memset((char*)m + m->struct_size, 0, sizeof(gf_methods) - m->struct_size);
   return GF_OK;
 }

@@ -144,9 +144,28 @@ static void span_end_hook(void* span, int grpc_code, const char* msg) {
   gf__tracing_rpc_end(span, grpc_code, msg);
 }
 
-int gf_server_create(const gf_server_options* o, gf_methods_factory factory, gf_server** out,
+int gf__server_options_read(const gf_server_options* in, gf_server_options* out, gf_error* err) {
+  memset(out, 0, sizeof(*out));
+  if (!in) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_options are required");
+  if (in->struct_size < GF_SERVER_OPTIONS_V1_SIZE || in->struct_size > sizeof(*out))
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "gf_server_options.struct_size is %u, expected %zu..%zu (set it to "
+                        "sizeof(gf_server_options))",
+                        (unsigned)in->struct_size, (size_t)GF_SERVER_OPTIONS_V1_SIZE, sizeof(*out));
+  memcpy(out, in, in->struct_size);
+  return GF_OK;
+}
+
+int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, gf_server** out,
                      gf_error* err) {
-  if (!o || !factory) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_create: options and factory are required");
+  if (!factory) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_create: a methods factory is required");
+  gf_server_options oc;
+  int orc = gf__server_options_read(opts, &oc, err);
+  if (orc) {
+    gf_error_prefix(err, "gf_server_create");
+    return orc;
+  }
+  const gf_server_options* o = &oc;
   gf_server* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   s->factory = factory;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gooddata_flight_server/common.h"
+#include "gooddata_flight_server/server.h"
 
 typedef struct gf_settings gf_settings;
 
@@ -78,5 +79,10 @@ typedef struct gf__server_config {
  * source (file:line or env var). Warnings (unknown keys) are logged. */
 int gf__server_config_load(const gf_settings* settings, gf__server_config* out, gf_error* err);
 void gf__server_config_free(gf__server_config* cfg);
+
+/* Copies the caller's gf_server_options (struct_size bytes of them) into a
+ * zeroed full-size `out`; GF_INVALID_ARGUMENT naming the size when struct_size
+ * is below the first release's or above this library's. */
+int gf__server_options_read(const gf_server_options* in, gf_server_options* out, gf_error* err);
 
 #endif

@@ -567,9 +567,19 @@ static void wake_or_start_worker(gf_task_executor* ex) {
   if (ex->n_workers < ex->max_workers && !ex->workers_exit) start_worker(ex);
 }
 
-int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
+int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* caller_spec,
                             char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
-  if (spec == NULL || spec->run == NULL)
+  if (caller_spec == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "task spec is required");
+  if (caller_spec->struct_size < GF_TASK_SPEC_V1_SIZE || caller_spec->struct_size > sizeof(gf_task_spec))
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "task spec: struct_size is %u, expected %zu..%zu (set it to sizeof(gf_task_spec))",
+                        (unsigned)caller_spec->struct_size, (size_t)GF_TASK_SPEC_V1_SIZE,
+                        sizeof(gf_task_spec));
+  gf_task_spec full; /* fields past an older caller's struct_size read as 0 */
+  memset(&full, 0, sizeof(full));
+  memcpy(&full, caller_spec, caller_spec->struct_size);
+  const gf_task_spec* spec = &full;
+  if (spec->run == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task spec: 'run' is required");
   if (spec->cmd == NULL && spec->cmd_len > 0)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task spec: 'cmd' is NULL but cmd_len is %zu",

@@ -52,14 +52,22 @@ void gf__task_outcome_clear(gf_task_outcome* o) {
   memset(o, 0, sizeof(*o));
 }
 
-int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data) {
+int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* caller_data) {
   gf__task_outcome_clear(out);
-  if (data->get_schema == NULL || data->open == NULL) {
-    if (data->close != NULL) data->close(data->user);
+  /* A size outside the known range says nothing about where the fields are:
+   * nothing is called. */
+  if (caller_data->struct_size < GF_TASK_DATA_V1_SIZE || caller_data->struct_size > sizeof(gf_task_data))
+    return GF_INVALID_ARGUMENT;
+  gf_task_data data; /* fields past an older caller's struct_size read as 0 */
+  memset(&data, 0, sizeof(data));
+  memcpy(&data, caller_data, caller_data->struct_size);
+  if (data.get_schema == NULL || data.open == NULL) {
+    if (data.close != NULL) data.close(data.user);
     return GF_INVALID_ARGUMENT;
   }
   out->kind = GF_TASK_RESULT_DATA;
-  out->data = *data;
+  out->data = data;
+  out->data.struct_size = sizeof(gf_task_data);
   return GF_OK;
 }
 
@@ -120,7 +128,7 @@ int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_c
   }
   gf_table_ref(table);
   *t = (table_data){table, on_close, on_close_user};
-  gf_task_data d = {0, t, table_schema, table_open, table_close};
+  gf_task_data d = {sizeof(gf_task_data), 0, t, table_schema, table_open, table_close};
   int rc = gf_task_outcome_set_data(out, &d);
   if (rc == GF_OK) out->bytes = gf_table_byte_size(table);
   return rc;
@@ -185,7 +193,7 @@ int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* st
     stream_close(s);
     return GF_INVALID_ARGUMENT;
   }
-  gf_task_data d = {1, s, stream_schema, stream_open, stream_close};
+  gf_task_data d = {sizeof(gf_task_data), 1, s, stream_schema, stream_open, stream_close};
   return gf_task_outcome_set_data(out, &d);
 }
 

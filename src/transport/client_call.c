@@ -2,8 +2,9 @@
  * message), blocking send/receive/half-close on a per-call pluck completion
  * queue, status and metadata collection, cancellation and teardown. Any
  * application thread; one sender and one receiver thread per call at most.
- * Follows grpc-core-notes §3: one SEND and one RECV outstanding, any failed
- * start_batch cancels the call, no write-buffer hint. */
+ * At most one SEND and one RECV batch outstanding per call (gRPC core allows
+ * no more), any failed start_batch cancels the call, and no write-buffer
+ * hint is set (every message is flushed as it is sent). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -675,13 +675,6 @@ void gf__tcall_cancel(gf__tcall* c) {
 
 int gf__tcall_cancelled(const gf__tcall* c) { return atomic_load(&((gf__tcall*)c)->cancelled); }
 
-int gf__tcall_closed(const gf__tcall* c) {
-  gf__tcall* m = (gf__tcall*)c;
-  pthread_mutex_lock(&m->mu);
-  int closed = m->closed;
-  pthread_mutex_unlock(&m->mu);
-  return closed;
-}
 
 /* ---- server ------------------------------------------------------------------------ */
 
@@ -803,7 +796,7 @@ static void prearm(gf__tserver* s) {
   }
 }
 
-/* grpc-core-notes §3.7: large mmap/trim thresholds stop the mmap/munmap
+/* Large mmap/trim thresholds stop the mmap/munmap
  * churn of gRPC's read buffers. One malloc arena: malloc_trim (maintenance
  * thread) can only give back the top of the MAIN arena, so memory freed in
  * other threads' arenas would stay resident after a big transfer. glibc

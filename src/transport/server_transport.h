@@ -115,8 +115,6 @@ void gf__tcall_cancel_with_status(gf__tcall* c, int code, const char* message);
 int gf__tcall_flush(gf__tcall* c, gf__tdone_fn done, void* user);
 /* 1 once the call was cancelled (client, deadline, network, server). */
 int gf__tcall_cancelled(const gf__tcall* c);
-/* 1 once RECV_CLOSE_ON_SERVER completed. */
-int gf__tcall_closed(const gf__tcall* c);
 void gf__tcall_release(gf__tcall* c);
 
 #endif

@@ -4,7 +4,8 @@
  * an oversized one is refused naming both sizes; the hook runs before every
  * method except Handshake (also before UNIMPLEMENTED ones), its error reaches
  * the client with code and message and no callback runs, and the identity it
- * sets is what gf_call_identity returns in the callback. */
+ * sets is what gf_call_identity returns in the callback; gf_server_options
+ * sizes outside first-release..current are refused. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,26 @@ TEST(oversized_table_is_refused) {
   stop(&e);
 }
 
+/* gf_server_options.struct_size: 0 and larger-than-known are refused with
+ * both bounds named; nothing is created. */
+TEST(server_options_size_is_checked) {
+  char* envp[] = {NULL};
+  gf_server* srv = NULL;
+  gf_error err = {0};
+  gf_server_options o = {0};
+  o.envp = envp;
+  CHECK_EQ_INT(gf_server_create(&o, factory, &srv, &err), GF_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "gf_server_options.struct_size is 0") != NULL);
+  CHECK(srv == NULL);
+  o.struct_size = sizeof(o) + 16;
+  CHECK_EQ_INT(gf_server_create(&o, factory, &srv, &err), GF_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "sizeof(gf_server_options)") != NULL);
+  CHECK(srv == NULL);
+  o.struct_size = (uint32_t)GF_SERVER_OPTIONS_V1_SIZE;
+  CHECK_EQ_INT(gf_server_create(&o, factory, &srv, &err), GF_OK);
+  gf_server_destroy(srv);
+}
+
 TEST(hook_guards_every_method_but_handshake) {
   table_size = sizeof(gf_methods);
   with_hook = 1;
@@ -153,6 +174,7 @@ TEST(hook_guards_every_method_but_handshake) {
 int main(void) {
   RUN(first_release_sized_table_still_loads);
   RUN(oversized_table_is_refused);
+  RUN(server_options_size_is_checked);
   RUN(hook_guards_every_method_but_handshake);
   TEST_MAIN_END();
 }

@@ -90,12 +90,12 @@ static int job_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* er
     case B_DATA:
     case B_SINGLE_USE: {
       wait_gate(j);
-      gf_task_data d = {j->b == B_SINGLE_USE, j->c, data_schema, data_open, data_close};
+      gf_task_data d = {sizeof(gf_task_data), j->b == B_SINGLE_USE, j->c, data_schema, data_open, data_close};
       return gf_task_outcome_set_data(out, &d);
     }
     case B_DATA_1K:
     case B_SINGLE_USE_1K: {
-      gf_task_data d = {j->b == B_SINGLE_USE_1K, j->c, data_schema, data_open, data_close};
+      gf_task_data d = {sizeof(gf_task_data), j->b == B_SINGLE_USE_1K, j->c, data_schema, data_open, data_close};
       int rc = gf_task_outcome_set_data(out, &d);
       return rc ? rc : gf_task_outcome_set_byte_size(out, 1000);
     }
@@ -145,7 +145,7 @@ static int submit_job(gf_task_executor* ex, behaviour b, counters* c, atomic_int
                       job** out_job) {
   job* j = new_job(b, c, gate);
   if (out_job) *out_job = j;
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = job_run;
   spec.on_cancel = job_cancel;
   spec.release = job_release;

@@ -148,7 +148,7 @@ static int64_t drain(struct ArrowArrayStream* s, int64_t* sum) {
 }
 
 TEST(table_result_read_repeatedly) {
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = table_run;
   char id[GF_TASK_ID_MAX + 1];
   CHECK_EQ_INT(gf_task_executor_submit(ex_, &spec, id, NULL), GF_OK);

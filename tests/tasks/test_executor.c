@@ -1,7 +1,9 @@
 /* Task executor: ids, concurrent submits, outcomes and failure
  * classification, waits and timeouts, cancel in every state, TTL eviction,
- * close_result, duplicate ids, stop with work in flight, metrics. */
+ * close_result, duplicate ids, stop with work in flight, metrics, and the
+ * struct_size checks of gf_task_spec and gf_task_data. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -36,6 +38,50 @@ TEST(create_validates) {
   gf__task_executor_free(NULL);
 }
 
+/* A run whose data result declares a bad struct_size: set_data refuses it
+ * without calling anything (close not run) and the task fails BAD_ARGUMENT. */
+static atomic_int bad_data_rc;
+static int bad_data_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* err) {
+  (void)task;
+  gf_task_data d = {0, 0, user, data_schema, data_open, data_close};
+  int rc = gf_task_outcome_set_data(out, &d);
+  atomic_store(&bad_data_rc, rc);
+  return gf_error_set(err, rc, "set_data refused the result");
+}
+
+TEST(struct_sizes_checked) {
+  gf_task_executor* ex = make_ex(1, 60);
+  counters c = {0};
+  gf_task_spec spec = {0};
+  spec.run = job_run;
+  spec.release = job_release;
+  spec.user = new_job(B_FLIGHTS, &c, NULL);
+  gf_error err = {0};
+  char id[GF_TASK_ID_MAX + 1];
+  CHECK_EQ_INT(gf_task_executor_submit(ex, &spec, id, &err), GF_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "struct_size is 0") != NULL);
+  spec.struct_size = sizeof(spec) + 8;
+  CHECK_EQ_INT(gf_task_executor_submit(ex, &spec, id, &err), GF_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "sizeof(gf_task_spec)") != NULL);
+  CHECK_EQ_INT(atomic_load(&c.releases), 0); /* the caller keeps `user` */
+  spec.struct_size = (uint32_t)GF_TASK_SPEC_V1_SIZE;
+  CHECK_EQ_INT(gf_task_executor_submit(ex, &spec, id, &err), GF_OK);
+  gf_task_result* r = wait_ok(ex, id);
+  CHECK(r != NULL && gf_task_result_get_kind(r) == GF_TASK_RESULT_FLIGHTS);
+  gf_task_result_unref(r);
+  gf_task_spec bad = {sizeof(bad)};
+  bad.run = bad_data_run;
+  bad.user = &c;
+  CHECK_EQ_INT(gf_task_executor_submit(ex, &bad, id, &err), GF_OK);
+  r = wait_ok(ex, id);
+  CHECK(r != NULL && gf_task_result_get_kind(r) == GF_TASK_RESULT_ERROR);
+  gf_task_result_unref(r);
+  CHECK_EQ_INT(atomic_load(&bad_data_rc), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(atomic_load(&c.closes), 0);
+  gf__task_executor_free(ex);
+  CHECK_EQ_INT(atomic_load(&c.releases), 1);
+}
+
 TEST(ids_generated_and_given) {
   gf_task_executor* ex = make_ex(2, 60);
   counters c = {0};
@@ -45,7 +91,7 @@ TEST(ids_generated_and_given) {
   CHECK_EQ_INT(strlen(a), 32);
   CHECK(strspn(a, "0123456789abcdef") == 32);
   CHECK(strcmp(a, b) != 0);
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = job_run;
   spec.user = new_job(B_FLIGHTS, &c, NULL);
   spec.release = job_release;
@@ -202,7 +248,7 @@ static void mark_client(void* user, gf_task_error* e) {
 TEST(on_error_hook) {
   gf_task_executor* ex = make_ex(1, 60);
   counters c = {0};
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = job_run;
   spec.on_error = mark_client;
   spec.release = job_release;
@@ -454,7 +500,7 @@ TEST(duplicate_id_replaces) {
   gf_task_executor* ex = make_ex(2, 60);
   counters c = {0};
   for (int i = 0; i < 2; i++) {
-    gf_task_spec spec = {0};
+    gf_task_spec spec = {sizeof(gf_task_spec)};
     spec.run = job_run;
     spec.release = job_release;
     spec.user = new_job(i == 0 ? B_DATA : B_FLIGHTS, &c, NULL);
@@ -489,7 +535,7 @@ TEST(stop_with_work_in_flight) {
   char id[GF_TASK_ID_MAX + 1];
   gf_error err = {0};
   job* j = new_job(B_FLIGHTS, &c, NULL);
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = job_run;
   spec.user = j;
   CHECK_EQ_INT(gf_task_executor_submit(ex, &spec, id, &err), GF_UNAVAILABLE);
@@ -532,6 +578,7 @@ int main(void) {
   gf__log_configure(&lo, NULL);
   RUN(create_validates);
   RUN(ids_generated_and_given);
+  RUN(struct_sizes_checked);
   RUN(concurrent_submits);
   RUN(task_threads_start_on_demand);
   RUN(failure_classification);

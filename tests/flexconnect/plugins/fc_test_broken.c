@@ -6,7 +6,8 @@
 
 #include "gooddata_flight_server/flexconnect.h"
 
-GF__EXPORT uint32_t gf_flexconnect_abi_version = GF_FC_ABI_VERSION;
+GF_API extern uint32_t gf_flexconnect_abi_version;
+GF_API uint32_t gf_flexconnect_abi_version = GF_FC_ABI_VERSION;
 
 static const char* mode(void) {
   const char* m = getenv("FC_TEST_BROKEN");
@@ -40,7 +41,8 @@ static int fail_load(void* user, gf_server_context* ctx, void** state, gf_error*
 
 static gf_fc_function fn = {.struct_size = sizeof(gf_fc_function), .name = "BrokenFun"};
 
-GF__EXPORT const gf_fc_library* gf_flexconnect_library_v1(void) {
+GF_API const gf_fc_library* gf_flexconnect_library_v1(void);
+GF_API const gf_fc_library* gf_flexconnect_library_v1(void) {
   static const gf_fc_function* fns[] = {&fn};
   static gf_fc_library lib = {sizeof(gf_fc_library), GF_FC_ABI_VERSION, fns, 1};
   const char* m = mode();

@@ -151,7 +151,7 @@ static int task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* e
 
 static int action_task(gf_call* call, const gf_action* a, gf_result_list* out) {
   gf_task_executor* ex = gf_context_task_executor(gf_call_context(call));
-  gf_task_spec spec = {0};
+  gf_task_spec spec = {sizeof(gf_task_spec)};
   spec.run = task_run;
   spec.user = (void*)(intptr_t)body_long(a, 10);
   char id[GF_TASK_ID_MAX + 1];

@@ -1,6 +1,7 @@
 /* The [flexconnect] settings (functions, call_deadline_ms,
- * polling_interval_ms) read from the merged settings when the provider
- * starts, with the Python server's validation messages. Main thread. */
+ * polling_interval_ms) read from the merged settings, with the Python
+ * server's validation messages: by the FlexConnect provider when it starts
+ * and by the `config` printout. Main thread. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flexconnect/fc_internal.h"
+#include "server/config_flexconnect.h"
 
 #define MSG_DEADLINE                                                                            \
   "Value of flexconnect.call_deadline_ms must be a positive number - duration, in milliseconds, " \
