@@ -207,7 +207,7 @@ int gf__fc_submit(gf__fc_service* svc, gf_call* call, const gf__fc_fn* fn, gf__f
   gf_span_set_str(v->span, "flexconnect.task_id", v->task_id);
   GF_LOG(svc->log, GF_LOG_INFO, "flexconnect_invocation_submitted", GF_STR("function", fn->name),
          GF_STR("task_id", v->task_id));
-  gf_task_spec spec = {.run = task_run, .on_cancel = task_cancel, .release = task_release,
+  gf_task_spec spec = {.struct_size = sizeof(gf_task_spec), .run = task_run, .on_cancel = task_cancel, .release = task_release,
                        .user = v, .cmd = raw_cmd.data, .cmd_len = raw_cmd.len, .task_id = task_id};
   /* On success v belongs to the executor (task_release frees it); a failed
    * submit never calls release. */
