@@ -7,6 +7,8 @@
 
 #include "flexconnect/fc_internal.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf__fc_command cmd;
   gf_error err = {0};

@@ -9,6 +9,8 @@
 
 static size_t touch(const char* s) { return s ? strlen(s) : 0; }
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gf_fc_execution_context* c = NULL;
   gf_error err = {0};
