@@ -44,12 +44,15 @@ LIB_CFLAGS := $(ALL_CFLAGS) -fvisibility=hidden
 SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
-# Modules in dependency order (a module may use only those after it).
-# flexconnect (the built-in FlexConnect methods provider) sits on top: it uses
-# the server's task executor, errors and settings and the flight objects.
-MODULES := flexconnect server flight transport ipc arrow common
+# Modules in dependency order, highest first (a module may use only those
+# after it; rpc and client are siblings and do not use each other). The map
+# with the arrows is at the top of docs/internals.md; scripts/check-layers.sh
+# enforces it on the #include lines.
+MODULES := flexconnect server tasks tracing metrics admin auth config \
+  client rpc flight transport ipc arrow log common
 
-# Protobuf messages (protoc-c) belong to the flight module.
+# Protobuf messages (protoc-c): Flight.proto (and the Timestamp it imports)
+# belong to the flight module, the OTLP trace messages to tracing.
 PROTOS := proto/Flight.proto
 GEN_C := $(B)/gen/Flight.pb-c.c $(B)/gen/google/protobuf/timestamp.pb-c.c $(B)/gen/otlp_trace.pb-c.c
 GEN_H := $(GEN_C:.c=.h)
@@ -58,9 +61,11 @@ define module_objs
 $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/$(1)/*.c))
 endef
 
-OBJS_flight_gen := $(patsubst $(B)/gen/%.c,$(B)/obj/gen/%.o,$(GEN_C))
+OBJS_flight_gen := $(B)/obj/gen/Flight.pb-c.o $(B)/obj/gen/google/protobuf/timestamp.pb-c.o
+OBJS_tracing_gen := $(B)/obj/gen/otlp_trace.pb-c.o
 $(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
 OBJS_flight += $(OBJS_flight_gen)
+OBJS_tracing += $(OBJS_tracing_gen)
 ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
 
 # The shared library carries the SONAME libgooddata_flight_server.so.<major>
@@ -87,8 +92,10 @@ TEST_SRCS := $(wildcard tests/*/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_LIBS_common := common
+TEST_LIBS_log := log common
 TEST_LIBS_arrow := arrow common
 TEST_LIBS_ipc := ipc arrow common
+TEST_LIBS_flight := rpc flight transport ipc arrow log common
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/auth.h"
-#include "common/log_internal.h"
+#include "auth/auth.h"
+#include "log/log_internal.h"
 
 #define MAX_HEADERS 64
 

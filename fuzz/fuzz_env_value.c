@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/settings.h"
+#include "config/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flight/data_stream.h"
+#include "rpc/data_stream.h"
 #include "flight/flightdata.h"
 
 typedef struct src {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/http_parse.h"
+#include "admin/http_parse.h"
 
 static void check(const char* buf, size_t len, size_t max) {
   gf__http_head h;

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "server/settings.h"
-#include "server/toml.h"
+#include "config/settings.h"
+#include "config/toml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/tracing_internal.h"
+#include "tracing/tracing_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
 

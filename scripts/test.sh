@@ -25,7 +25,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 B=build-asan SAN=asan tests/run.sh 
 stage "TSan build of the suites without gRPC"
 make -j"$JOBS" SAN=tsan all || exit 1
 SKIP_NODE=1 TSAN_OPTIONS=halt_on_error=1 B=build-tsan SAN=tsan \
-  GF_TEST_FILTER='/tests/(common|arrow|ipc|config|tasks)/' tests/run.sh || status=1
+  GF_TEST_FILTER='/tests/(common|arrow|ipc|rpc|config|tasks)/' tests/run.sh || status=1
 
 stage "fuzzers (short runs)"
 make -j"$JOBS" SAN=fuzz fuzz || exit 1

@@ -36,6 +36,9 @@ run_one() { # name, command...
   fi
 }
 
+# The layering of src/ (docs/internals.md): no component includes one above it.
+if [ -z "${GF_TEST_FILTER:-}" ]; then run_one "scripts/check-layers.sh" scripts/check-layers.sh; fi
+
 for t in $(find "$B/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
   # GF_TEST_FILTER: extended regex on the test path (e.g. TSan runs only the
   # suites that do not go through the uninstrumented gRPC library).

@@ -46,7 +46,7 @@ void gf__jw_free(gf__json_writer* w);
 void gf__jw_escape(gf__json_writer* w, const char* s, size_t n);
 
 /* The escaping above for any output (also used by the log/metrics/trace
- * text buffer, common/log_buf.h): put(ctx, bytes, len) receives the pieces. */
+ * text buffer, log/log_buf.h): put(ctx, bytes, len) receives the pieces. */
 typedef void (*gf__json_put_fn)(void* ctx, const char* s, size_t n);
 void gf__json_escape_to(gf__json_put_fn put, void* ctx, const char* s, size_t n);
 

@@ -13,7 +13,7 @@
 #include "gooddata_flight_server/log.h"
 #include "gooddata_flight_server/metrics.h"
 #include "gooddata_flight_server/server.h"
-#include "server/config_flexconnect.h"
+#include "config/config_flexconnect.h"
 
 /* ---- command / ticket (fc_command.c) ------------------------------------------ */
 

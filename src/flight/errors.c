@@ -1,81 +1,233 @@
-/* gf_status -> gRPC status + Arrow trailers (the C++/pyarrow format). Any thread. */
+/* ErrorCode names/flags and ErrorInfo: construction with the seed's length
+ * limits, compact JSON serialisation and parsing. Pure data, any thread. */
+#include "gooddata_flight_server/errors.h"
+
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "flight/errors.h"
+#include "common/base64.h"
+#include "common/json.h"
 
-typedef struct mapping {
-  int grpc;
-  int arrow;
-  const char* detail; /* NULL: no ". Detail: " suffix */
-} mapping;
+#define TRUNC_SUFFIX " [truncated]"
 
-static mapping map_status(int code) {
-  switch (code) {
-    case GF_OK: return (mapping){0, 0, NULL};
-    case GF_INTERNAL: return (mapping){13, 5, "Internal"};
-    case GF_TIMED_OUT: return (mapping){4, 5, "TimedOut"};
-    case GF_CANCELLED: return (mapping){1, 5, "Cancelled"};
-    case GF_UNAUTHENTICATED: return (mapping){16, 5, "Unauthenticated"};
-    case GF_UNAUTHORIZED: return (mapping){7, 5, "Unauthorized"};
-    case GF_UNAVAILABLE:
-    case GF_IO_ERROR: return (mapping){14, 5, "Unavailable"};
-    case GF_INVALID_ARGUMENT: return (mapping){3, 4, NULL};
-    case GF_NOT_FOUND: return (mapping){5, 2, NULL};
-    case GF_ALREADY_EXISTS: return (mapping){6, 45, NULL};
-    case GF_UNIMPLEMENTED: return (mapping){12, 10, NULL};
-    case GF_RESOURCE_EXHAUSTED:
-    case GF_NO_MEMORY: return (mapping){8, 6, NULL};
-    default: return (mapping){2, 5, "Failed"};
+static const struct { int32_t code; const char* name; } code_names[] = {
+    {GF_EC_UNKNOWN, "unknown"},
+    {GF_EC_BAD_ARGUMENT, "bad_argument"},
+    {GF_EC_BAD_REQUEST, "bad_request"},
+    {GF_EC_UNSUPPORTED_SERVICE, "unsupported_service"},
+    {GF_EC_INVALID_TICKET, "invalid_ticket"},
+    {GF_EC_COMMAND_FAILED, "command_failed"},
+    {GF_EC_COMMAND_CANCELLED, "command_cancelled"},
+    {GF_EC_COMMAND_CANCEL_NOT_POSSIBLE, "command_cancel_not_possible"},
+    {GF_EC_COMMAND_RESULT_CONSUMED, "command_result_consumed"},
+    {GF_EC_TIMEOUT, "timeout"},
+    {GF_EC_POLL, "poll"},
+    {GF_EC_BACKPRESSURE, "backpressure"},
+    {GF_EC_INTERNAL_ERROR, "internal_error"},
+    {GF_EC_NOT_READY, "not_ready"},
+    {GF_EC_SHUTTING_DOWN, "shutting_down"},
+    {GF_EC_NOT_IMPLEMENTED, "not_implemented"},
+};
+
+char* gf_error_code_name(int32_t code, char* buf, size_t size) {
+  if (buf == NULL || size == 0) return buf;
+  if (code < 0) {
+    snprintf(buf, size, "unknown (%d)", (int)code);
+    return buf;
   }
+  int32_t low = code & GF_EC_CODE_MASK;
+  if (low >= GF_EC_CUSTOM_START) {
+    snprintf(buf, size, "custom (%d)", (int)low);
+    return buf;
+  }
+  const char* name = "unknown";
+  for (size_t i = 0; i < sizeof(code_names) / sizeof(code_names[0]); i++) {
+    if ((code_names[i].code & GF_EC_CODE_MASK) == low) name = code_names[i].name;
+  }
+  snprintf(buf, size, "%s (%d)", name, (int)low);
+  return buf;
 }
 
-int gf__grpc_code(int status) { return map_status(status).grpc; }
+int gf_error_code_is_retry_here(int32_t code) { return (code & GF_EC_RETRY_HERE) != 0; }
+int gf_error_code_is_retry_other(int32_t code) { return (code & GF_EC_RETRY_OTHER) != 0; }
+int gf_error_code_is_retry_any(int32_t code) { return (code & GF_EC_RETRY_ANY) == GF_EC_RETRY_ANY; }
+int gf_error_code_is_retryable(int32_t code) { return (code & GF_EC_RETRY_ANY) != 0; }
 
-int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const void* extra,
-                         size_t extra_len, const gf__tmd* user_trailers, size_t n_user) {
-  memset(w, 0, sizeof(*w));
-  mapping m = map_status(code);
-  if (!msg) msg = "";
-  w->md = calloc(n_user + 4, sizeof(gf__tmd));
-  if (!w->md) return GF_NO_MEMORY;
-  size_t n = 0;
-  for (size_t i = 0; i < n_user; i++) w->md[n++] = user_trailers[i];
-  if (code == GF_OK) {
-    w->message = strdup("");
-  } else {
-    size_t ml = strlen(msg) + (m.detail ? strlen(m.detail) + 16 : 0) + 1;
-    w->message = malloc(ml);
-    if (w->message) {
-      if (m.detail) snprintf(w->message, ml, "%s. Detail: %s", msg, m.detail);
-      else snprintf(w->message, ml, "%s", msg);
-    }
-    snprintf(w->xstatus, sizeof(w->xstatus), "%d", m.arrow);
-    w->md[n++] = (gf__tmd){"x-arrow-status", (const uint8_t*)w->xstatus, strlen(w->xstatus)};
-    w->md[n++] = (gf__tmd){"x-arrow-status-message-bin", (const uint8_t*)msg, strlen(msg)};
-    if (m.detail)
-      w->md[n++] = (gf__tmd){"x-arrow-status-detail-bin", (const uint8_t*)m.detail, strlen(m.detail)};
-    if (extra_len) w->md[n++] = (gf__tmd){"grpc-status-details-bin", extra, extra_len};
-  }
-  if (!w->message) {
-    gf__wire_status_free(w);
-    return GF_NO_MEMORY;
-  }
-  w->st = (gf__tstatus){m.grpc, w->message, n, w->md};
+/* Copy of s limited to max_cp code points (+ suffix when cut). */
+static char* truncated_copy(const char* s, size_t max_cp) {
+  size_t n = strlen(s);
+  size_t keep = gf__utf8_prefix(s, n, max_cp);
+  int cut = keep < n;
+  size_t total = keep + (cut ? strlen(TRUNC_SUFFIX) : 0);
+  char* out = malloc(total + 1);
+  if (out == NULL) return NULL;
+  memcpy(out, s, keep);
+  if (cut) memcpy(out + keep, TRUNC_SUFFIX, strlen(TRUNC_SUFFIX));
+  out[total] = '\0';
+  return out;
+}
+
+static int set_limited(char** slot, const char* s, size_t max_cp) {
+  char* copy = NULL;
+  if (s != NULL && (copy = truncated_copy(s, max_cp)) == NULL) return GF_NO_MEMORY;
+  free(*slot);
+  *slot = copy;
   return GF_OK;
 }
 
-void gf__wire_status_free(gf__wire_status* w) {
-  free(w->message);
-  free(w->md);
-  memset(w, 0, sizeof(*w));
+int gf_error_info_set_msg(gf_error_info* info, const char* msg) {
+  return set_limited(&info->msg, msg, GF_ERROR_INFO_MAX_MSG);
 }
 
-char* gf__error_info_json(const char* msg, int code) {
-  /* msg is a fixed server string without characters needing escapes. */
-  size_t n = strlen(msg) + 96;
-  char* out = malloc(n);
-  if (out) snprintf(out, n, "{\"msg\":\"%s\",\"detail\":null,\"code\":%d,\"body\":null}", msg, code);
-  return out;
+int gf_error_info_set_detail(gf_error_info* info, const char* detail) {
+  return set_limited(&info->detail, detail, GF_ERROR_INFO_MAX_DETAIL);
+}
+
+int gf_error_info_set_body(gf_error_info* info, const void* body, size_t len) {
+  uint8_t* copy = NULL;
+  if (body != NULL || len > 0) {
+    copy = malloc(len ? len : 1);
+    if (copy == NULL) return GF_NO_MEMORY;
+    if (len) memcpy(copy, body, len);
+  }
+  free(info->body);
+  info->body = copy;
+  info->body_len = copy ? len : 0;
+  return GF_OK;
+}
+
+int gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...) {
+  memset(info, 0, sizeof(*info));
+  info->code = code;
+  if (fmt == NULL) return GF_OK;
+  va_list ap;
+  va_start(ap, fmt);
+  char* msg = NULL;
+  int n = vasprintf(&msg, fmt, ap);
+  va_end(ap);
+  if (n < 0) return GF_NO_MEMORY;
+  int rc = gf_error_info_set_msg(info, msg);
+  free(msg);
+  return rc;
+}
+
+int gf_error_info_copy(gf_error_info* dst, const gf_error_info* src) {
+  memset(dst, 0, sizeof(*dst));
+  dst->code = src->code;
+  if (gf_error_info_set_msg(dst, src->msg) != GF_OK ||
+      gf_error_info_set_detail(dst, src->detail) != GF_OK ||
+      gf_error_info_set_body(dst, src->body, src->body_len) != GF_OK) {
+    gf_error_info_clear(dst);
+    return GF_NO_MEMORY;
+  }
+  return GF_OK;
+}
+
+void gf_error_info_clear(gf_error_info* info) {
+  if (info == NULL) return;
+  free(info->msg);
+  free(info->detail);
+  free(info->body);
+  memset(info, 0, sizeof(*info));
+}
+
+static void write_limited(gf__json_writer* w, const char* s, size_t max_cp) {
+  if (s == NULL) { gf__jw_null(w); return; }
+  size_t n = strlen(s);
+  size_t keep = gf__utf8_prefix(s, n, max_cp);
+  if (keep == n) { gf__jw_string_n(w, s, n); return; }
+  char* t = truncated_copy(s, max_cp);
+  if (t == NULL) { w->oom = 1; return; }
+  gf__jw_string(w, t);
+  free(t);
+}
+
+int gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err) {
+  gf__json_writer w;
+  gf__jw_init(&w);
+  gf__jw_begin_object(&w);
+  gf__jw_key(&w, "msg");
+  write_limited(&w, info->msg, GF_ERROR_INFO_MAX_MSG);
+  gf__jw_key(&w, "detail");
+  write_limited(&w, info->detail, GF_ERROR_INFO_MAX_DETAIL);
+  gf__jw_key(&w, "code");
+  gf__jw_int(&w, info->code);
+  gf__jw_key(&w, "body");
+  if (info->body != NULL && info->body_len > 0) {
+    char* b64 = NULL;
+    size_t b64_len = 0;
+    if (gf__base64_encode(info->body, info->body_len, &b64, &b64_len) != GF_OK) w.oom = 1;
+    else gf__jw_string_n(&w, b64, b64_len);
+    free(b64);
+  } else {
+    gf__jw_null(&w);
+  }
+  gf__jw_end_object(&w);
+  if (gf__jw_finish(&w, out, len) != GF_OK)
+    return gf_error_set(err, GF_NO_MEMORY, "ErrorInfo: out of memory while serialising");
+  return GF_OK;
+}
+
+/* Optional string member: absent/null -> NULL. */
+static int get_str(const gf__json* obj, const char* key, const gf__json** out, gf_error* err) {
+  const gf__json* v = gf__json_get(obj, key);
+  *out = NULL;
+  if (v == NULL || v->type == GF__JSON_NULL) return GF_OK;
+  if (v->type != GF__JSON_STRING)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "member '%s' is not a string", key);
+  *out = v;
+  return GF_OK;
+}
+
+static int fill_from_json(const gf__json* root, gf_error_info* out, gf_error* err) {
+  if (root->type != GF__JSON_OBJECT)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "the JSON value is not an object");
+  const gf__json *msg, *detail, *body;
+  int rc;
+  if ((rc = get_str(root, "msg", &msg, err)) || (rc = get_str(root, "detail", &detail, err)) ||
+      (rc = get_str(root, "body", &body, err)))
+    return rc;
+  const gf__json* code = gf__json_get(root, "code");
+  if (code != NULL && code->type != GF__JSON_NULL) {
+    if (code->type != GF__JSON_NUMBER || !code->is_int || code->integer < INT32_MIN ||
+        code->integer > INT32_MAX)
+      return gf_error_set(err, GF_INVALID_ARGUMENT, "member 'code' is not a 32-bit integer");
+    out->code = (int32_t)code->integer;
+  }
+  if ((msg && gf_error_info_set_msg(out, msg->str)) ||
+      (detail && gf_error_info_set_detail(out, detail->str)))
+    return gf_error_set(err, GF_NO_MEMORY, "out of memory");
+  if (body != NULL) {
+    rc = gf__base64_decode(body->str, body->str_len, &out->body, &out->body_len, err);
+    if (rc != GF_OK) return rc;
+  }
+  return GF_OK;
+}
+
+int gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err) {
+  memset(out, 0, sizeof(*out));
+  gf__json* root = NULL;
+  gf_error inner = {0};
+  int rc = gf__json_parse(data, len, 16, &root, &inner);
+  if (rc == GF_OK) rc = fill_from_json(root, out, &inner);
+  gf__json_free(root);
+  if (rc != GF_OK) {
+    gf_error_info_clear(out);
+    return gf_error_set(err, rc == GF_NO_MEMORY ? GF_NO_MEMORY : GF_INVALID_ARGUMENT,
+                        "Unable to parser ErrorInfo from binary representation: '%s'.",
+                        inner.message);
+  }
+  return GF_OK;
+}
+
+int gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
+                                  gf_error_info* out) {
+  if (extra != NULL && len > 0 && gf_error_info_from_json(extra, len, out, NULL) == GF_OK)
+    return GF_OK;
+  return gf_error_info_init(out, GF_EC_UNKNOWN,
+                            "Call failed with error that does not contain ErrorInfo. The error "
+                            "message was: %s",
+                            message ? message : "");
 }

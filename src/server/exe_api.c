@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "gooddata_flight_server/server.h"
-#include "server/config_flexconnect.h"
-#include "server/server_config.h"
-#include "server/settings.h"
+#include "config/config_flexconnect.h"
+#include "config/server_config.h"
+#include "config/settings.h"
 #include "transport/msg.h"
 
 extern char** environ;

@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "common/log_internal.h"
-#include "server/metrics_core.h"
+#include "log/log_internal.h"
+#include "metrics/metrics_core.h"
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv;

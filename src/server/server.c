@@ -20,19 +20,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/log_internal.h"
-#include "flight/dispatch.h"
+#include "log/log_internal.h"
+#include "rpc/dispatch.h"
 #include "gooddata_flight_server/log.h"
-#include "server/auth.h"
-#include "server/config_tls.h"
+#include "auth/auth.h"
+#include "config/config_tls.h"
 #include "server/context.h"
-#include "server/health_internal.h"
-#include "server/metrics_internal.h"
-#include "server/server_config.h"
+#include "admin/health_internal.h"
+#include "metrics/metrics_internal.h"
+#include "config/server_config.h"
 #include "server/server_plugin.h"
-#include "server/settings.h"
-#include "server/tasks_internal.h"
-#include "server/tracing_internal.h"
+#include "config/settings.h"
+#include "tasks/tasks_internal.h"
+#include "tracing/tracing_internal.h"
 #include "transport/server_transport.h"
 
 extern char** environ;

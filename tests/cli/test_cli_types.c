@@ -6,7 +6,7 @@
  * back to the same batches, and the exit codes of usage, server and
  * connection failures. Main thread; the CLI and the server are child
  * processes. */
-#include "flight/client_harness.h"
+#include "client/client_harness.h"
 #include "gooddata_flight_server/ipc.h"
 #include "cli/cli_types_data.h"
 #include "test.h"

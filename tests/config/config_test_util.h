@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/settings.h"
+#include "config/settings.h"
 
 static char cfg_tmpdir[256];
 

@@ -2,7 +2,7 @@
  * validation error message, @file resolution, unknown-key warnings,
  * redaction in the printout and the startup JSON. */
 #include "config_test_util.h"
-#include "server/server_config.h"
+#include "config/server_config.h"
 #include "test.h"
 
 /* Loads doc+env and validates; returns the status, message in err. */

@@ -4,8 +4,8 @@
  * Also checks that every known setting is documented with its env name. */
 #include <stdlib.h>
 
-#include "server/settings.h"
-#include "server/settings_table.h"
+#include "config/settings.h"
+#include "config/settings_table.h"
 #include "test.h"
 
 static const char* docs_path = "docs/configuration.md";

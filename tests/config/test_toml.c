@@ -3,7 +3,7 @@
  * value checks, error positions, and single-value parsing. */
 #include <math.h>
 
-#include "server/toml.h"
+#include "config/toml.h"
 #include "test.h"
 
 static gf__toml_value* parse(const char* doc, gf_error* err) {

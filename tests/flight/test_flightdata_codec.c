@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "flight/descriptor.h"
-#include "flight/errors.h"
+#include "rpc/errors.h"
 #include "flight/flightdata.h"
 #include "gooddata_flight_server/arrow.h"
 #include "test.h"

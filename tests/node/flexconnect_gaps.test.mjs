@@ -12,7 +12,7 @@ import { STATUS, pathDescriptor } from './lib/flight.mjs';
 import { flightDataToTable, schemaFromBytes } from './lib/arrow_flight.mjs';
 import { BINARY, freePort } from './lib/server.mjs';
 import { runServerWithConfig } from '../security/helpers.mjs';
-import { httpGet, startReceiver, testPlugin } from '../ops/harness.mjs';
+import { httpGet, startReceiver, testPlugin } from './lib/ops_harness.mjs';
 import {
   BASIC, FUNS, POLL, assertThreeRows, failure, haveFlexConnect, invocation, readTable, retryInfo,
   startFlexConnect,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FlightClient } from './lib/index.mjs';
-import { haveBinaryAnd, startOps, testPlugin } from '../ops/harness.mjs';
+import { haveBinaryAnd, startOps, testPlugin } from './lib/ops_harness.mjs';
 
 const PLUGIN = testPlugin('echo');
 const SKIP = haveBinaryAnd(PLUGIN) ? false : 'server binary or libecho.so not built';

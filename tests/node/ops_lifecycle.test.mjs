@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FlightClient, STATUS, errorInfo, settle } from './lib/index.mjs';
-import { haveBinaryAnd, httpGet, sleep, startOps, testPlugin } from '../ops/harness.mjs';
+import { haveBinaryAnd, httpGet, sleep, startOps, testPlugin } from './lib/ops_harness.mjs';
 
 const PLUGIN = testPlugin('opsplug');
 const SKIP = haveBinaryAnd(PLUGIN) ? false : 'server binary or libopsplug.so not built';

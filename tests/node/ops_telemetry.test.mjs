@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FlightClient, REPO, errorInfo } from './lib/index.mjs';
-import { haveBinaryAnd, httpGet, startOps, startReceiver, testPlugin } from '../ops/harness.mjs';
+import { haveBinaryAnd, httpGet, startOps, startReceiver, testPlugin } from './lib/ops_harness.mjs';
 
 const PLUGIN = testPlugin('opsplug');
 const SKIP = haveBinaryAnd(PLUGIN) ? false : 'server binary or libopsplug.so not built';

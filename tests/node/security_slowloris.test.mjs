@@ -3,7 +3,7 @@
 // request head per second and reconnect as soon as the server closes them.
 // Meanwhile 16 rounds of fresh-connection probes (GET /ready, GET /metrics)
 // must all be answered within 2 s each, and no slow connection may outlive
-// the 5 s head deadline (+ slack); tests/ops/test_http_server.c times the
+// the 5 s head deadline (+ slack); tests/admin/test_http_server.c times the
 // deadline itself.
 import assert from 'node:assert/strict';
 import http from 'node:http';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startServer, haveServer, freePort } from './lib/server.mjs';
 import { FlightClient, cmdDescriptor, expectError, STATUS } from './lib/flight.mjs';
 import { flightDataToTable } from './lib/arrow_flight.mjs';
-import { httpGet } from '../ops/harness.mjs';
+import { httpGet } from './lib/ops_harness.mjs';
 
 const skip = !haveServer('tasks') && 'server binary or libtasks.so not built';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

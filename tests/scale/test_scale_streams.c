@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
-#include "flight/client_harness.h"
+#include "client/client_harness.h"
 #include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/ipc.h"
 #include "support/proc_status.h"

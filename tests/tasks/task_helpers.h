@@ -13,7 +13,7 @@
 #include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/log.h"
 #include "gooddata_flight_server/tasks.h"
-#include "server/tasks_internal.h"
+#include "tasks/tasks_internal.h"
 
 typedef struct counters {
   atomic_int runs, releases, cancels, opens, closes, on_errors;

@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 
-#include "fake_call.h"
-#include "common/log_internal.h"
+#include "rpc/fake_call.h"
+#include "log/log_internal.h"
 #include "task_helpers.h"
 #include "test.h"
 

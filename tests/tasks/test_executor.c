@@ -9,8 +9,8 @@
 
 #include <fcntl.h>
 
-#include "common/log_internal.h"
-#include "server/metrics_internal.h"
+#include "log/log_internal.h"
+#include "metrics/metrics_internal.h"
 #include "task_helpers.h"
 #include "support/proc_status.h"
 #include "test.h"

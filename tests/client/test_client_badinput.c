@@ -1,0 +1,239 @@
+/* Malformed input against the real server (store example), sent as raw
+ * gRPC messages through the client transport: garbage FlightData bytes,
+ * truncated field lengths, bodies shorter than Message.bodyLength, unknown
+ * protobuf fields (accepted), an unknown method path, and a few thousand
+ * calls with random payloads on every method; afterwards ListActions still
+ * answers normally and the server exits cleanly. */
+#include "client/client_data.h"
+#include "client/client_harness.h"
+#include "flight/flightdata.h"
+#include "gooddata_flight_server/ipc.h"
+#include "test.h"
+#include "transport/client_call.h"
+
+static test_server srv;
+static gf__cchannel* ch;
+static gf_client* cl;
+
+typedef struct raw_msg {
+  uint8_t* data;
+  size_t len;
+} raw_msg;
+
+/* Runs one raw call: sends msgs, half-closes, drains responses; returns the
+ * final gf_status (GF_OK on success). *n_resp = responses received. */
+static int raw_call(const char* method, const raw_msg* msgs, size_t n, int* n_resp) {
+  char path[128];
+  snprintf(path, sizeof(path), "/arrow.flight.protocol.FlightService/%s", method);
+  if (method[0] == '/') snprintf(path, sizeof(path), "%s", method);
+  gf__ccall* c = NULL;
+  gf_error err = {0};
+  int rc = gf__ccall_start(ch, path, NULL, 0, 10000, &c, &err);
+  if (rc) return rc;
+  for (size_t i = 0; i < n && rc == GF_OK; i++) {
+    gf__obuf* ob = gf__obuf_new();
+    gf__obuf_add_copy(ob, msgs[i].data, msgs[i].len);
+    rc = gf__ccall_send(c, ob, i + 1 == n, &err);
+  }
+  if (rc == GF_OK && n == 0) rc = gf__ccall_close_send(c, &err);
+  int got = 0;
+  while (rc == GF_OK) {
+    gf__ibuf* b = NULL;
+    rc = gf__ccall_recv(c, &b, &err);
+    if (rc == GF_OK) {
+      got++;
+      gf__ibuf_free(b);
+    }
+  }
+  if (rc == GF_END_OF_STREAM) rc = gf__ccall_finish(c, &err);
+  gf__ccall_free(c);
+  if (n_resp) *n_resp = got;
+  return rc;
+}
+
+static raw_msg flatten(gf__obuf* ob) {
+  raw_msg m = {NULL, 0};
+  gf__obuf_flatten(ob, &m.data, &m.len);
+  gf__obuf_free(ob);
+  return m;
+}
+
+/* Valid DoPut messages: [0] descriptor + schema, [1] one record batch. */
+static int valid_put(const char* name, raw_msg out[2]) {
+  struct ArrowSchema s;
+  struct ArrowArray a;
+  if (td_schema(&s) || td_batch(&s, 0, 20, &a)) return -1;
+  const char* p[1] = {name};
+  gf_descriptor d = {GF_DESCRIPTOR_PATH, {NULL, 0}, 1, p};
+  gf_ipc_payload* sp = NULL;
+  gf_ipc_encoder* enc = NULL;
+  gf_ipc_payload** ps = NULL;
+  size_t n = 0;
+  int rc = gf_ipc_encode_schema(&s, &sp, NULL) || gf_ipc_encoder_create(&s, NULL, &enc, NULL) ||
+           gf_ipc_encoder_encode_batch(enc, &a, &ps, &n, NULL) || n != 1;
+  if (rc == 0) {
+    gf__obuf* o0 = gf__obuf_new();
+    gf__obuf* o1 = gf__obuf_new();
+    rc = gf__flight_data_encode(&d, sp, NULL, 0, o0, NULL) ||
+         gf__flight_data_encode(NULL, ps[0], "0", 1, o1, NULL);
+    out[0] = flatten(o0);
+    out[1] = flatten(o1);
+  }
+  for (size_t i = 0; i < n; i++) gf_ipc_payload_unref(ps[i]);
+  free(ps);
+  if (sp) gf_ipc_payload_unref(sp);
+  gf_ipc_encoder_free(enc);
+  s.release(&s);
+  return rc ? -1 : 0;
+}
+
+static void free_msgs(raw_msg* m, size_t n) {
+  for (size_t i = 0; i < n; i++) free(m[i].data);
+}
+
+TEST(valid_raw_put_is_accepted) {
+  raw_msg m[2];
+  CHECK_EQ_INT(valid_put("raw_ok", m), 0);
+  int acks = 0;
+  int rc = raw_call("DoPut", m, 2, &acks);
+  free_msgs(m, 2);
+  CHECK_EQ_INT(rc, GF_OK);
+  CHECK(acks >= 1);
+}
+
+TEST(garbage_flight_data) {
+  uint8_t junk[64];
+  for (size_t i = 0; i < sizeof(junk); i++) junk[i] = (uint8_t)(i * 37 + 11);
+  raw_msg m = {junk, sizeof(junk)};
+  int rc = raw_call("DoPut", &m, 1, NULL);
+  CHECK(rc != GF_OK && rc != GF_TIMED_OUT);
+}
+
+TEST(truncated_header_length) {
+  /* data_header (field 2) claims 1000 bytes, 5 follow */
+  uint8_t b[] = {0x12, 0xe8, 0x07, 's', 'h', 'o', 'r', 't'};
+  raw_msg m = {b, sizeof(b)};
+  CHECK_EQ_INT(raw_call("DoPut", &m, 1, NULL), GF_INVALID_ARGUMENT);
+  /* a varint that never ends */
+  uint8_t v[] = {0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  raw_msg m2 = {v, sizeof(v)};
+  CHECK_EQ_INT(raw_call("DoPut", &m2, 1, NULL), GF_INVALID_ARGUMENT);
+}
+
+TEST(body_shorter_than_declared) {
+  raw_msg m[2];
+  CHECK_EQ_INT(valid_put("raw_short", m), 0);
+  /* Re-encode message 1 with a truncated body: decode, cut, encode by hand. */
+  gf__flight_data fd;
+  memset(&fd, 0, sizeof(fd));
+  int rc = gf__flight_data_decode_bytes(m[1].data, m[1].len, &fd, NULL);
+  CHECK_EQ_INT(rc, GF_OK);
+  uint8_t buf[4096];
+  size_t n = 0;
+  buf[n++] = 0x12;
+  n += gf__varint_put(buf + n, fd.header_len);
+  memcpy(buf + n, fd.header, fd.header_len);
+  n += fd.header_len;
+  buf[n++] = 0xc2;
+  buf[n++] = 0x3e;
+  buf[n++] = 8; /* 8 bytes of body instead of bodyLength */
+  memset(buf + n, 0, 8);
+  n += 8;
+  gf__flight_data_clear(&fd);
+  raw_msg bad[2] = {m[0], {buf, n}};
+  rc = raw_call("DoPut", bad, 2, NULL);
+  free_msgs(m, 2);
+  CHECK_EQ_INT(rc, GF_INVALID_ARGUMENT);
+}
+
+TEST(unknown_fields_are_skipped) {
+  raw_msg m[2];
+  CHECK_EQ_INT(valid_put("raw_unknown", m), 0);
+  /* field 77 varint + field 99 bytes, before and after the known fields */
+  static const uint8_t extra[] = {0xe8, 0x04, 0xb9, 0x60, 0x9a, 0x06, 0x03, 'x', 'y', 'z'};
+  raw_msg x[2];
+  for (int i = 0; i < 2; i++) {
+    x[i].len = m[i].len + sizeof(extra);
+    x[i].data = malloc(x[i].len);
+    if (i == 0) {
+      memcpy(x[i].data, m[i].data, m[i].len);
+      memcpy(x[i].data + m[i].len, extra, sizeof(extra));
+    } else {
+      memcpy(x[i].data, extra, sizeof(extra));
+      memcpy(x[i].data + sizeof(extra), m[i].data, m[i].len);
+    }
+  }
+  int rc = raw_call("DoPut", x, 2, NULL);
+  free_msgs(m, 2);
+  free_msgs(x, 2);
+  CHECK_EQ_INT(rc, GF_OK);
+  const char* p[1] = {"raw_unknown"};
+  gf_descriptor d = {GF_DESCRIPTOR_PATH, {NULL, 0}, 1, p};
+  gf_flight_info* info = NULL;
+  CHECK_EQ_INT(gf_client_get_flight_info(cl, NULL, &d, &info, NULL), GF_OK);
+  int64_t rows = gf_flight_info_total_records(info);
+  gf_flight_info_free(info);
+  CHECK_EQ_INT(rows, 20);
+}
+
+TEST(unknown_method_path) {
+  uint8_t b[1] = {0};
+  raw_msg m = {b, 0};
+  CHECK_EQ_INT(raw_call("/arrow.flight.protocol.FlightService/Nope", &m, 1, NULL), GF_UNIMPLEMENTED);
+  CHECK_EQ_INT(raw_call("/x.Y/Z", &m, 1, NULL), GF_UNIMPLEMENTED);
+}
+
+TEST(random_payloads_then_healthy) {
+  static const char* methods[10] = {"Handshake", "ListFlights", "GetFlightInfo", "PollFlightInfo",
+                                    "GetSchema", "DoGet", "DoPut", "DoExchange", "DoAction",
+                                    "ListActions"};
+  uint32_t seed = 12345;
+  uint8_t buf[3][256];
+  int timeouts = 0;
+  for (int i = 0; i < 2000; i++) {
+    raw_msg m[3];
+    size_t n = 1 + (size_t)(i % 3);
+    for (size_t k = 0; k < n; k++) {
+      seed = seed * 1664525u + 1013904223u;
+      size_t len = (seed >> 8) % sizeof(buf[k]);
+      for (size_t j = 0; j < len; j++) {
+        seed = seed * 1664525u + 1013904223u;
+        buf[k][j] = (uint8_t)(seed >> 24);
+      }
+      m[k] = (raw_msg){buf[k], len};
+    }
+    int rc = raw_call(methods[i % 10], m, n, NULL);
+    if (rc == GF_TIMED_OUT) timeouts++;
+  }
+  CHECK_EQ_INT(timeouts, 0);
+  gf_client_action_types at;
+  CHECK_EQ_INT(gf_client_list_actions(cl, NULL, &at, NULL), GF_OK);
+  int n = (int)at.n;
+  gf_client_action_types_clear(&at);
+  CHECK(n >= 1);
+}
+
+int main(void) {
+  test_watchdog(240);
+  if (!test_have_server("store")) {
+    fprintf(stderr, "skipping: server binary or libstore.so not built\n");
+    TEST_MAIN_END();
+  }
+  if (test_server_start(&srv, "store", NULL) != 0) return 1;
+  char target[64];
+  snprintf(target, sizeof(target), "127.0.0.1:%d", srv.port);
+  gf__cchannel_options co = {target, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+  if (gf__cchannel_create(&co, &ch, NULL)) return 1;
+  if (gf_client_connect(srv.uri, NULL, &cl, NULL)) return 1;
+  RUN(valid_raw_put_is_accepted);
+  RUN(garbage_flight_data);
+  RUN(truncated_header_length);
+  RUN(body_shorter_than_declared);
+  RUN(unknown_fields_are_skipped);
+  RUN(unknown_method_path);
+  RUN(random_payloads_then_healthy);
+  gf_client_close(cl);
+  gf__cchannel_free(ch);
+  if (test_server_stop(&srv) != 0) gf_test_failed++;
+  TEST_MAIN_END();
+}
