@@ -155,7 +155,10 @@ static int cmd_start(int argc, char** argv) {
     gf_plugin_unload(plugin);
     return 1;
   }
+  /* this thread logs through the server's logging, like its own threads */
+  void* prev = gf_context_enter(gf_server_get_context(srv));
   rc = run_server(srv);
+  gf_context_exit(prev);
   gf_server_destroy(srv);
   gf_plugin_unload(plugin);
   return rc;

@@ -28,8 +28,18 @@ GF_API const char* gf_context_location(const gf_server_context* ctx);
 GF_API gf_health* gf_context_health(const gf_server_context* ctx);
 GF_API gf_task_executor* gf_context_task_executor(const gf_server_context* ctx);
 GF_API gf_metrics* gf_context_metrics(const gf_server_context* ctx);
-/* Logger named `name` (e.g. "my_service"); never NULL. */
+/* Logger named `name` (e.g. "my_service"); never NULL. A line logged
+ * through it goes to the output, format and levels of the server whose
+ * thread logs it: the server's own threads (RPC workers, task threads, ...)
+ * belong to it; other threads use the process defaults unless bound with
+ * gf_context_enter. */
 GF_API gf_logger* gf_context_logger(const gf_server_context* ctx, const char* name);
+/* Binds the calling thread (one the plugin started) to the server of ctx:
+ * its log lines and spans (gf_span_start, GF_LOG) then go to that server's
+ * logging and tracing. Returns the previous binding, to pass to
+ * gf_context_exit before the thread ends or the server is destroyed. */
+GF_API void* gf_context_enter(const gf_server_context* ctx);
+GF_API void gf_context_exit(void* previous);
 
 typedef struct gf_server_options {
   uint32_t struct_size;            /* sizeof(gf_server_options) */
@@ -39,6 +49,11 @@ typedef struct gf_server_options {
   int dev_log;                     /* human-readable logs instead of JSON */
   /* Optional extra environment (NULL = the process environment). */
   char* const* envp;
+  /* Added in 0.2 (zero = default): this server's log output (default 2,
+   * stderr) and console span exporter output (default 1, stdout). Each
+   * server in a process has its own logging and tracing. */
+  int log_fd;
+  int trace_console_fd;
 } gf_server_options;
 
 /* struct_size of gf_server_options in the first release (0.1): the server

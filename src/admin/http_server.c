@@ -13,6 +13,7 @@
  * within HTTP_EVICT_GRACE_MS of its last state change) is closed to make
  * room, so slow clients cannot keep a well-formed request out. gf__http_stop
  * (lifecycle thread) wakes and joins the thread, which closes everything. */
+#include "common/instance.h"
 #include "admin/http_server.h"
 
 #include <errno.h>
@@ -536,7 +537,7 @@ static int start_thread(gf__http_server* s) {
   static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT};
   for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) sigdelset(&all, faults[i]);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  int rc = pthread_create(&s->thread, NULL, serve, s);
+  int rc = gf__thread_create(&s->thread, serve, s);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (rc == 0) pthread_setname_np(s->thread, "gf-http");
   return rc;

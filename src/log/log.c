@@ -1,6 +1,9 @@
-/* Logger registry and emit path (log.h, log_internal.h): loggers by name
- * with an atomically cached effective level, the active configuration
- * (swapped under a rwlock) and single-write(2) line output. Any thread. */
+/* Logger registry, log domains and emit path (log.h, log_internal.h):
+ * loggers by name with an atomically cached effective level per domain, the
+ * process default domain and one domain per server instance (output format
+ * swapped under the domain's rwlock, level rules under the registry lock),
+ * and single-write(2) line output to the domain of the calling thread's
+ * current instance (common/instance.h). Any thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,13 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/instance.h"
 #include "log/log_format.h"
 #include "log/log_internal.h"
 
 struct gf_logger {
   char* name;
-  atomic_int level;
+  atomic_int level[GF__LOG_DOMAINS]; /* effective level per domain slot */
   gf_logger* next;
+};
+
+struct gf__log_domain {
+  int slot;                   /* index into gf_logger.level */
+  pthread_rwlock_t cfg_lock;
+  gf__log_format* fmt;        /* guarded by cfg_lock */
+  gf__log_level_rule* rules;  /* guarded by g_reg_mu */
+  size_t n_rules;
 };
 
 #define LOG_BUCKETS 128
@@ -26,12 +38,14 @@ struct gf_logger {
 
 static pthread_mutex_t g_reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static gf_logger* g_buckets[LOG_BUCKETS];
-static gf__log_level_rule* g_rules;   /* guarded by g_reg_mu */
-static size_t g_n_rules;
-
-static pthread_rwlock_t g_cfg_lock = PTHREAD_RWLOCK_INITIALIZER;
 static gf__log_format g_fmt_default = {0, 2, "event", "trace_id", "span_id", "parent_span_id"};
-static gf__log_format* g_fmt = &g_fmt_default;  /* guarded by g_cfg_lock */
+static gf__log_domain g_default = {0, PTHREAD_RWLOCK_INITIALIZER, &g_fmt_default, NULL, 0};
+static gf__log_domain* g_domains[GF__LOG_DOMAINS] = {&g_default}; /* guarded by g_reg_mu */
+
+static gf__log_domain* current_domain(void) {
+  gf__instance* in = gf__instance_current();
+  return in && in->log ? in->log : &g_default;
+}
 
 static unsigned name_hash(const char* s) {
   unsigned h = 2166136261u;
@@ -40,22 +54,22 @@ static unsigned name_hash(const char* s) {
 }
 
 /* Longest dotted-prefix rule for name; root (or INFO) otherwise. */
-static int effective_level(const char* name) {
+static int effective_level(const gf__log_domain* d, const char* name) {
   int level = GF_LOG_INFO;
   size_t best = 0;
   int have = 0;
-  for (size_t i = 0; i < g_n_rules; i++) {
-    const char* rn = g_rules[i].name;
+  for (size_t i = 0; i < d->n_rules; i++) {
+    const char* rn = d->rules[i].name;
     size_t rl = strlen(rn);
-    if (g_rules[i].level == 0) continue;
+    if (d->rules[i].level == 0) continue;
     if (rl == 0) {
-      if (!have) level = g_rules[i].level;
+      if (!have) level = d->rules[i].level;
       continue;
     }
     if (strncmp(name, rn, rl) != 0 || (name[rl] != '\0' && name[rl] != '.')) continue;
     if (!have || rl > best) {
       best = rl;
-      level = g_rules[i].level;
+      level = d->rules[i].level;
       have = 1;
     }
   }
@@ -73,7 +87,7 @@ gf_logger* gf__logger_cached(void* slot, const char* name) {
 }
 
 gf_logger* gf_logger_get(const char* name) {
-  static gf_logger fallback = {"gooddata_flight_server", GF_LOG_INFO, NULL};
+  static gf_logger fallback = {"gooddata_flight_server", {GF_LOG_INFO}, NULL};
   if (!name) name = "root";
   unsigned h = name_hash(name);
   pthread_mutex_lock(&g_reg_mu);
@@ -89,7 +103,8 @@ gf_logger* gf_logger_get(const char* name) {
       return &fallback;
     }
     lg->name = copy;
-    atomic_init(&lg->level, effective_level(name));
+    for (int i = 0; i < GF__LOG_DOMAINS; i++)
+      atomic_init(&lg->level[i], g_domains[i] ? effective_level(g_domains[i], name) : GF_LOG_INFO);
     lg->next = g_buckets[h];
     g_buckets[h] = lg;
   }
@@ -99,7 +114,8 @@ gf_logger* gf_logger_get(const char* name) {
 
 int gf_log_enabled(const gf_logger* logger, gf_log_level level) {
   if (!logger) return 0;
-  return (int)level >= atomic_load_explicit(&((gf_logger*)logger)->level, memory_order_relaxed);
+  int slot = current_domain()->slot;
+  return (int)level >= atomic_load_explicit(&((gf_logger*)logger)->level[slot], memory_order_relaxed);
 }
 
 void gf__write_all(int fd, const char* p, size_t n) {
@@ -116,10 +132,11 @@ void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const g
   if (!gf_log_enabled(logger, level)) return;
   gf__buf b;
   gf__buf_init(&b);
-  pthread_rwlock_rdlock(&g_cfg_lock);
-  int fd = g_fmt->fd;
-  gf__log_format_line(&b, g_fmt, logger->name, (int)level, event ? event : "", fields);
-  pthread_rwlock_unlock(&g_cfg_lock);
+  gf__log_domain* d = current_domain();
+  pthread_rwlock_rdlock(&d->cfg_lock);
+  int fd = d->fmt->fd;
+  gf__log_format_line(&b, d->fmt, logger->name, (int)level, event ? event : "", fields);
+  pthread_rwlock_unlock(&d->cfg_lock);
   gf__write_all(fd, b.p, b.len);
   gf__buf_free(&b);
 }
@@ -158,10 +175,10 @@ static int read_file(const char* path, char** out, size_t* len, gf_error* err) {
   return GF_OK;
 }
 
-static void recompute_levels(void) {
+static void recompute_levels(const gf__log_domain* d) {
   for (int i = 0; i < LOG_BUCKETS; i++)
     for (gf_logger* lg = g_buckets[i]; lg; lg = lg->next)
-      atomic_store(&lg->level, effective_level(lg->name));
+      atomic_store(&lg->level[d->slot], effective_level(d, lg->name));
 }
 
 static int load_rules(const char* path, gf__log_level_rule** rules, size_t* n, gf_error* err) {
@@ -177,7 +194,7 @@ static int load_rules(const char* path, gf__log_level_rule** rules, size_t* n, g
   return rc;
 }
 
-int gf__log_configure(const gf__log_options* opts, gf_error* err) {
+static int domain_configure(gf__log_domain* d, const gf__log_options* opts, gf_error* err) {
   gf__log_level_rule* rules = NULL;
   size_t n_rules = 0;
   gf__log_format* fmt = NULL;
@@ -190,19 +207,69 @@ int gf__log_configure(const gf__log_options* opts, gf_error* err) {
       return gf_error_set(err, GF_NO_MEMORY, "logging: out of memory");
     }
   }
-  pthread_rwlock_wrlock(&g_cfg_lock);
-  gf__log_format* old = g_fmt;
-  g_fmt = fmt ? fmt : &g_fmt_default;
-  pthread_rwlock_unlock(&g_cfg_lock);
+  pthread_rwlock_wrlock(&d->cfg_lock);
+  gf__log_format* old = d->fmt;
+  d->fmt = fmt ? fmt : &g_fmt_default;
+  pthread_rwlock_unlock(&d->cfg_lock);
   if (old != &g_fmt_default) gf__log_format_free(old);
 
   pthread_mutex_lock(&g_reg_mu);
-  gf__log_rules_free(g_rules, g_n_rules);
-  g_rules = rules;
-  g_n_rules = n_rules;
-  recompute_levels();
+  gf__log_rules_free(d->rules, d->n_rules);
+  d->rules = rules;
+  d->n_rules = n_rules;
+  recompute_levels(d);
   pthread_mutex_unlock(&g_reg_mu);
   return GF_OK;
+}
+
+int gf__log_configure(const gf__log_options* opts, gf_error* err) {
+  return domain_configure(&g_default, opts, err);
+}
+
+static int claim_slot(gf__log_domain* d) {
+  pthread_mutex_lock(&g_reg_mu);
+  for (int i = 1; i < GF__LOG_DOMAINS; i++)
+    if (!g_domains[i]) {
+      d->slot = i;
+      g_domains[i] = d;
+      recompute_levels(d);
+      pthread_mutex_unlock(&g_reg_mu);
+      return 1;
+    }
+  pthread_mutex_unlock(&g_reg_mu);
+  return 0;
+}
+
+int gf__log_domain_new(const gf__log_options* opts, gf__log_domain** out, gf_error* err) {
+  gf__log_domain* d = calloc(1, sizeof *d);
+  if (!d) return gf_error_set(err, GF_NO_MEMORY, "logging: out of memory");
+  pthread_rwlock_init(&d->cfg_lock, NULL);
+  d->fmt = &g_fmt_default;
+  if (!claim_slot(d)) {
+    pthread_rwlock_destroy(&d->cfg_lock);
+    free(d);
+    return gf_error_set(err, GF_RESOURCE_EXHAUSTED,
+                        "logging: at most %d servers with their own logging in one process",
+                        GF__LOG_DOMAINS - 1);
+  }
+  int rc = domain_configure(d, opts, err);
+  if (rc) {
+    gf__log_domain_free(d);
+    return rc;
+  }
+  *out = d;
+  return GF_OK;
+}
+
+void gf__log_domain_free(gf__log_domain* d) {
+  if (!d || d == &g_default) return;
+  pthread_mutex_lock(&g_reg_mu);
+  g_domains[d->slot] = NULL;
+  gf__log_rules_free(d->rules, d->n_rules);
+  pthread_mutex_unlock(&g_reg_mu);
+  if (d->fmt != &g_fmt_default) gf__log_format_free(d->fmt);
+  pthread_rwlock_destroy(&d->cfg_lock);
+  free(d);
 }
 
 #define GF__LOG_MAX_FIELDS 64

@@ -27,9 +27,21 @@ typedef struct gf__log_options {
   int fd;                    /* output; values <= 0 mean 2 (stderr) */
 } gf__log_options;
 
-/* Applies options (strings copied). NULL opts restores the defaults (JSON,
- * INFO, stderr). On error nothing changes. Safe while other threads log. */
+/* Applies options (strings copied) to the process default domain (threads
+ * without a current instance, common/instance.h). NULL opts restores the
+ * defaults (JSON, INFO, stderr). On error nothing changes. Safe while other
+ * threads log. */
 int gf__log_configure(const gf__log_options* opts, gf_error* err);
+
+/* A log domain: output, format and levels of one server instance. A thread
+ * whose current instance has a domain logs through it; others through the
+ * process default. At most GF__LOG_DOMAINS - 1 exist at once
+ * (GF_RESOURCE_EXHAUSTED beyond). Free only after every thread that may log
+ * through it has been joined. */
+#define GF__LOG_DOMAINS 16
+typedef struct gf__log_domain gf__log_domain;
+int gf__log_domain_new(const gf__log_options* opts, gf__log_domain** out, gf_error* err);
+void gf__log_domain_free(gf__log_domain* d);
 
 /* One configured logger level from a levels file. */
 typedef struct gf__log_level_rule {

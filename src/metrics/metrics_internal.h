@@ -31,11 +31,16 @@ void gf__rpc_message(gf_metrics* m, int method, int sent /*1 sent, 0 received*/,
 const char* gf__rpc_method_name(int method);   /* "DoGet", ..., "Unknown" */
 const char* gf__grpc_code_name(int code);      /* "OK", "NOT_FOUND", ... */
 
-/* malloc_trim maintenance thread (one per process). m may be NULL. */
-int  gf__maintenance_start(gf_metrics* m, int trim_interval_sec, gf_error* err);
-void gf__maintenance_stop(void);
-/* Number of malloc_trim calls done by the maintenance thread so far. */
-uint64_t gf__maintenance_trim_count(void);
+/* malloc_trim maintenance thread, one per server instance (each observes
+ * gdfs_malloc_trim in its own registry m; m may be NULL). The thread starts
+ * with the caller's current instance (logs there). */
+typedef struct gf__maintenance gf__maintenance;
+int  gf__maintenance_start(gf_metrics* m, int trim_interval_sec, gf__maintenance** out,
+                           gf_error* err);
+/* Stops (promptly), joins and frees; NULL is a no-op. */
+void gf__maintenance_stop(gf__maintenance* mt);
+/* Number of malloc_trim calls done by this maintenance thread so far. */
+uint64_t gf__maintenance_trim_count(const gf__maintenance* mt);
 
 /* ---- cell-level API (one label set of one family) ---- */
 typedef struct gf__mcell gf__mcell;

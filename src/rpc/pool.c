@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/instance.h"
 #include "rpc/pool.h"
 
 #ifndef GF__POOL_SPIN_NS
@@ -23,6 +24,7 @@ typedef struct task {
 } task;
 
 struct gf__pool {
+  gf__instance* inst; /* workers' current instance: the creator's */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   task *head, *tail;
@@ -117,6 +119,7 @@ static int pool_create(int threads, int lazy, const char* name, gf__pool** out) 
   p->max = threads;
   p->lazy = lazy;
   p->name = name;
+  p->inst = gf__instance_current();
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   atomic_init(&p->pending, 0);
@@ -130,7 +133,7 @@ static int pool_create(int threads, int lazy, const char* name, gf__pool** out) 
     return -1;
   }
   for (int i = 0; i < (lazy ? 0 : threads); i++) {
-    if (pthread_create(&p->th[i], NULL, worker_main, p)) break;
+    if (gf__thread_create_in(&p->th[i], worker_main, p, p->inst)) break;
     p->n++;
   }
   if (p->n == 0 && !lazy) {
@@ -151,7 +154,7 @@ int gf__pool_create_lazy(int threads, const char* name, gf__pool** out) {
  * (or, with none yet, reports failure so the caller runs it). */
 static int grow_locked(gf__pool* p) {
   if (!p->lazy || p->stopping || p->n >= p->max || p->idle >= p->queued) return 0;
-  if (pthread_create(&p->th[p->n], NULL, worker_main, p)) return p->n == 0 ? -1 : 0;
+  if (gf__thread_create_in(&p->th[p->n], worker_main, p, p->inst)) return p->n == 0 ? -1 : 0;
   p->n++;
   return 0;
 }

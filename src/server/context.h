@@ -1,9 +1,10 @@
 /* The server context handed to plugins (gf_server_context): settings,
- * location, health, task executor, metrics. Filled by server.c on the main
+ * location, health, task executor, metrics, the server's instance. Filled by server.c on the main
  * thread during start-up; read-only (and thread-safe) afterwards. */
 #ifndef GF__SERVER_CONTEXT_H
 #define GF__SERVER_CONTEXT_H
 
+#include "common/instance.h"
 #include "gooddata_flight_server/server.h"
 
 struct gf_server_context {
@@ -12,6 +13,7 @@ struct gf_server_context {
   gf_health* health;
   gf_task_executor* tasks;
   gf_metrics* metrics;
+  gf__instance* inst; /* the server's logging and tracing (gf_context_enter) */
 };
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/instance.h"
 #include "log/log_internal.h"
 #include "rpc/dispatch.h"
 #include "gooddata_flight_server/log.h"
@@ -51,7 +52,8 @@ struct gf_server {
   gf__tserver* ts;
   gf_methods methods;
   int methods_set;
-  int maintenance;
+  gf__instance inst;        /* this server's log domain and tracer (threads inherit it) */
+  gf__maintenance* maint;   /* malloc_trim thread or NULL */
   int port;
   int pipe_fd[2];
   pthread_t stopper;
@@ -60,7 +62,7 @@ struct gf_server {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int stopped;
-  int tracing; /* this server started tracing (stops it) */
+  int trace_console_fd; /* console exporter output (0: stdout) */
 };
 
 static gf_logger* lg(void) { return gf_logger_get("gooddata_flight_server.server"); }
@@ -75,8 +77,8 @@ static int configure_logging(gf_server* s, const gf_server_options* o, gf_error*
   lo.span_id_key = s->cfg.log_trace_key_span_id;
   lo.parent_span_id_key = s->cfg.log_trace_key_parent_span_id;
   lo.config_file = o->logging_config;
-  lo.fd = 2;
-  return gf__log_configure(&lo, err);
+  lo.fd = o->log_fd > 0 ? o->log_fd : 2;
+  return gf__log_domain_new(&lo, &s->inst.log, err);
 }
 
 static const char* setting_src(const gf_server* s, const char* path) {
@@ -114,13 +116,9 @@ static int start_tracing(gf_server* s, gf_error* err) {
   t.service_name = c->otel_service_name;
   t.service_namespace = c->otel_service_namespace;
   t.service_instance_id = c->otel_service_instance_id;
-  int rc = gf__tracing_start(&t, err);
-  if (rc == GF_ALREADY_EXISTS) { /* another server in this process runs it */
-    GF_LOG(lg(), GF_LOG_WARNING, "tracing_already_started");
-    return GF_OK;
-  }
+  t.console_fd = s->trace_console_fd;
+  int rc = gf__tracer_new(&t, &s->inst.tracer, err);
   if (rc) gf_error_prefix(err, "server.otel_exporter_type");
-  s->tracing = rc == GF_OK;
   return rc;
 }
 
@@ -180,7 +178,10 @@ int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, 
   }
   if (!rc && s->cfg.use_tls) rc = check_tls(s, err);
   if (!rc) rc = configure_logging(s, o, err);
+  gf__instance* prev = gf__instance_enter(&s->inst);
+  s->trace_console_fd = o->trace_console_fd;
   if (!rc) rc = start_tracing(s, err);
+  gf__instance_exit(prev);
   if (!rc && gf__health_create(&s->health)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the health monitor");
   if (!rc && gf__metrics_create(&s->metrics)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the metrics registry");
   if (!rc && pipe2(s->pipe_fd, O_CLOEXEC)) rc = gf_error_set(err, GF_IO_ERROR, "pipe: %s", strerror(errno));
@@ -191,6 +192,7 @@ int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, 
   s->ctx.settings = s->settings;
   s->ctx.health = s->health;
   s->ctx.metrics = s->metrics;
+  s->ctx.inst = &s->inst;
   *out = s;
   return GF_OK;
 }
@@ -261,7 +263,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.hooks.rpc_started = gf__rpc_started;
   d.hooks.rpc_finished = gf__rpc_finished;
   d.hooks.rpc_message = gf__rpc_message;
-  if (gf_tracing_enabled()) {
+  if (gf__tracer_on(s->inst.tracer)) {
     d.hooks.trace_user = s;
     d.hooks.span_start = span_start_hook;
     d.hooks.span_enter = span_enter_hook;
@@ -328,6 +330,7 @@ static int start_services(gf_server* s, gf_error* err);
 
 int gf_server_start(gf_server* s, gf_error* err) {
   if (atomic_load(&s->stop_requested)) return GF_OK;
+  gf__instance* inst_prev = gf__instance_enter(&s->inst); /* threads started here inherit it */
   gf_span* span = gf_span_start("server_start", GF_SPAN_INTERNAL);
   gf_span* prev = gf_span_enter(span);
   gf_error local = {0};
@@ -337,6 +340,7 @@ int gf_server_start(gf_server* s, gf_error* err) {
   else gf_span_set_ok(span);
   gf_span_end(span);
   gf_span_exit(prev);
+  gf__instance_exit(inst_prev);
   return rc;
 }
 
@@ -344,8 +348,7 @@ static int start_services(gf_server* s, gf_error* err) {
   log_startup(s);
   int rc = start_http(s, err);
   if (!rc && s->cfg.malloc_trim_interval_sec > 0) {
-    rc = gf__maintenance_start(s->metrics, s->cfg.malloc_trim_interval_sec, err);
-    s->maintenance = rc == GF_OK;
+    rc = gf__maintenance_start(s->metrics, s->cfg.malloc_trim_interval_sec, &s->maint, err);
   }
   if (!rc) rc = gf__task_executor_create(s->cfg.task_threads, s->cfg.task_close_threads,
                                          s->cfg.task_result_ttl_sec, s->metrics, &s->tasks, err);
@@ -367,7 +370,7 @@ static int start_services(gf_server* s, gf_error* err) {
            GF_INT("port", s->port));
   }
   if (!rc) rc = init_methods(s, err);
-  if (!rc && pthread_create(&s->stopper, NULL, stopper_main, s))
+  if (!rc && gf__thread_create(&s->stopper, stopper_main, s))
     rc = gf_error_set(err, GF_INTERNAL, "cannot start the server thread");
   if (rc) return rc;
   s->stopper_started = 1;
@@ -417,7 +420,7 @@ static void shutdown_services(gf_server* s) {
   GF_LOG(lg(), GF_LOG_INFO, "flight_service_finished");
   if (s->tasks) gf__task_executor_stop(s->tasks, 1);
   GF_LOG(lg(), GF_LOG_INFO, "server_main_finished");
-  if (s->tracing) gf__tracing_stop(); /* exports what is queued */
+  gf__tracer_stop(s->inst.tracer); /* exports what is queued */
 }
 
 static void* stopper_main(void* arg) {
@@ -499,6 +502,7 @@ int gf_server_handle_signals(gf_server* s, gf_error* err) {
 
 void gf_server_destroy(gf_server* s) {
   if (!s) return;
+  gf__instance* prev = gf__instance_enter(&s->inst);
   if (s->stopper_started) {
     gf_server_stop(s);
     pthread_join(s->stopper, NULL);
@@ -508,14 +512,14 @@ void gf_server_destroy(gf_server* s) {
     if (s->disp) gf__dispatcher_stop(s->disp);
     if (s->tasks) gf__task_executor_stop(s->tasks, 1);
   }
-  if (s->tracing) gf__tracing_stop();
+  gf__tracer_stop(s->inst.tracer);
   if (g_signal_server == s) g_signal_server = NULL;
   if (s->methods_set && s->methods.release) s->methods.release(s->methods.state);
   gf__dispatcher_free(s->disp);
   gf__tserver_destroy(s->ts);
   if (s->auth) gf__auth_free(s->auth);
   if (s->tasks) gf__task_executor_free(s->tasks);
-  if (s->maintenance) gf__maintenance_stop();
+  gf__maintenance_stop(s->maint);
   gf__health_free(s->health);
   if (s->metrics) gf__metrics_free(s->metrics);
   if (s->settings) gf__settings_free(s->settings);
@@ -525,5 +529,8 @@ void gf_server_destroy(gf_server* s) {
     if (s->pipe_fd[i] >= 0) close(s->pipe_fd[i]);
   pthread_mutex_destroy(&s->mu);
   pthread_cond_destroy(&s->cv);
+  gf__instance_exit(prev);
+  gf__tracer_free(s->inst.tracer);
+  gf__log_domain_free(s->inst.log);
   free(s);
 }

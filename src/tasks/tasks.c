@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/instance.h"
 #include "gooddata_flight_server/log.h"
 #include "tasks/tasks_internal.h"
 
@@ -22,6 +23,7 @@ typedef struct task_metrics {
 } task_metrics;
 
 struct gf_task_executor {
+  gf__instance* inst; /* every executor thread's current instance: the creator's */
   pthread_mutex_t mu;
   pthread_cond_t work_cv, close_cv, tick_cv;
   gf_task_result** buckets;
@@ -551,7 +553,7 @@ static gf_task_result* new_record(const gf_task_spec* spec, gf_error* err) {
 /* A task was queued (ex->mu held): claim an idle worker, else start one
  * while below task_threads, else a running worker takes it when done. */
 static int start_worker(gf_task_executor* ex) {
-  if (pthread_create(&ex->workers[ex->n_workers], NULL, worker_main, ex) != 0) return -1;
+  if (gf__thread_create_in(&ex->workers[ex->n_workers], worker_main, ex, ex->inst) != 0) return -1;
   ex->n_workers++;
   return 0;
 }
@@ -762,11 +764,11 @@ static int start_threads(gf_task_executor* ex, int threads, int close_threads, g
     return gf_error_set(err, GF_NO_MEMORY, "task executor: out of memory");
   ex->max_workers = threads; /* task threads start on demand (wake_or_start_worker) */
   for (; ex->n_closers < close_threads; ex->n_closers++) {
-    if (pthread_create(&ex->closers[ex->n_closers], NULL, closer_main, ex) != 0)
+    if (gf__thread_create_in(&ex->closers[ex->n_closers], closer_main, ex, ex->inst) != 0)
       return gf_error_set(err, GF_INTERNAL, "task executor: cannot start close thread %d",
                           ex->n_closers);
   }
-  if (pthread_create(&ex->collector, NULL, collector_main, ex) != 0)
+  if (gf__thread_create_in(&ex->collector, collector_main, ex, ex->inst) != 0)
     return gf_error_set(err, GF_INTERNAL, "task executor: cannot start the result collector");
   ex->collector_started = 1;
   return GF_OK;
@@ -783,6 +785,7 @@ int gf__task_executor_create(int threads, int close_threads, int ttl_sec, gf_met
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task_result_ttl_sec: %d is negative", ttl_sec);
   gf_task_executor* ex = calloc(1, sizeof(*ex));
   if (ex == NULL) return gf_error_set(err, GF_NO_MEMORY, "task executor: out of memory");
+  ex->inst = gf__instance_current();
   ex->n_buckets = 64;
   ex->buckets = calloc(ex->n_buckets, sizeof(*ex->buckets));
   if (ex->buckets == NULL || init_sync(ex) != 0) {

@@ -1,5 +1,6 @@
-/* Span API (tracing.h): span creation with CSPRNG ids, attributes, status,
- * the thread-local current span, W3C traceparent text, RPC server spans and
+/* Span API (tracing.h): span creation with CSPRNG ids (for the tracer of
+ * the thread's current instance), attributes, status, the thread-local
+ * current span, W3C traceparent text, RPC server spans and
  * the trace ids added to log lines. Any thread; spans are single-owner. */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -7,16 +8,21 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/instance.h"
 #include "log/log_internal.h"
 #include "tracing/tracing_internal.h"
 
 #define SPAN_MAX_ATTRS 128
 #define SPAN_TEXT_MAX 4096
 
-extern atomic_int gf__tracing_on;  /* tracing_export.c */
 static _Thread_local gf_span* t_current;
 
-int gf_tracing_enabled(void) { return atomic_load_explicit(&gf__tracing_on, memory_order_acquire); }
+gf__tracer* gf__tracer_current(void) {
+  gf__instance* in = gf__instance_current();
+  return in ? in->tracer : gf__tracer_default();
+}
+
+int gf_tracing_enabled(void) { return gf__tracer_on(gf__tracer_current()); }
 
 void gf__hex(const uint8_t* p, size_t n, char* out) {
   static const char digits[] = "0123456789abcdef";
@@ -64,9 +70,11 @@ static gf_span* span_new(const char* name, int kind) {
 }
 
 gf_span* gf_span_start_child(const char* name, gf_span_kind kind, const gf_span* parent) {
-  if (!gf_tracing_enabled()) return NULL;
+  gf__tracer* t = gf__tracer_current();
+  if (!gf__tracer_on(t)) return NULL;
   gf_span* s = span_new(name, (int)kind);
   if (!s) return NULL;
+  s->tracer = t;
   if (parent) {
     memcpy(s->trace_id, parent->trace_id, sizeof s->trace_id);
     memcpy(s->parent_id, parent->span_id, sizeof s->parent_id);

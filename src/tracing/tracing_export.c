@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/instance.h"
 #include "log/log_internal.h"
 #include "tracing/curl_dl.h"
 #include "tracing/tracing_internal.h"
@@ -20,8 +21,6 @@
 
 #define MAX_HEADERS 32
 #define MAX_RESOURCE_ATTRS 64
-
-atomic_int gf__tracing_on;
 
 typedef struct exporter {
   int kind;
@@ -36,19 +35,33 @@ typedef struct exporter {
   int delay_ms;
 } exporter;
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cv;
-static pthread_t g_thread;
-static int g_running, g_stop;       /* guarded by g_mu */
-static int64_t g_stop_ms;            /* guarded by g_mu: when stop was asked (monotonic) */
-static gf_span *g_head, *g_tail;     /* guarded by g_mu */
-static size_t g_len;                 /* guarded by g_mu */
-static exporter g_ex;                /* set before the thread starts, freed after join */
-static atomic_uint_fast64_t g_dropped, g_exported, g_failed;
+/* One tracer: the process default (g_default) or a server instance's. */
+struct gf__tracer {
+  atomic_int on;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int running, stop;             /* guarded by mu */
+  int64_t stop_ms;               /* guarded by mu: when stop was asked (monotonic) */
+  gf_span *head, *tail;          /* guarded by mu */
+  size_t len;                    /* guarded by mu */
+  exporter ex;                   /* set before the thread starts, freed after join */
+  atomic_uint_fast64_t dropped, exported, failed;
+};
 
-uint64_t gf__tracing_dropped(void) { return atomic_load(&g_dropped); }
-uint64_t gf__tracing_exported(void) { return atomic_load(&g_exported); }
-uint64_t gf__tracing_export_failures(void) { return atomic_load(&g_failed); }
+static gf__tracer g_default = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+gf__tracer* gf__tracer_default(void) { return &g_default; }
+int gf__tracer_on(const gf__tracer* t) {
+  return t && atomic_load_explicit(&((gf__tracer*)t)->on, memory_order_acquire);
+}
+
+uint64_t gf__tracer_dropped(const gf__tracer* t) { return atomic_load(&((gf__tracer*)t)->dropped); }
+uint64_t gf__tracer_exported(const gf__tracer* t) { return atomic_load(&((gf__tracer*)t)->exported); }
+uint64_t gf__tracer_export_failures(const gf__tracer* t) { return atomic_load(&((gf__tracer*)t)->failed); }
+uint64_t gf__tracing_dropped(void) { return gf__tracer_dropped(&g_default); }
+uint64_t gf__tracing_exported(void) { return gf__tracer_exported(&g_default); }
+uint64_t gf__tracing_export_failures(void) { return gf__tracer_export_failures(&g_default); }
 
 static gf_logger* trace_log(void) { return gf_logger_get("gooddata_flight_server.tracing"); }
 
@@ -271,152 +284,196 @@ static int64_t mono_ms(void) {
 }
 
 /* OTLP/gRPC: once stopping, all batches share one timeout from the stop. */
-static void export_grpc(gf_span** spans, size_t n, int64_t stop_ms) {
+static void export_grpc(gf__tracer* t, gf_span** spans, size_t n, int64_t stop_ms) {
   int64_t budget = -1;
   if (stop_ms) {
-    budget = stop_ms + g_ex.timeout_ms - mono_ms();
+    budget = stop_ms + t->ex.timeout_ms - mono_ms();
     if (budget < 0) budget = 0;
   }
-  size_t ok = gf__otlp_grpc_export(g_ex.grpc, &g_ex.res, spans, n, budget);
-  atomic_fetch_add(&g_exported, ok);
-  atomic_fetch_add(&g_failed, n - ok);
+  size_t ok = gf__otlp_grpc_export(t->ex.grpc, &t->ex.res, spans, n, budget);
+  atomic_fetch_add(&t->exported, ok);
+  atomic_fetch_add(&t->failed, n - ok);
 }
 
-static void export_batch(CURL* curl, gf_span** spans, size_t n, int64_t stop_ms) {
-  if (g_ex.kind == GF__TRACE_EXPORT_OTLP_GRPC) {
-    export_grpc(spans, n, stop_ms);
+static void export_batch(gf__tracer* t, CURL* curl, gf_span** spans, size_t n, int64_t stop_ms) {
+  if (t->ex.kind == GF__TRACE_EXPORT_OTLP_GRPC) {
+    export_grpc(t, spans, n, stop_ms);
     return;
   }
   gf__buf b;
   gf__buf_init(&b);
   int ok = 1;
-  if (g_ex.kind == GF__TRACE_EXPORT_CONSOLE) {
-    for (size_t i = 0; i < n; i++) gf__trace_encode_console(&b, &g_ex.res, spans[i]);
-    gf__write_all(g_ex.console_fd, b.p, b.len);
+  if (t->ex.kind == GF__TRACE_EXPORT_CONSOLE) {
+    for (size_t i = 0; i < n; i++) gf__trace_encode_console(&b, &t->ex.res, spans[i]);
+    gf__write_all(t->ex.console_fd, b.p, b.len);
   } else {
-    if (g_ex.kind == GF__TRACE_EXPORT_ZIPKIN) gf__trace_encode_zipkin(&b, &g_ex.res, spans, n);
-    else gf__trace_encode_otlp(&b, &g_ex.res, spans, n);
-    ok = !b.oom && curl && http_post(curl, &g_ex, &b);
+    if (t->ex.kind == GF__TRACE_EXPORT_ZIPKIN) gf__trace_encode_zipkin(&b, &t->ex.res, spans, n);
+    else gf__trace_encode_otlp(&b, &t->ex.res, spans, n);
+    ok = !b.oom && curl && http_post(curl, &t->ex, &b);
   }
   gf__buf_free(&b);
-  atomic_fetch_add(ok ? &g_exported : &g_failed, n);
+  atomic_fetch_add(ok ? &t->exported : &t->failed, n);
 }
 
 /* ---- queue and thread ---- */
 
 void gf__trace_enqueue(gf_span* s) {
-  pthread_mutex_lock(&g_mu);
-  if (!g_running || g_stop || g_len >= g_ex.queue_max) {
-    pthread_mutex_unlock(&g_mu);
-    atomic_fetch_add(&g_dropped, 1);
+  gf__tracer* t = s->tracer;
+  pthread_mutex_lock(&t->mu);
+  if (!t->running || t->stop || t->len >= t->ex.queue_max) {
+    pthread_mutex_unlock(&t->mu);
+    atomic_fetch_add(&t->dropped, 1);
     gf__span_free(s);
     return;
   }
   s->next = NULL;
-  if (g_tail) g_tail->next = s;
-  else g_head = s;
-  g_tail = s;
-  if (++g_len >= g_ex.batch_max) pthread_cond_signal(&g_cv);
-  pthread_mutex_unlock(&g_mu);
+  if (t->tail) t->tail->next = s;
+  else t->head = s;
+  t->tail = s;
+  if (++t->len >= t->ex.batch_max) pthread_cond_signal(&t->cv);
+  pthread_mutex_unlock(&t->mu);
 }
 
-static size_t take_locked(gf_span** out, size_t max) {
+static size_t take_locked(gf__tracer* t, gf_span** out, size_t max) {
   size_t n = 0;
-  while (g_head && n < max) {
-    out[n++] = g_head;
-    g_head = g_head->next;
+  while (t->head && n < max) {
+    out[n++] = t->head;
+    t->head = t->head->next;
   }
-  if (!g_head) g_tail = NULL;
-  g_len -= n;
+  if (!t->head) t->tail = NULL;
+  t->len -= n;
   return n;
 }
 
-static void wait_locked(void) {
+static void wait_locked(gf__tracer* t) {
   struct timespec dl;
   clock_gettime(CLOCK_MONOTONIC, &dl);
-  dl.tv_sec += g_ex.delay_ms / 1000;
-  dl.tv_nsec += (long)(g_ex.delay_ms % 1000) * 1000000L;
+  dl.tv_sec += t->ex.delay_ms / 1000;
+  dl.tv_nsec += (long)(t->ex.delay_ms % 1000) * 1000000L;
   if (dl.tv_nsec >= 1000000000L) dl.tv_sec++, dl.tv_nsec -= 1000000000L;
-  while (!g_stop && g_len < g_ex.batch_max)
-    if (pthread_cond_timedwait(&g_cv, &g_mu, &dl) != 0) break;
+  while (!t->stop && t->len < t->ex.batch_max)
+    if (pthread_cond_timedwait(&t->cv, &t->mu, &dl) != 0) break;
 }
 
 static void* export_thread(void* arg) {
-  (void)arg;
+  gf__tracer* t = arg;
   pthread_setname_np(pthread_self(), "gf-trace-export");
-  int http = g_ex.kind == GF__TRACE_EXPORT_OTLP_HTTP || g_ex.kind == GF__TRACE_EXPORT_ZIPKIN;
-  CURL* curl = http && g_ex.curl ? g_ex.curl->easy_init() : NULL;
-  gf_span** batch = calloc(g_ex.batch_max, sizeof *batch);
-  pthread_mutex_lock(&g_mu);
+  int http = t->ex.kind == GF__TRACE_EXPORT_OTLP_HTTP || t->ex.kind == GF__TRACE_EXPORT_ZIPKIN;
+  CURL* curl = http && t->ex.curl ? t->ex.curl->easy_init() : NULL;
+  gf_span** batch = calloc(t->ex.batch_max, sizeof *batch);
+  pthread_mutex_lock(&t->mu);
   for (;;) {
-    if (!g_stop) wait_locked();
-    size_t n = batch ? take_locked(batch, g_ex.batch_max) : 0;
-    if (n == 0 && g_stop) break;
-    int64_t stop_ms = g_stop ? g_stop_ms : 0;
-    pthread_mutex_unlock(&g_mu);
-    if (n) export_batch(curl, batch, n, stop_ms);
+    if (!t->stop) wait_locked(t);
+    size_t n = batch ? take_locked(t, batch, t->ex.batch_max) : 0;
+    if (n == 0 && t->stop) break;
+    int64_t stop_ms = t->stop ? t->stop_ms : 0;
+    pthread_mutex_unlock(&t->mu);
+    if (n) export_batch(t, curl, batch, n, stop_ms);
     for (size_t i = 0; i < n; i++) gf__span_free(batch[i]);
-    pthread_mutex_lock(&g_mu);
+    pthread_mutex_lock(&t->mu);
   }
-  pthread_mutex_unlock(&g_mu);
+  pthread_mutex_unlock(&t->mu);
   free(batch);
-  if (curl) g_ex.curl->easy_cleanup(curl);
+  if (curl) t->ex.curl->easy_cleanup(curl);
   return NULL;
 }
 
-static void init_once(void) {
+static void init_cond(gf__tracer* t) {
   pthread_condattr_t a;
   pthread_condattr_init(&a);
   pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&g_cv, &a);
+  pthread_cond_init(&t->cv, &a);
   pthread_condattr_destroy(&a);
+}
+
+static void init_default(void) { init_cond(&g_default); }
+
+static int tracer_start(gf__tracer* t, const gf__tracing_options* o, gf_error* err) {
+  pthread_mutex_lock(&t->mu);
+  if (t->running) {
+    pthread_mutex_unlock(&t->mu);
+    return gf_error_set(err, GF_ALREADY_EXISTS, "tracing already started");
+  }
+  int rc = configure(&t->ex, o, err);
+  if (rc == GF_OK) {
+    t->stop = 0;
+    if (gf__thread_create(&t->thread, export_thread, t) != 0)
+      rc = gf_error_set(err, GF_INTERNAL, "tracing: cannot start the export thread");
+  }
+  if (rc != GF_OK) unconfigure(&t->ex);
+  t->running = rc == GF_OK;
+  pthread_mutex_unlock(&t->mu);
+  if (rc == GF_OK) {
+    gf__log_set_trace_provider(gf__tracing_current_ids);
+    atomic_store(&t->on, 1);
+    GF_LOG(trace_log(), GF_LOG_DEBUG, "tracing_started", GF_INT("exporter", o->exporter),
+           GF_STR("url", t->ex.url));
+  }
+  return rc;
+}
+
+static int check_options(const gf__tracing_options* o, gf_error* err) {
+  if (o->exporter < 0 || o->exporter > GF__TRACE_EXPORT_ZIPKIN)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "tracing: unknown exporter %d", o->exporter);
+  return GF_OK;
 }
 
 int gf__tracing_start(const gf__tracing_options* o, gf_error* err) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   if (!o || o->exporter == GF__TRACE_EXPORT_NONE) return GF_OK;
-  if (o->exporter < 0 || o->exporter > GF__TRACE_EXPORT_ZIPKIN)
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "tracing: unknown exporter %d", o->exporter);
-  pthread_once(&once, init_once);
-  pthread_mutex_lock(&g_mu);
-  if (g_running) {
-    pthread_mutex_unlock(&g_mu);
-    return gf_error_set(err, GF_ALREADY_EXISTS, "tracing already started");
-  }
-  int rc = configure(&g_ex, o, err);
-  if (rc == GF_OK) {
-    g_stop = 0;
-    if (pthread_create(&g_thread, NULL, export_thread, NULL) != 0)
-      rc = gf_error_set(err, GF_INTERNAL, "tracing: cannot start the export thread");
-  }
-  if (rc != GF_OK) unconfigure(&g_ex);
-  g_running = rc == GF_OK;
-  pthread_mutex_unlock(&g_mu);
-  if (rc == GF_OK) {
-    gf__log_set_trace_provider(gf__tracing_current_ids);
-    atomic_store(&gf__tracing_on, 1);
-    GF_LOG(trace_log(), GF_LOG_DEBUG, "tracing_started", GF_INT("exporter", o->exporter),
-           GF_STR("url", g_ex.url));
-  }
-  return rc;
+  int rc = check_options(o, err);
+  if (rc) return rc;
+  pthread_once(&once, init_default);
+  return tracer_start(&g_default, o, err);
 }
 
-void gf__tracing_stop(void) {
-  atomic_store(&gf__tracing_on, 0);
-  gf__log_set_trace_provider(NULL);
-  pthread_mutex_lock(&g_mu);
-  if (!g_running) {
-    pthread_mutex_unlock(&g_mu);
+static void tracer_stop(gf__tracer* t) {
+  atomic_store(&t->on, 0);
+  pthread_mutex_lock(&t->mu);
+  if (!t->running) {
+    pthread_mutex_unlock(&t->mu);
     return;
   }
-  g_stop = 1;
-  g_stop_ms = mono_ms();
-  if (g_stop_ms == 0) g_stop_ms = 1;
-  pthread_cond_broadcast(&g_cv);
-  pthread_mutex_unlock(&g_mu);
-  pthread_join(g_thread, NULL);
-  pthread_mutex_lock(&g_mu);
-  g_running = 0;
-  unconfigure(&g_ex);
-  pthread_mutex_unlock(&g_mu);
+  t->stop = 1;
+  t->stop_ms = mono_ms();
+  if (t->stop_ms == 0) t->stop_ms = 1;
+  pthread_cond_broadcast(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+  pthread_join(t->thread, NULL);
+  pthread_mutex_lock(&t->mu);
+  t->running = 0;
+  unconfigure(&t->ex);
+  pthread_mutex_unlock(&t->mu);
+}
+
+void gf__tracing_stop(void) { tracer_stop(&g_default); }
+
+int gf__tracer_new(const gf__tracing_options* o, gf__tracer** out, gf_error* err) {
+  *out = NULL;
+  if (!o || o->exporter == GF__TRACE_EXPORT_NONE) return GF_OK;
+  int rc = check_options(o, err);
+  if (rc) return rc;
+  gf__tracer* t = calloc(1, sizeof *t);
+  if (!t) return gf_error_set(err, GF_NO_MEMORY, "tracing: out of memory");
+  pthread_mutex_init(&t->mu, NULL);
+  init_cond(t);
+  rc = tracer_start(t, o, err);
+  if (rc) {
+    gf__tracer_free(t);
+    return rc;
+  }
+  *out = t;
+  return GF_OK;
+}
+
+void gf__tracer_stop(gf__tracer* t) {
+  if (t) tracer_stop(t);
+}
+
+void gf__tracer_free(gf__tracer* t) {
+  if (!t || t == &g_default) return;
+  tracer_stop(t);
+  pthread_mutex_destroy(&t->mu);
+  pthread_cond_destroy(&t->cv);
+  free(t);
 }

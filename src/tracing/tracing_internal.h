@@ -31,11 +31,31 @@ typedef struct gf__tracing_options {
   int delay_ms;                    /* export interval; 0 = OTEL_BSP_SCHEDULE_DELAY or 5000 */
 } gf__tracing_options;
 
-/* Starts tracing (reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT/HEADERS/TIMEOUT,
+/* A tracer: exporter, queue and export thread. The process default one is
+ * started by gf__tracing_start; a server instance owns its own
+ * (gf__tracer_new) and spans started on a thread whose current instance
+ * (common/instance.h) has a tracer go to it; spans on a thread whose
+ * instance has none are off (NULL). */
+typedef struct gf__tracer gf__tracer;
+gf__tracer* gf__tracer_default(void);
+/* exporter NONE: *out = NULL and GF_OK. Thread started with the caller's
+ * current instance. */
+int gf__tracer_new(const gf__tracing_options* opts, gf__tracer** out, gf_error* err);
+/* Exports what is queued and stops the thread; spans ended later are dropped. */
+void gf__tracer_stop(gf__tracer* t);
+void gf__tracer_free(gf__tracer* t);
+int gf__tracer_on(const gf__tracer* t);
+uint64_t gf__tracer_dropped(const gf__tracer* t);
+uint64_t gf__tracer_exported(const gf__tracer* t);
+uint64_t gf__tracer_export_failures(const gf__tracer* t);
+/* The tracer of this thread's current instance (default when none). */
+gf__tracer* gf__tracer_current(void);
+
+/* Starts the process default tracer (reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT/HEADERS/TIMEOUT,
  * OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES). exporter NONE is
  * a no-op returning GF_OK. GF_ALREADY_EXISTS if already started. */
 int gf__tracing_start(const gf__tracing_options* opts, gf_error* err);
-/* Exports what is queued, stops the export thread, disables tracing. */
+/* Exports what is queued, stops the default tracer's export thread. */
 void gf__tracing_stop(void);
 /* Spans dropped because the queue was full / spans exported successfully or
  * not (cumulative since start-up). */
@@ -93,6 +113,7 @@ struct gf_span {
   char* status_msg;
   char* trace_state;          /* W3C tracestate or NULL */
   gf_span* saved_current;
+  gf__tracer* tracer;         /* where it is exported when it ends */
   gf_span* next;              /* export queue link */
 };
 

@@ -17,6 +17,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "common/instance.h"
 #include "flight/method.h" /* header-only enum */
 #include "transport/msg_grpc.h"
 #include "transport/server_transport.h"
@@ -779,7 +780,7 @@ static int start_threads(gf__tserver* s, gf_error* err) {
     if (!a) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
     a->s = s;
     a->index = i;
-    if (pthread_create(&s->cqs[i].th, NULL, cq_main, a)) {
+    if (gf__thread_create(&s->cqs[i].th, cq_main, a)) {
       free(a);
       return gf_error_set(err, GF_INTERNAL, "cannot start completion-queue thread");
     }
