@@ -1,9 +1,11 @@
 /* Tests for structured logging: JSON lines, escaping, key names, dev text
- * format, per-logger levels from an INI file and whole lines under
- * concurrent writers. */
+ * format, per-logger levels from an INI file, whole lines under concurrent
+ * writers, and log domains (a server instance's own output and levels,
+ * picked by the thread's current instance and inherited by its threads). */
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/instance.h"
 #include "common/json.h"
 #include "support/ops_util.h"
 #include "log/log_internal.h"
@@ -231,6 +233,72 @@ TEST(huge_line_is_replaced_by_notice) {
   capture_end();
 }
 
+typedef struct domain_arg {
+  gf__instance* in;
+  int n;
+} domain_arg;
+
+static void* domain_logger(void* p) {
+  domain_arg* a = p;
+  gf_logger* lg = gf_logger_get("dom.worker");
+  for (int i = 0; i < a->n; i++) GF_LOG(lg, GF_LOG_DEBUG, "worker_debug", GF_INT("i", i));
+  return NULL;
+}
+
+static void* inherited(void* p) {
+  (void)p;
+  GF_LOG(gf_logger_get("dom.child"), GF_LOG_INFO, "child_line");
+  return NULL;
+}
+
+/* A domain has its own output and levels; threads log through the domain of
+ * their current instance, threads started with gf__thread_create inherit it,
+ * the others keep the process default. Loggers created while domains come
+ * and go get the right level in each. */
+TEST(domains_route_by_current_instance) {
+  char ini[] = "/tmp/gf_log_domXXXXXX";
+  close(mkstemp(ini));
+  write_file(ini, "[loggers]\nkeys=root,w\n[logger_root]\nlevel=INFO\n"
+                  "[logger_w]\nlevel=DEBUG\nqualname=dom\n");
+  char dpath[64];
+  int dfd = capture_open(dpath);
+  CHECK_EQ_INT(capture((gf__log_options){0}), GF_OK);
+  gf__log_domain* d = NULL;
+  CHECK_EQ_INT(gf__log_domain_new(&(gf__log_options){.fd = dfd, .dev = 1, .config_file = ini}, &d, NULL),
+               GF_OK);
+  unlink(ini);
+  gf__instance in = {.log = d};
+  pthread_t th[4];
+  domain_arg a = {&in, 50};
+  gf__instance* prev = gf__instance_enter(&in);
+  for (int i = 0; i < 2; i++) CHECK_EQ_INT(gf__thread_create(&th[i], domain_logger, &a), 0);
+  CHECK_EQ_INT(gf__thread_create(&th[2], inherited, NULL), 0);
+  gf__instance_exit(prev);
+  CHECK_EQ_INT(pthread_create(&th[3], NULL, domain_logger, &a), 0); /* default: DEBUG off */
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  GF_LOG(gf_logger_get("dom.main"), GF_LOG_INFO, "main_line");
+  char* dt = read_all(dpath, NULL);
+  char* mt = read_all(g_path, NULL);
+  int n = 0;
+  for (const char* q = strstr(dt, "worker_debug"); q; q = strstr(q + 1, "worker_debug")) n++;
+  CHECK_EQ_INT(n, 100);
+  CHECK(dt[0] != '{' && strstr(dt, "child_line") != NULL && strstr(dt, "main_line") == NULL);
+  CHECK(strstr(mt, "worker_debug") == NULL && strstr(mt, "child_line") == NULL);
+  CHECK(strstr(mt, "\"event\":\"main_line\"") != NULL);
+  free(dt), free(mt);
+  gf__log_domain* more[GF__LOG_DOMAINS];
+  int made = 0;
+  gf_error err = {0};
+  while (made < GF__LOG_DOMAINS && gf__log_domain_new(&(gf__log_options){.fd = dfd}, &more[made], &err) == GF_OK)
+    made++;
+  CHECK_EQ_INT(made, GF__LOG_DOMAINS - 2); /* slot 0 is the default, d holds one */
+  CHECK_EQ_INT(err.code, GF_RESOURCE_EXHAUSTED);
+  for (int i = 0; i < made; i++) gf__log_domain_free(more[i]);
+  gf__log_domain_free(d);
+  close(dfd), unlink(dpath);
+  capture_end();
+}
+
 int main(void) {
   RUN(json_line_fields_and_escaping);
   RUN(custom_event_key_and_level_names);
@@ -240,5 +308,6 @@ int main(void) {
   RUN(dev_text_line);
   RUN(concurrent_lines_are_whole);
   RUN(huge_line_is_replaced_by_notice);
+  RUN(domains_route_by_current_instance);
   TEST_MAIN_END();
 }
