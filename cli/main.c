@@ -156,7 +156,7 @@ static int cmd_start(int argc, char** argv) {
     return 1;
   }
   rc = run_server(srv);
-  gf_server_destroy(srv);
+  gf_server_free(srv);
   gf_plugin_unload(plugin);
   return rc;
 }

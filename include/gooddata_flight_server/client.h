@@ -74,14 +74,14 @@ typedef struct gf_call_options {
 
 /* uri: "grpc://host:port", "grpc+tcp://host:port", "grpc+tls://host:port" or
  * "grpc+unix:///path". Connection happens lazily on the first call. */
-GF_API int gf_client_connect(const char* uri, const gf_client_options* options, gf_client** out,
+GF_API int gf_client_create(const char* uri, const gf_client_options* options, gf_client** out,
                       gf_error* err);
 /* Frees the client. Streams created from it must be freed first. */
-GF_API void gf_client_close(gf_client* client);
+GF_API void gf_client_free(gf_client* client);
 
 /* ---- call status details ----------------------------------------------------- */
 
-GF_API gf_rpc_status* gf_rpc_status_new(void);
+GF_API gf_rpc_status* gf_rpc_status_create(void);
 GF_API void gf_rpc_status_free(gf_rpc_status* st);
 GF_API int gf_rpc_status_code(const gf_rpc_status* st);       /* gf_status; GF_OK on success */
 GF_API int gf_rpc_status_grpc_code(const gf_rpc_status* st);  /* raw gRPC status code */
@@ -132,8 +132,7 @@ typedef struct gf_client_poll_info {
   int32_t expiration_nanos;
 } gf_client_poll_info;
 GF_API void gf_client_poll_info_clear(gf_client_poll_info* poll);
-/* Frees a descriptor returned by the client (poll_info.descriptor). */
-GF_API void gf_client_descriptor_free(gf_descriptor* d);
+/* Free poll_info.descriptor with gf_descriptor_free (flight.h). */
 
 /* ---- unary and server-streaming calls -------------------------------------------- */
 
@@ -224,7 +223,7 @@ GF_API int gf_put_stream_read(gf_put_stream* p, gf_bytes* app_metadata, gf_error
 /* Half-close: no more batches. Idempotent. */
 GF_API int gf_put_stream_done_writing(gf_put_stream* p, gf_error* err);
 /* Half-closes, discards unread PutResults, returns the final status. */
-GF_API int gf_put_stream_close(gf_put_stream* p, gf_error* err);
+GF_API int gf_put_stream_finish(gf_put_stream* p, gf_error* err);
 GF_API void gf_put_stream_free(gf_put_stream* p);
 
 /* ---- DoExchange -------------------------------------------------------------------- */
@@ -241,7 +240,7 @@ GF_API int gf_exchange_done_writing(gf_exchange* x, gf_error* err);
 /* The read side (borrowed; valid until gf_exchange_free). */
 GF_API gf_flight_reader* gf_exchange_reader(gf_exchange* x);
 /* Half-closes, drains the read side, returns the final status. */
-GF_API int gf_exchange_close(gf_exchange* x, gf_error* err);
+GF_API int gf_exchange_finish(gf_exchange* x, gf_error* err);
 GF_API void gf_exchange_free(gf_exchange* x);
 
 #ifdef __cplusplus

@@ -127,7 +127,7 @@ GF_API int gf_call_error_extra(gf_call* call, int code, const void* extra_info, 
 /* ------------------------------------------------------------------------ */
 /* FlightInfo / endpoints / PollInfo (also used by the C client to read)    */
 
-GF_API gf_flight_info* gf_flight_info_new(void);
+GF_API gf_flight_info* gf_flight_info_create(void);
 GF_API void gf_flight_info_free(gf_flight_info* info);
 /* Schema: serialised by the server as an IPC Schema message. Not consumed. */
 GF_API int gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema, gf_error* err);
@@ -321,7 +321,7 @@ typedef int (*gf_methods_factory)(gf_server_context* ctx, gf_methods* out, gf_er
 
 /* An endpoint not owned by a FlightInfo (RenewFlightEndpoint); the
  * gf_flight_endpoint_* setters and readers above apply. */
-GF_API gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len);
+GF_API gf_flight_endpoint* gf_flight_endpoint_create(const void* ticket, size_t len);
 GF_API void gf_flight_endpoint_free(gf_flight_endpoint* ep);
 /* A standalone deep copy of `ep` (e.g. one taken from a FlightInfo). */
 GF_API gf_flight_endpoint* gf_flight_endpoint_copy(const gf_flight_endpoint* ep);

@@ -65,7 +65,7 @@ GF_API int gf_server_wait_for_stop(gf_server* server, int64_t timeout_ms);
 /* Installs SIGINT/SIGTERM handling that calls gf_server_stop (a second signal
  * exits the process at once). */
 GF_API int gf_server_handle_signals(gf_server* server, gf_error* err);
-GF_API void gf_server_destroy(gf_server* server);
+GF_API void gf_server_free(gf_server* server);
 
 /* ------------------------------------------------------------------------ */
 /* For server executables (what the gooddata-flight-server command uses)     */

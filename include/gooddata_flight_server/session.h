@@ -32,7 +32,7 @@ typedef enum gf_session_value_type {
 
 typedef struct gf_session_options gf_session_options;
 
-GF_API gf_session_options* gf_session_options_new(void);
+GF_API gf_session_options* gf_session_options_create(void);
 GF_API void gf_session_options_free(gf_session_options* o);
 GF_API gf_session_options* gf_session_options_copy(const gf_session_options* o);
 GF_API size_t gf_session_options_count(const gf_session_options* o);
@@ -79,7 +79,7 @@ typedef enum gf_session_option_error {
 
 /* SetSessionOptionsResult: per-option errors. */
 typedef struct gf_set_session_result gf_set_session_result;
-GF_API gf_set_session_result* gf_set_session_result_new(void);
+GF_API gf_set_session_result* gf_set_session_result_create(void);
 GF_API void gf_set_session_result_free(gf_set_session_result* r);
 GF_API int gf_set_session_result_add(gf_set_session_result* r, const char* name,
                               gf_session_option_error error);
@@ -130,7 +130,7 @@ GF_API int gf_session_store_update(gf_session_store* s, gf_call* call, int creat
 /* A copy of the call's session options (*out freed with gf_session_options_free). */
 GF_API int gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out);
 /* Drops the call's session and answers `set-cookie: <name>=<id>; Max-Age=0`. */
-GF_API int gf_session_store_close(gf_session_store* s, gf_call* call);
+GF_API int gf_session_store_close_session(gf_session_store* s, gf_call* call);
 GF_API size_t gf_session_store_count(gf_session_store* s);
 
 /* The standard actions served from a store, for a service's do_action:

@@ -184,7 +184,7 @@ GF_API int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_
 GF_API int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err);
 GF_API void gf_task_result_release_data(gf_task_result* r);
 /* Closes the data (waits for readers; once; runs close/on_close). */
-GF_API void gf_task_result_close(gf_task_result* r);
+GF_API void gf_task_result_close_data(gf_task_result* r);
 
 /* ---- DoGet ------------------------------------------------------------------------ */
 

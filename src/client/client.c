@@ -21,7 +21,7 @@ struct gf_rpc_status {
 
 /* ---- gf_rpc_status ------------------------------------------------------------ */
 
-gf_rpc_status* gf_rpc_status_new(void) {
+gf_rpc_status* gf_rpc_status_create(void) {
   gf_rpc_status* s = calloc(1, sizeof(*s));
   if (s) s->arrow_code = -1;
   return s;
@@ -181,7 +181,7 @@ static void free_headers(gf__cheader* h, size_t n) {
   free(h);
 }
 
-int gf_client_connect(const char* uri, const gf_client_options* opts, gf_client** out,
+int gf_client_create(const char* uri, const gf_client_options* opts, gf_client** out,
                       gf_error* err) {
   *out = NULL;
   if (!uri) return gf_error_set(err, GF_INVALID_ARGUMENT, "uri: NULL");
@@ -212,14 +212,14 @@ int gf_client_connect(const char* uri, const gf_client_options* opts, gf_client*
   }
   free(target);
   if (rc) {
-    gf_client_close(c);
+    gf_client_free(c);
     return rc;
   }
   *out = c;
   return GF_OK;
 }
 
-void gf_client_close(gf_client* c) {
+void gf_client_free(gf_client* c) {
   if (!c) return;
   free_headers(c->headers, c->n_headers);
   gf__cchannel_free(c->channel);

@@ -427,7 +427,7 @@ int gf_put_stream_done_writing(gf_put_stream* p, gf_error* err) {
   return writer_done(&p->w, err);
 }
 
-int gf_put_stream_close(gf_put_stream* p, gf_error* err) {
+int gf_put_stream_finish(gf_put_stream* p, gf_error* err) {
   gf_put_stream_done_writing(p, NULL);
   gf_bytes md;
   int rc;
@@ -502,7 +502,7 @@ int gf_exchange_done_writing(gf_exchange* x, gf_error* err) { return writer_done
 
 gf_flight_reader* gf_exchange_reader(gf_exchange* x) { return x->reader; }
 
-int gf_exchange_close(gf_exchange* x, gf_error* err) {
+int gf_exchange_finish(gf_exchange* x, gf_error* err) {
   writer_done(&x->w, NULL);
   struct ArrowArray b;
   gf_bytes md;

@@ -150,7 +150,6 @@ int gf_client_get_flight_info(gf_client* c, const gf_call_options* o, const gf_d
   return rc;
 }
 
-void gf_client_descriptor_free(gf_descriptor* d) { gf__descriptor_free(d); }
 
 void gf_client_poll_info_clear(gf_client_poll_info* p) {
   if (!p) return;

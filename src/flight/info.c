@@ -55,7 +55,7 @@ static int set_bytes(uint8_t** dst, size_t* dst_len, const void* data, size_t le
   return GF_OK;
 }
 
-gf_flight_info* gf_flight_info_new(void) {
+gf_flight_info* gf_flight_info_create(void) {
   gf_flight_info* i = calloc(1, sizeof(*i));
   if (i) i->total_records = i->total_bytes = -1;
   return i;
@@ -147,7 +147,7 @@ int gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data
   return set_bytes(&ep->app_md, &ep->app_len, data, len);
 }
 
-gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len) {
+gf_flight_endpoint* gf_flight_endpoint_create(const void* ticket, size_t len) {
   gf_flight_endpoint* ep = calloc(1, sizeof(*ep));
   if (ep && set_bytes(&ep->ticket, &ep->ticket_len, ticket, len)) {
     free(ep);
@@ -163,7 +163,7 @@ int gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, si
 }
 
 gf_flight_endpoint* gf_flight_endpoint_copy(const gf_flight_endpoint* src) {
-  gf_flight_endpoint* ep = gf_flight_endpoint_new(src->ticket, src->ticket_len);
+  gf_flight_endpoint* ep = gf_flight_endpoint_create(src->ticket, src->ticket_len);
   int rc = ep ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < src->n_locs; i++) rc = gf_flight_endpoint_add_location(ep, src->locs[i]);
   if (!rc) rc = set_bytes(&ep->app_md, &ep->app_len, src->app_md, src->app_len);
@@ -339,7 +339,7 @@ static int ep_fill_from_pb(gf_flight_endpoint* ep, const Arrow__Flight__Protocol
 
 int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e, gf_flight_endpoint** out) {
   const Arrow__Flight__Protocol__Ticket* t = e->ticket;
-  gf_flight_endpoint* ep = gf_flight_endpoint_new(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
+  gf_flight_endpoint* ep = gf_flight_endpoint_create(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
   if (!ep) return GF_NO_MEMORY;
   int rc = ep_fill_from_pb(ep, e);
   if (rc) {
@@ -351,7 +351,7 @@ int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e
 }
 
 static int info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight_info** out) {
-  gf_flight_info* in = gf_flight_info_new();
+  gf_flight_info* in = gf_flight_info_create();
   if (!in) return GF_NO_MEMORY;
   int rc = gf_flight_info_set_schema_bytes(in, pb->schema.data, pb->schema.len);
   if (!rc && pb->flight_descriptor && !(in->desc = gf__descriptor_from_pb(pb->flight_descriptor))) rc = GF_NO_MEMORY;
@@ -391,7 +391,7 @@ int gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** ou
 
 gf_poll_info* gf__poll_info_new(void) {
   gf_poll_info* p = calloc(1, sizeof(*p));
-  if (p && !(p->info = gf_flight_info_new())) {
+  if (p && !(p->info = gf_flight_info_create())) {
     free(p);
     return NULL;
   }
@@ -475,7 +475,7 @@ int gf__poll_info_deserialize(const void* data, size_t len, gf_poll_info** out, 
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "PollInfo: malformed protobuf");
   gf_poll_info* p = calloc(1, sizeof(*p));
   int rc = p ? GF_OK : GF_NO_MEMORY;
-  if (!rc) rc = pb->info ? info_from_pb(pb->info, &p->info) : ((p->info = gf_flight_info_new()) ? GF_OK : GF_NO_MEMORY);
+  if (!rc) rc = pb->info ? info_from_pb(pb->info, &p->info) : ((p->info = gf_flight_info_create()) ? GF_OK : GF_NO_MEMORY);
   if (!rc && pb->flight_descriptor && !(p->desc = gf__descriptor_from_pb(pb->flight_descriptor))) rc = GF_NO_MEMORY;
   if (!rc && pb->_progress_case == ARROW__FLIGHT__PROTOCOL__POLL_INFO___PROGRESS_PROGRESS) {
     p->has_progress = 1;

@@ -54,7 +54,7 @@ gf_flight_info* gf__flight_list_at(const gf_flight_list* l, size_t i) { return l
 
 gf_flight_info* gf_flight_list_add(gf_flight_list* list) {
   if (grow((void**)&list->items, &list->cap, list->n, sizeof(gf_flight_info*))) return NULL;
-  gf_flight_info* i = gf_flight_info_new();
+  gf_flight_info* i = gf_flight_info_create();
   if (i) list->items[list->n++] = i;
   return i;
 }

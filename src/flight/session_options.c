@@ -31,7 +31,7 @@ static void opt_clear(opt* o) {
   o->name = name;
 }
 
-gf_session_options* gf_session_options_new(void) { return calloc(1, sizeof(gf_session_options)); }
+gf_session_options* gf_session_options_create(void) { return calloc(1, sizeof(gf_session_options)); }
 
 void gf_session_options_free(gf_session_options* o) {
   if (!o) return;
@@ -182,7 +182,7 @@ int gf_session_options_set_from(gf_session_options* dst, const gf_session_option
 }
 
 gf_session_options* gf_session_options_copy(const gf_session_options* o) {
-  gf_session_options* c = gf_session_options_new();
+  gf_session_options* c = gf_session_options_create();
   for (size_t i = 0; c && o && i < o->n; i++)
     if (gf_session_options_set_from(c, o, i)) {
       gf_session_options_free(c);
@@ -229,7 +229,7 @@ int gf_session_options_parse(gf_bytes body, gf_session_options** out, gf_error* 
   Arrow__Flight__Protocol__SetSessionOptionsRequest* pb =
       arrow__flight__protocol__set_session_options_request__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "session options: malformed protobuf");
-  gf_session_options* o = gf_session_options_new();
+  gf_session_options* o = gf_session_options_create();
   int rc = o ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < pb->n_session_options; i++)
     rc = value_from_pb(o, pb->session_options[i]->key ? pb->session_options[i]->key : "",
@@ -327,7 +327,7 @@ struct gf_set_session_result {
   size_t n, cap;
 };
 
-gf_set_session_result* gf_set_session_result_new(void) { return calloc(1, sizeof(gf_set_session_result)); }
+gf_set_session_result* gf_set_session_result_create(void) { return calloc(1, sizeof(gf_set_session_result)); }
 
 void gf_set_session_result_free(gf_set_session_result* r) {
   if (!r) return;
@@ -367,7 +367,7 @@ int gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out, gf_e
   Arrow__Flight__Protocol__SetSessionOptionsResult* pb =
       arrow__flight__protocol__set_session_options_result__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "SetSessionOptionsResult: malformed protobuf");
-  gf_set_session_result* r = gf_set_session_result_new();
+  gf_set_session_result* r = gf_set_session_result_create();
   int rc = r ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < pb->n_errors; i++) {
     const Arrow__Flight__Protocol__SetSessionOptionsResult__ErrorsEntry* e = pb->errors[i];

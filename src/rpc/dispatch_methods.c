@@ -148,7 +148,7 @@ static void handle_get_flight_info(gf_call* c, const gf_methods* m) {
   if (!m->get_flight_info) { finish_unimplemented(c); return; }
   gf_descriptor* d = request_descriptor(c);
   if (!d) { bad_request(c, "FlightDescriptor"); return; }
-  gf_flight_info* info = gf_flight_info_new();
+  gf_flight_info* info = gf_flight_info_create();
   int rc = info ? m->get_flight_info(m->state, c, d, info) : GF_NO_MEMORY;
   send_info(c, rc, info);
   gf_flight_info_free(info);

@@ -185,7 +185,7 @@ int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, 
   if (!rc && gf__metrics_create(&s->metrics)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the metrics registry");
   if (!rc && pipe2(s->pipe_fd, O_CLOEXEC)) rc = gf_error_set(err, GF_IO_ERROR, "pipe: %s", strerror(errno));
   if (rc) {
-    gf_server_destroy(s);
+    gf_server_free(s);
     return rc;
   }
   s->ctx.settings = s->settings;
@@ -497,7 +497,7 @@ int gf_server_handle_signals(gf_server* s, gf_error* err) {
 
 /* ---- destroy ------------------------------------------------------------------------------ */
 
-void gf_server_destroy(gf_server* s) {
+void gf_server_free(gf_server* s) {
   if (!s) return;
   if (s->stopper_started) {
     gf_server_stop(s);

@@ -469,7 +469,7 @@ static void* closer_main(void* arg) {
     if (ex->close_head == NULL) ex->close_tail = NULL;
     pthread_mutex_unlock(&ex->mu);
     if (r->kind == GF_TASK_RESULT_DATA && ex->m.close_queue) gf_metric_inc(ex->m.close_queue, NULL, -1);
-    gf_task_result_close(r);
+    gf_task_result_close_data(r);
     gf_task_result_unref(r);
     pthread_mutex_lock(&ex->mu);
   }
@@ -883,7 +883,7 @@ void gf__task_executor_stop(gf_task_executor* ex, int cancel_running) {
   while (ex->close_head != NULL) {
     gf_task_result* r = ex->close_head;
     ex->close_head = r->close_next;
-    gf_task_result_close(r);
+    gf_task_result_close_data(r);
     gf_task_result_unref(r);
   }
   ex->close_tail = NULL;

@@ -61,7 +61,7 @@ static void on_call_end(void* user, int status) {
   doget_end* e = user;
   if (e->acquired) {
     gf_task_result_release_data(e->r);
-    if (gf_task_result_is_single_use(e->r)) gf_task_result_close(e->r);
+    if (gf_task_result_is_single_use(e->r)) gf_task_result_close_data(e->r);
   }
   gf_task_result_unref(e->r);
   free(e);

@@ -230,7 +230,7 @@ int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out,
 
 void gf_task_result_release_data(gf_task_result* r) { guard_leave(r); }
 
-void gf_task_result_close(gf_task_result* r) {
+void gf_task_result_close_data(gf_task_result* r) {
   if (r->kind != GF_TASK_RESULT_DATA) return;
   gf__data_guard* g = &r->guard;
   pthread_mutex_lock(&g->mu);
