@@ -24,7 +24,7 @@ static int run(gf_client* c, const gf_call_options* o, const char* type, int rc,
   return GF_OK;
 }
 
-int gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
+gf_status gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
                                  const gf_flight_info* info, gf_cancel_status* out,
                                  gf_error* err) {
   uint8_t* body = NULL;
@@ -38,7 +38,7 @@ int gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
+gf_status gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
                                     const gf_flight_endpoint* endpoint, gf_flight_endpoint** out,
                                     gf_error* err) {
   uint8_t* body = NULL;
@@ -52,7 +52,7 @@ int gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_set_session_options(gf_client* c, const gf_call_options* o,
+gf_status gf_client_set_session_options(gf_client* c, const gf_call_options* o,
                                   const gf_session_options* options, gf_set_session_result** out,
                                   gf_error* err) {
   uint8_t* body = NULL;
@@ -66,7 +66,7 @@ int gf_client_set_session_options(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_get_session_options(gf_client* c, const gf_call_options* o,
+gf_status gf_client_get_session_options(gf_client* c, const gf_call_options* o,
                                   gf_session_options** out, gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
@@ -76,7 +76,7 @@ int gf_client_get_session_options(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_session_status* out,
+gf_status gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_session_status* out,
                             gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
@@ -86,7 +86,7 @@ int gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_ses
   return rc;
 }
 
-int gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
+gf_status gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
                                  const char* password, gf_bytes* token, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
@@ -106,7 +106,7 @@ int gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const c
   return rc;
 }
 
-int gf_rpc_status_cookie(const gf_rpc_status* st, const char* name, char** value) {
+bool gf_rpc_status_cookie(const gf_rpc_status* st, const char* name, char** value) {
   int found = 0;
   *value = NULL;
   for (int pass = 0; pass < 2; pass++) {

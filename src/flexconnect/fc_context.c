@@ -265,7 +265,7 @@ static void top_level(parser* p, json_t* root) {
   label_elements(p, root);
 }
 
-int gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
+gf_status gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
                                   gf_error* err) {
   *out = NULL;
   json_error_t jerr;

@@ -38,7 +38,7 @@ static char* messages_json(const char* metadata, const char* source, const char*
   return text;
 }
 
-int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
+gf_status gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
                                   const char* correlation_id, const char* type,
                                   const char* data_json, gf_error* err) {
   if (schema == NULL || schema->release == NULL)

@@ -80,7 +80,7 @@ void gf_flight_info_free(gf_flight_info* info) {
   free(info);
 }
 
-int gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema, gf_error* err) {
   uint8_t* p = NULL;
   size_t n = 0;
   int rc = gf_ipc_serialize_schema(schema, &p, &n, err);
@@ -91,11 +91,11 @@ int gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* sc
   return GF_OK;
 }
 
-int gf_flight_info_set_schema_bytes(gf_flight_info* info, const void* data, size_t len) {
+gf_status gf_flight_info_set_schema_bytes(gf_flight_info* info, const void* data, size_t len) {
   return set_bytes(&info->schema, &info->schema_len, data, len);
 }
 
-int gf_flight_info_set_descriptor(gf_flight_info* info, const gf_descriptor* d) {
+gf_status gf_flight_info_set_descriptor(gf_flight_info* info, const gf_descriptor* d) {
   gf_descriptor* c = NULL;
   if (d && !(c = gf__descriptor_copy(d))) return GF_NO_MEMORY;
   gf__descriptor_free(info->desc);
@@ -107,7 +107,7 @@ void gf_flight_info_set_total_records(gf_flight_info* info, int64_t n) { info->t
 void gf_flight_info_set_total_bytes(gf_flight_info* info, int64_t n) { info->total_bytes = n; }
 void gf_flight_info_set_ordered(gf_flight_info* info, int ordered) { info->ordered = !!ordered; }
 
-int gf_flight_info_set_app_metadata(gf_flight_info* info, const void* data, size_t len) {
+gf_status gf_flight_info_set_app_metadata(gf_flight_info* info, const void* data, size_t len) {
   return set_bytes(&info->app_md, &info->app_len, data, len);
 }
 
@@ -128,7 +128,7 @@ gf_flight_endpoint* gf_flight_info_add_endpoint(gf_flight_info* info, const void
   return ep;
 }
 
-int gf_flight_endpoint_add_location(gf_flight_endpoint* ep, const char* uri) {
+gf_status gf_flight_endpoint_add_location(gf_flight_endpoint* ep, const char* uri) {
   char** l = realloc(ep->locs, (ep->n_locs + 1) * sizeof(char*));
   if (!l) return GF_NO_MEMORY;
   ep->locs = l;
@@ -143,7 +143,7 @@ void gf_flight_endpoint_set_expiration(gf_flight_endpoint* ep, int64_t seconds, 
   ep->nanos = nanos;
 }
 
-int gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data, size_t len) {
+gf_status gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data, size_t len) {
   return set_bytes(&ep->app_md, &ep->app_len, data, len);
 }
 
@@ -158,7 +158,7 @@ gf_flight_endpoint* gf_flight_endpoint_create(const void* ticket, size_t len) {
 
 void gf_flight_endpoint_free(gf_flight_endpoint* ep) { endpoint_free(ep); }
 
-int gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len) {
+gf_status gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len) {
   return set_bytes(&ep->ticket, &ep->ticket_len, ticket, len);
 }
 
@@ -181,7 +181,7 @@ gf_bytes gf_flight_info_schema_bytes(const gf_flight_info* info) {
   return (gf_bytes){info->schema, info->schema_len};
 }
 
-int gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, gf_error* err) {
   if (!info->schema_len) return gf_error_set(err, GF_NOT_FOUND, "FlightInfo has no schema");
   return gf_ipc_deserialize_schema(info->schema, info->schema_len, out, err);
 }
@@ -189,7 +189,7 @@ int gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, g
 const gf_descriptor* gf_flight_info_descriptor(const gf_flight_info* info) { return info->desc; }
 int64_t gf_flight_info_total_records(const gf_flight_info* info) { return info->total_records; }
 int64_t gf_flight_info_total_bytes(const gf_flight_info* info) { return info->total_bytes; }
-int gf_flight_info_ordered(const gf_flight_info* info) { return info->ordered; }
+bool gf_flight_info_ordered(const gf_flight_info* info) { return info->ordered; }
 gf_bytes gf_flight_info_app_metadata(const gf_flight_info* info) { return (gf_bytes){info->app_md, info->app_len}; }
 size_t gf_flight_info_endpoint_count(const gf_flight_info* info) { return info->n_eps; }
 
@@ -204,7 +204,7 @@ const char* gf_flight_endpoint_location(const gf_flight_endpoint* ep, size_t i) 
   return i < ep->n_locs ? ep->locs[i] : NULL;
 }
 
-int gf_flight_endpoint_expiration(const gf_flight_endpoint* ep, int64_t* seconds, int32_t* nanos) {
+bool gf_flight_endpoint_expiration(const gf_flight_endpoint* ep, int64_t* seconds, int32_t* nanos) {
   if (!ep->has_exp) return 0;
   if (seconds) *seconds = ep->sec;
   if (nanos) *nanos = ep->nanos;
@@ -308,7 +308,7 @@ static int pack_msg(const ProtobufCMessage* m, uint8_t** out, size_t* len, gf_er
   return GF_OK;
 }
 
-int gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len, gf_error* err) {
+gf_status gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len, gf_error* err) {
   info_pb v;
   int rc = info_to_pb(info, &v);
   if (rc) rc = gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -378,7 +378,7 @@ int gf__flight_info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_fl
   return info_from_pb(pb, out);
 }
 
-int gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out, gf_error* err) {
+gf_status gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out, gf_error* err) {
   Arrow__Flight__Protocol__FlightInfo* pb = arrow__flight__protocol__flight_info__unpack(NULL, len, data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightInfo: malformed protobuf");
   int rc = info_from_pb(pb, out);
@@ -407,7 +407,7 @@ void gf__poll_info_free(gf_poll_info* p) {
 
 gf_flight_info* gf_poll_info_info(gf_poll_info* poll) { return poll->info; }
 
-int gf_poll_info_set_descriptor(gf_poll_info* poll, const gf_descriptor* d) {
+gf_status gf_poll_info_set_descriptor(gf_poll_info* poll, const gf_descriptor* d) {
   gf_descriptor* c = NULL;
   if (d && !(c = gf__descriptor_copy(d))) return GF_NO_MEMORY;
   gf__descriptor_free(poll->desc);

@@ -47,7 +47,7 @@ static size_t bucket_of(const char* id, size_t len) {
   return (size_t)(h % NBUCKETS);
 }
 
-int gf_session_store_create(const gf_session_store_options* o, gf_session_store** out,
+gf_status gf_session_store_create(const gf_session_store_options* o, gf_session_store** out,
                             gf_error* err) {
   gf_session_store* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -216,7 +216,7 @@ static int within_limits(gf_session_store* s, const gf_session_options* o) {
   return 1;
 }
 
-int gf_session_store_update(gf_session_store* s, gf_call* call, int create,
+gf_status gf_session_store_update(gf_session_store* s, gf_call* call, int create,
                             gf_session_update_fn fn, void* user) {
   session* x;
   int rc = acquire(s, call, create, &x);
@@ -238,7 +238,7 @@ int gf_session_store_update(gf_session_store* s, gf_call* call, int create,
   return rc;
 }
 
-int gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out) {
+gf_status gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out) {
   session* x;
   int rc = acquire(s, call, 0, &x);
   if (rc) return rc;
@@ -249,7 +249,7 @@ int gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options*
   return *out ? GF_OK : gf_call_error(call, GF_NO_MEMORY, "out of memory");
 }
 
-int gf_session_store_close_session(gf_session_store* s, gf_call* call) {
+gf_status gf_session_store_close_session(gf_session_store* s, gf_call* call) {
   session* x;
   int rc = acquire(s, call, 0, &x);
   if (rc) return rc;
@@ -329,7 +329,7 @@ static int do_set(gf_session_store* s, gf_call* call, const gf_action* a,
   return rc;
 }
 
-int gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* a,
+gf_status gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* a,
                                gf_session_validate_fn validate, void* user, gf_result_list* out) {
   gf_error err = {0};
   uint8_t* p = NULL;

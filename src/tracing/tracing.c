@@ -16,7 +16,7 @@
 extern atomic_int gf__tracing_on;  /* tracing_export.c */
 static _Thread_local gf_span* t_current;
 
-int gf_tracing_enabled(void) { return atomic_load_explicit(&gf__tracing_on, memory_order_acquire); }
+bool gf_tracing_enabled(void) { return atomic_load_explicit(&gf__tracing_on, memory_order_acquire); }
 
 void gf__hex(const uint8_t* p, size_t n, char* out) {
   static const char digits[] = "0123456789abcdef";
@@ -173,7 +173,7 @@ void gf_span_end(gf_span* s) {
   gf__trace_enqueue(s);
 }
 
-int gf_span_traceparent(const gf_span* s, char out[56]) {
+gf_status gf_span_traceparent(const gf_span* s, char out[56]) {
   if (!s) return GF_INVALID_ARGUMENT;
   char t[33], p[17];
   gf__hex(s->trace_id, 16, t);

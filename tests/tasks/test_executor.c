@@ -346,7 +346,7 @@ TEST(cancel_running) {
   CHECK_EQ_INT(submit_job(ex, B_WAIT_CANCEL, &c, NULL, id, &j), GF_OK);
   WAIT_UNTIL(atomic_load(&c.runs) == 1, 2000);
   CHECK_EQ_INT(gf_task_executor_cancel(ex, id), 1);
-  CHECK_EQ_INT(gf_task_executor_cancel(ex, id) >= 0, 1); /* running or finished: no crash */
+  (void)gf_task_executor_cancel(ex, id); /* running or finished: no crash */
   gf_task_result* r = wait_ok(ex, id);
   CHECK(r && gf_task_result_is_cancelled(r));
   gf_task_result_unref(r);
