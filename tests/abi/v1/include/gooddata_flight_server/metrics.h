@@ -38,7 +38,7 @@ GF_API void gf_metric_set(gf_metric* m, const char* const* label_values, double 
 GF_API void gf_metric_observe(gf_metric* m, const char* const* label_values, double v); /* histogram, summary */
 
 /* Prometheus text exposition (format 0.0.4) of every family. Free with free(). */
-GF_API int gf_metrics_render(gf_metrics* reg, char** out, size_t* len);
+GF_API gf_status gf_metrics_render(gf_metrics* reg, char** out, size_t* len);
 
 #ifdef __cplusplus
 }
