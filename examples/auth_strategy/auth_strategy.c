@@ -34,7 +34,7 @@ static char* dup_n(const char* s, size_t n) {
 }
 
 static gf_status sample_verify(void* state, const gf_call* call, const char* token, size_t len,
-                         char** identity, void** data, gf_error* err) {
+                               char** identity, void** data, gf_error* err) {
   (void)call;
   const sample_state* s = state;
   if (len >= strlen(DENY_PREFIX) && memcmp(token, DENY_PREFIX, strlen(DENY_PREFIX)) == 0)

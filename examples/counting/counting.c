@@ -65,20 +65,23 @@ static gf_status fill_info(gf_call* call, const gf_descriptor* d, gf_flight_info
   return GF_OK;
 }
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   (void)state;
   bump(2);
   return fill_info(call, d, out);
 }
 
-static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_poll_info* out) {
+static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                  gf_poll_info* out) {
   (void)state;
   bump(3);
   gf_poll_info_set_progress(out, 1.0);
   return fill_info(call, d, gf_poll_info_info(out));
 }
 
-static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d, struct ArrowSchema* out) {
+static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d,
+                            struct ArrowSchema* out) {
   (void)state;
   (void)call;
   (void)d;
@@ -122,7 +125,7 @@ static int drain(gf_data_reader* in, long delay_ms) {
 }
 
 static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                  gf_put_writer* out) {
+                        gf_put_writer* out) {
   (void)state;
   (void)call;
   (void)out;
@@ -132,7 +135,7 @@ static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_d
 }
 
 static gf_status do_exchange(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                       gf_data_writer* out) {
+                             gf_data_writer* out) {
   (void)state;
   (void)call;
   (void)d;

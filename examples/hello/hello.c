@@ -75,7 +75,8 @@ static gf_status list_flights(void* state, gf_call* call, gf_bytes criteria, gf_
   return GF_OK;
 }
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   gf_error err;
   if (!is_hello(d)) return gf_call_error(call, GF_NOT_FOUND, "unknown flight; try path [\"hello\"]");
   if (fill_info(state, out, &err) != GF_OK)

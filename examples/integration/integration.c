@@ -99,13 +99,15 @@ static gf_status handshake(void* state, gf_call* call, gf_handshake* stream) {
   return gf_basic_auth_handshake(s->auth, call, stream);
 }
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   integ* s = state;
   if (is_expiration(s)) return sc_exp_get_flight_info(s, call, d, out);
   return sc_basic_get_flight_info(s, call, d, out);
 }
 
-static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_poll_info* out) {
+static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                  gf_poll_info* out) {
   return sc_basic_poll(state, call, d, out);
 }
 

@@ -245,7 +245,8 @@ static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_sou
   return GF_OK;
 }
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* desc, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* desc,
+                                 gf_flight_info* out) {
   gf_server_context* ctx = state;
   perf_def d;
   if (desc->type != GF_DESCRIPTOR_CMD || parse_perf(desc->cmd, &d))
@@ -271,7 +272,8 @@ static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor
   return GF_OK;
 }
 
-static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in, gf_put_writer* ack) {
+static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                        gf_put_writer* ack) {
   (void)state;
   (void)d;
   gf_error err;

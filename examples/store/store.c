@@ -106,8 +106,8 @@ static gf_status path_key(gf_call* call, const gf_descriptor* d, char** key) {
   return GF_OK;
 }
 
-static gf_status fill_info(store* s, gf_call* call, const char* key, gf_table* t, const gf_descriptor* d,
-                     gf_flight_info* out) {
+static gf_status fill_info(store* s, gf_call* call, const char* key, gf_table* t,
+                           const gf_descriptor* d, gf_flight_info* out) {
   gf_error err;
   if (gf_flight_info_set_schema(out, gf_table_schema(t), &err))
     return gf_call_error(call, GF_INTERNAL, "cannot serialise the schema: %s", err.message);
@@ -122,7 +122,8 @@ static gf_status fill_info(store* s, gf_call* call, const char* key, gf_table* t
 
 /* ---- methods ------------------------------------------------------------------------------ */
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);
@@ -135,7 +136,8 @@ static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor
   return rc;
 }
 
-static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d, struct ArrowSchema* out) {
+static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d,
+                            struct ArrowSchema* out) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);
@@ -174,7 +176,7 @@ static gf_status read_into(gf_call* call, gf_data_reader* in, gf_put_writer* ack
 }
 
 static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                  gf_put_writer* ack) {
+                        gf_put_writer* ack) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);

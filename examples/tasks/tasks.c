@@ -168,7 +168,7 @@ static int64_t epoch_ms(void) {
  * cancels, its deadline passes or the connection breaks, the task is
  * cancelled too and the worker thread is free again at once. */
 static gf_status wait_while_call_lives(gf_call* call, gf_task_executor* ex, const char* id,
-                                 gf_task_result** r) {
+                                       gf_task_result** r) {
   for (;;) {
     int rc = gf_task_executor_wait_for_result(ex, id, 50, r);
     if (rc != GF_TIMED_OUT) return rc;
@@ -197,7 +197,8 @@ static gf_status check_finished(gf_call* call, gf_task_executor* ex, const char*
   return rc;
 }
 
-static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   service* svc = state;
   if (d->type != GF_DESCRIPTOR_CMD) return gf_error_info_bad_argument(call, "Only CMD descriptors are supported.");
   command* c = calloc(1, sizeof(*c));
@@ -241,7 +242,8 @@ static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_sou
   return gf_do_get_task_result(call, ((service*)state)->ex, id, out);
 }
 
-static gf_status do_action(void* state, gf_call* call, const gf_action* action, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* action,
+                           gf_result_list* out) {
   if (strcmp(action->type, "cancel") != 0)
     return gf_call_error(call, GF_INVALID_ARGUMENT, "unknown action '%s'", action->type);
   char id[GF_TASK_ID_MAX + 1];

@@ -95,7 +95,7 @@ GF_API GF_WARN_UNUSED gf_status gf_error_info_from_json(const void* data, size_t
  * placeholder (code 0, msg "Call failed with error that does not contain
  * ErrorInfo. The error message was: <message>") when it is absent/invalid. */
 GF_API GF_WARN_UNUSED gf_status gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
-                                  gf_error_info* out);
+                                                              gf_error_info* out);
 
 /* Raises the error on `call` as the Flight error class `flight_status`
  * (GF_UNKNOWN = FlightServerError/"Failed", GF_TIMED_OUT, GF_INTERNAL,

@@ -48,7 +48,7 @@ typedef struct gf_server_options {
 /* Creates a server: reads and validates configuration, sets up logging and
  * tracing. Does not bind or call the factory yet. */
 GF_API GF_WARN_UNUSED gf_status gf_server_create(const gf_server_options* options, gf_methods_factory factory,
-                     gf_server** out, gf_error* err);
+                                                 gf_server** out, gf_error* err);
 /* Binds the ports, starts health/metrics endpoints, calls the factory and
  * starts serving. Returns once the server accepts calls (or failed). */
 GF_API GF_WARN_UNUSED gf_status gf_server_start(gf_server* server, gf_error* err);

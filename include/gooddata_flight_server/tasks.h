@@ -77,13 +77,13 @@ typedef struct gf_task_spec {
  * (GF_INVALID_ARGUMENT) or out of memory. A duplicate id replaces the
  * registry entry of the earlier task. */
 GF_API gf_status gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
-                            char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err);
+                                         char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err);
 
 /* Waits for the task to finish. timeout_ms < 0 waits forever. GF_OK: *out is a
  * new reference (gf_task_result_unref); GF_TIMED_OUT: still running after
  * timeout_ms; GF_NOT_FOUND: unknown, expired, or evicted id. */
 GF_API gf_status gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
-                                     gf_task_result** out);
+                                                  gf_task_result** out);
 
 /* Cancels a task. Finished: evicts the result (closed asynchronously),
  * returns true. Queued: the task never runs, its result is "cancelled",
@@ -98,7 +98,7 @@ GF_API bool gf_task_executor_close_result(gf_task_executor* ex, const char* task
 /* Monotonic (CLOCK_MONOTONIC) submit time in seconds while the task is queued
  * or running: returns true and sets *seconds; false once finished or unknown. */
 GF_API bool gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
-                                         double* seconds);
+                                                 double* seconds);
 /* Current CLOCK_MONOTONIC time in seconds (to compare with the above). */
 GF_API double gf_task_monotonic_now(void);
 
@@ -140,10 +140,10 @@ typedef struct gf_task_data {
 GF_API gf_status gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
 /* Repeatable reads of a table (takes a new reference). */
 GF_API gf_status gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
-                              void* on_close_user);
+                                           void* on_close_user);
 /* Single-use live stream (moved; its schema is read now). */
 GF_API gf_status gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
-                               void (*on_close)(void*), void* on_close_user, gf_error* err);
+                                            void (*on_close)(void*), void* on_close_user, gf_error* err);
 /* ListFlights-style result: takes ownership of the infos (and of the array
  * contents, not the array itself). */
 GF_API gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
@@ -154,7 +154,7 @@ GF_API gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_inf
 GF_API gf_status gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
 /* Returns a TaskError (info copied). */
 GF_API gf_status gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
-                              int client_error);
+                                           int client_error);
 
 /* ---- results ------------------------------------------------------------------- */
 
@@ -194,7 +194,7 @@ GF_API void gf_task_result_close_data(gf_task_result* r);
  * the stored task error, COMMAND_CANCELLED, INTERNAL_ERROR (not a data result),
  * COMMAND_RESULT_CONSUMED. Returns GF_OK or the raised status. */
 GF_API gf_status gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
-                          gf_data_source* out);
+                                       gf_data_source* out);
 
 #ifdef __cplusplus
 }

@@ -261,7 +261,8 @@ gf_status gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32
   return put_fixed(b, v, 8);
 }
 
-gf_status gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos) {
+gf_status gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days,
+                                         int64_t nanos) {
   if (b->t.id != GF_TYPE_INTERVAL_MONTH_DAY_NANO)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_interval_mdn does not apply to this type");
   uint8_t v[16];

@@ -70,7 +70,8 @@ size_t gf_metadata_size(const char* metadata) {
   return p;
 }
 
-gf_status gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err) {
+gf_status gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out,
+                             gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_metadata_encode: out is NULL");
   *out = NULL;
   if (n == 0) return GF_OK;

@@ -29,8 +29,8 @@ static void schema_release(struct ArrowSchema* s) {
 
 static char* dup_or_null(const char* s) { return s ? strdup(s) : NULL; }
 
-gf_status gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
-                   gf_error* err) {
+gf_status gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name,
+                         int64_t flags, gf_error* err) {
   if (schema == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_schema_init: schema is NULL");
   memset(schema, 0, sizeof(*schema));
   schema->flags = flags;
@@ -135,7 +135,8 @@ fail:
   return rc;
 }
 
-gf_status gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err) {
+gf_status gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst,
+                              gf_error* err) {
   if (dst == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "schema copy: dst is NULL");
   memset(dst, 0, sizeof(*dst));
   return copy_node(src, dst, 0, err);

@@ -76,8 +76,9 @@ static int share_node(const struct ArrowArray* src, void (*ref)(void*), void (*u
   return GF_OK;
 }
 
-gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner), void (*unref)(void* owner),
-                   void* owner, struct ArrowArray* out, gf_error* err) {
+gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
+                         void (*unref)(void* owner), void* owner, struct ArrowArray* out,
+                         gf_error* err) {
   if (out == NULL || ref == NULL || unref == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "array share: NULL argument");
   out->release = NULL;

@@ -58,7 +58,7 @@ static int grow(gf_table* t) {
 }
 
 gf_status gf_table_append(gf_table* t, struct ArrowArray* batch, const void* app_md, size_t len,
-                    gf_error* err) {
+                          gf_error* err) {
   if (t == NULL || batch == NULL || batch->release == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "table append: NULL or released batch");
   int rc = gf_array_validate(batch, &t->schema, GF_VALIDATE_DEFAULT, err);

@@ -182,7 +182,7 @@ static void free_headers(gf__cheader* h, size_t n) {
 }
 
 gf_status gf_client_create(const char* uri, const gf_client_options* opts, gf_client** out,
-                      gf_error* err) {
+                           gf_error* err) {
   *out = NULL;
   if (!uri) return gf_error_set(err, GF_INVALID_ARGUMENT, "uri: NULL");
   gf_client_options o;

@@ -25,8 +25,8 @@ static int run(gf_client* c, const gf_call_options* o, const char* type, int rc,
 }
 
 gf_status gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
-                                 const gf_flight_info* info, gf_cancel_status* out,
-                                 gf_error* err) {
+                                       const gf_flight_info* info, gf_cancel_status* out,
+                                       gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -39,8 +39,8 @@ gf_status gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
 }
 
 gf_status gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
-                                    const gf_flight_endpoint* endpoint, gf_flight_endpoint** out,
-                                    gf_error* err) {
+                                          const gf_flight_endpoint* endpoint,
+                                          gf_flight_endpoint** out, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -53,8 +53,8 @@ gf_status gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o
 }
 
 gf_status gf_client_set_session_options(gf_client* c, const gf_call_options* o,
-                                  const gf_session_options* options, gf_set_session_result** out,
-                                  gf_error* err) {
+                                        const gf_session_options* options,
+                                        gf_set_session_result** out, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -67,7 +67,7 @@ gf_status gf_client_set_session_options(gf_client* c, const gf_call_options* o,
 }
 
 gf_status gf_client_get_session_options(gf_client* c, const gf_call_options* o,
-                                  gf_session_options** out, gf_error* err) {
+                                        gf_session_options** out, gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
   int rc = run(c, o, GF_ACTION_GET_SESSION_OPTIONS, GF_OK, NULL, 0, &res, &first, err);
@@ -76,8 +76,8 @@ gf_status gf_client_get_session_options(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-gf_status gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_session_status* out,
-                            gf_error* err) {
+gf_status gf_client_close_session(gf_client* c, const gf_call_options* o,
+                                  gf_close_session_status* out, gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
   int rc = run(c, o, GF_ACTION_CLOSE_SESSION, GF_OK, NULL, 0, &res, &first, err);
@@ -87,7 +87,7 @@ gf_status gf_client_close_session(gf_client* c, const gf_call_options* o, gf_clo
 }
 
 gf_status gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
-                                 const char* password, gf_bytes* token, gf_error* err) {
+                                       const char* password, gf_bytes* token, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   *token = (gf_bytes){NULL, 0};

@@ -161,8 +161,8 @@ gf_status gf_flight_reader_schema(gf_flight_reader* r, struct ArrowSchema* out, 
   return gf_ipc_decoder_schema(r->dec, out, err);
 }
 
-gf_status gf_flight_reader_next(gf_flight_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                          gf_error* err) {
+gf_status gf_flight_reader_next(gf_flight_reader* r, struct ArrowArray* batch,
+                                gf_bytes* app_metadata, gf_error* err) {
   memset(batch, 0, sizeof(*batch));
   if (app_metadata) *app_metadata = (gf_bytes){NULL, 0};
   if (r->pending_pos < r->n_pending) {
@@ -224,7 +224,7 @@ void gf_flight_reader_free(gf_flight_reader* r) {
 }
 
 gf_status gf_client_do_get(gf_client* c, const gf_call_options* o, const void* ticket, size_t len,
-                     gf_flight_reader** out, gf_error* err) {
+                           gf_flight_reader** out, gf_error* err) {
   *out = NULL;
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "DoGet", &call, err);
@@ -277,7 +277,8 @@ static void stream_release(struct ArrowArrayStream* s) {
   s->release = NULL;
 }
 
-gf_status gf_flight_reader_to_stream(gf_flight_reader* r, struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_flight_reader_to_stream(gf_flight_reader* r, struct ArrowArrayStream* out,
+                                     gf_error* err) {
   if (!r->owns_call)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "to_stream: only DoGet readers can be converted");
   out->get_schema = stream_get_schema;
@@ -357,7 +358,7 @@ struct gf_put_stream {
 };
 
 gf_status gf_client_do_put(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                     const struct ArrowSchema* schema, gf_put_stream** out, gf_error* err) {
+                           const struct ArrowSchema* schema, gf_put_stream** out, gf_error* err) {
   *out = NULL;
   gf_put_stream* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "DoPut: out of memory");
@@ -383,8 +384,8 @@ static int put_fail(gf_put_stream* p, int rc, gf_error* err) {
   return r == GF_END_OF_STREAM ? gf_error_set(err, GF_IO_ERROR, "DoPut: server ended the call") : r;
 }
 
-gf_status gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const void* md, size_t len,
-                        gf_error* err) {
+gf_status gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const void* md,
+                              size_t len, gf_error* err) {
   if (p->end.ended) {
     if (batch && batch->release) batch->release(batch);
     return put_fail(p, p->end.rc, err);
@@ -393,7 +394,8 @@ gf_status gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const 
   return rc ? put_fail(p, rc, err) : GF_OK;
 }
 
-gf_status gf_put_stream_write_metadata(gf_put_stream* p, const void* md, size_t len, gf_error* err) {
+gf_status gf_put_stream_write_metadata(gf_put_stream* p, const void* md, size_t len,
+                                       gf_error* err) {
   if (p->end.ended) return put_fail(p, p->end.rc, err);
   int rc = send_fd(&p->w, NULL, NULL, md, len, err);
   return rc ? put_fail(p, rc, err) : GF_OK;
@@ -459,7 +461,7 @@ struct gf_exchange {
 };
 
 gf_status gf_client_do_exchange(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                          gf_exchange** out, gf_error* err) {
+                                gf_exchange** out, gf_error* err) {
   *out = NULL;
   gf_exchange* x = calloc(1, sizeof(*x));
   if (!x) return gf_error_set(err, GF_NO_MEMORY, "DoExchange: out of memory");
@@ -490,7 +492,7 @@ gf_status gf_exchange_begin(gf_exchange* x, const struct ArrowSchema* schema, gf
 }
 
 gf_status gf_exchange_write(gf_exchange* x, struct ArrowArray* batch, const void* md, size_t len,
-                      gf_error* err) {
+                            gf_error* err) {
   return writer_write(&x->w, batch, md, len, err);
 }
 
@@ -498,7 +500,9 @@ gf_status gf_exchange_write_metadata(gf_exchange* x, const void* md, size_t len,
   return send_fd(&x->w, NULL, NULL, md, len, err);
 }
 
-gf_status gf_exchange_done_writing(gf_exchange* x, gf_error* err) { return writer_done(&x->w, err); }
+gf_status gf_exchange_done_writing(gf_exchange* x, gf_error* err) {
+  return writer_done(&x->w, err);
+}
 
 gf_flight_reader* gf_exchange_reader(gf_exchange* x) { return x->reader; }
 

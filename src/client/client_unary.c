@@ -80,7 +80,7 @@ static int on_handshake_response(void* out, const uint8_t* data, size_t len, gf_
 }
 
 gf_status gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_bytes* payloads,
-                        size_t n, gf_client_bytes_list* out, gf_error* err) {
+                              size_t n, gf_client_bytes_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "Handshake", &call, err);
@@ -118,7 +118,7 @@ static int on_flight_info(void* list, const uint8_t* data, size_t len, gf_error*
 }
 
 gf_status gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* criteria,
-                           size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
+                                 size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "ListFlights", &call, err);
@@ -134,7 +134,7 @@ gf_status gf_client_list_flights(gf_client* c, const gf_call_options* o, const v
 }
 
 gf_status gf_client_get_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                              gf_flight_info** out, gf_error* err) {
+                                    gf_flight_info** out, gf_error* err) {
   *out = NULL;
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -149,7 +149,6 @@ gf_status gf_client_get_flight_info(gf_client* c, const gf_call_options* o, cons
   }
   return rc;
 }
-
 
 void gf_client_poll_info_clear(gf_client_poll_info* p) {
   if (!p) return;
@@ -186,7 +185,7 @@ static int poll_from_pb(const Arrow__Flight__Protocol__PollInfo* pb, gf_client_p
 }
 
 gf_status gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                               gf_client_poll_info* out, gf_error* err) {
+                                     gf_client_poll_info* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -207,7 +206,7 @@ gf_status gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, con
 /* ---- GetSchema ------------------------------------------------------------------------ */
 
 gf_status gf_client_get_schema(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                         struct ArrowSchema* out, gf_error* err) {
+                               struct ArrowSchema* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -237,8 +236,8 @@ static int on_result(void* out, const uint8_t* data, size_t len, gf_error* err) 
 }
 
 gf_status gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type,
-                        const void* body, size_t body_len, gf_client_bytes_list* out,
-                        gf_error* err) {
+                              const void* body, size_t body_len, gf_client_bytes_list* out,
+                              gf_error* err) {
   memset(out, 0, sizeof(*out));
   if (!type) return gf_error_set(err, GF_INVALID_ARGUMENT, "action type: NULL");
   gf__ccall* call = NULL;
@@ -277,8 +276,8 @@ static int on_action_type(void* out, const uint8_t* data, size_t len, gf_error* 
   return rc;
 }
 
-gf_status gf_client_list_actions(gf_client* c, const gf_call_options* o, gf_client_action_types* out,
-                           gf_error* err) {
+gf_status gf_client_list_actions(gf_client* c, const gf_call_options* o,
+                                 gf_client_action_types* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "ListActions", &call, err);

@@ -18,7 +18,8 @@ const char* gf_version_string(void) { return GF_VERSION_STRING; }
 
 const char* gf_status_name(gf_status status) {
   if (status == GF_OK) return status_names[0];
-  if (status <= GF_STATUS_BASE || (size_t)(status - GF_STATUS_BASE) >= sizeof(status_names) / sizeof(status_names[0]))
+  if (status <= GF_STATUS_BASE ||
+      (size_t)(status - GF_STATUS_BASE) >= sizeof(status_names) / sizeof(status_names[0]))
     return "invalid_status";
   return status_names[status - GF_STATUS_BASE];
 }
@@ -26,11 +27,20 @@ const char* gf_status_name(gf_status status) {
 static const struct {
   int errnum;
   gf_status status;
-} errno_map[] = {{ENOMEM, GF_NO_MEMORY},   {EINVAL, GF_INVALID_ARGUMENT}, {EIO, GF_IO_ERROR},
-                 {ECANCELED, GF_CANCELLED}, {ETIMEDOUT, GF_TIMED_OUT},     {ENOENT, GF_NOT_FOUND},
-                 {EEXIST, GF_ALREADY_EXISTS}, {EACCES, GF_UNAUTHORIZED},  {EPERM, GF_UNAUTHORIZED},
-                 {ENOSYS, GF_UNIMPLEMENTED}, {ENOTSUP, GF_UNIMPLEMENTED}, {EAGAIN, GF_UNAVAILABLE},
-                 {EOVERFLOW, GF_RESOURCE_EXHAUSTED}, {ENODATA, GF_END_OF_STREAM}};
+} errno_map[] = {{ENOMEM, GF_NO_MEMORY},
+                 {EINVAL, GF_INVALID_ARGUMENT},
+                 {EIO, GF_IO_ERROR},
+                 {ECANCELED, GF_CANCELLED},
+                 {ETIMEDOUT, GF_TIMED_OUT},
+                 {ENOENT, GF_NOT_FOUND},
+                 {EEXIST, GF_ALREADY_EXISTS},
+                 {EACCES, GF_UNAUTHORIZED},
+                 {EPERM, GF_UNAUTHORIZED},
+                 {ENOSYS, GF_UNIMPLEMENTED},
+                 {ENOTSUP, GF_UNIMPLEMENTED},
+                 {EAGAIN, GF_UNAVAILABLE},
+                 {EOVERFLOW, GF_RESOURCE_EXHAUSTED},
+                 {ENODATA, GF_END_OF_STREAM}};
 
 #define ERRNO_MAP_LEN (sizeof(errno_map) / sizeof(errno_map[0]))
 

@@ -30,7 +30,7 @@ gf_setting_type gf_settings_type(const gf_settings* s, const char* path) {
 }
 
 gf_status gf_settings_get_string(const gf_settings* s, const char* path, const char* dflt,
-                           const char** out, gf_error* err) {
+                                 const char** out, gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -41,7 +41,7 @@ gf_status gf_settings_get_string(const gf_settings* s, const char* path, const c
 }
 
 gf_status gf_settings_get_int(const gf_settings* s, const char* path, int64_t dflt, int64_t* out,
-                        gf_error* err) {
+                              gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -51,7 +51,7 @@ gf_status gf_settings_get_int(const gf_settings* s, const char* path, int64_t df
 }
 
 gf_status gf_settings_get_float(const gf_settings* s, const char* path, double dflt, double* out,
-                          gf_error* err) {
+                                gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -62,7 +62,7 @@ gf_status gf_settings_get_float(const gf_settings* s, const char* path, double d
 }
 
 gf_status gf_settings_get_bool(const gf_settings* s, const char* path, int dflt, int* out,
-                         gf_error* err) {
+                               gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -80,7 +80,8 @@ gf_status gf_settings_list_len(const gf_settings* s, const char* path, size_t* o
   return GF_OK;
 }
 
-gf_status gf_settings_table_len(const gf_settings* s, const char* path, size_t* out, gf_error* err) {
+gf_status gf_settings_table_len(const gf_settings* s, const char* path, size_t* out,
+                                gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = 0;
   if (v == NULL) return GF_OK;

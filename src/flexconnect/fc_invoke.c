@@ -42,8 +42,8 @@ bool gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* v
   return 0;
 }
 
-gf_status gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
-                           const char* detail) {
+gf_status gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code,
+                                 const char* msg, const char* detail) {
   if (flight_status == GF_OK) flight_status = GF_UNKNOWN;
   gf_error_info_clear(&out->error);
   gf_error_info_init(&out->error, code, NULL);

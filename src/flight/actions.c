@@ -26,12 +26,12 @@ static int wrap1(const uint8_t* inner, size_t n, uint8_t** out, size_t* len, gf_
 }
 
 gf_status gf_flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len,
-                                 gf_error* err) {
+                                       gf_error* err) {
   return gf__flight_endpoint_serialize(ep, out, len, err);
 }
 
 gf_status gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpoint** out,
-                                   gf_error* err) {
+                                         gf_error* err) {
   Arrow__Flight__Protocol__FlightEndpoint* pb =
       arrow__flight__protocol__flight_endpoint__unpack(NULL, len, data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightEndpoint: malformed protobuf");
@@ -53,7 +53,7 @@ gf_status gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** ou
 }
 
 gf_status gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t** out,
-                                            size_t* len, gf_error* err) {
+                                                  size_t* len, gf_error* err) {
   uint8_t* inner;
   size_t n;
   int rc = gf_flight_info_serialize(info, &inner, &n, err);
@@ -63,8 +63,8 @@ gf_status gf_cancel_flight_info_request_serialize(const gf_flight_info* info, ui
   return rc;
 }
 
-gf_status gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out, size_t* len,
-                                           gf_error* err) {
+gf_status gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out,
+                                                 size_t* len, gf_error* err) {
   Arrow__Flight__Protocol__CancelFlightInfoResult r;
   arrow__flight__protocol__cancel_flight_info_result__init(&r);
   r.status = (Arrow__Flight__Protocol__CancelStatus)status;
@@ -88,7 +88,7 @@ gf_status gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* ou
 }
 
 gf_status gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** out,
-                                           gf_error* err) {
+                                                 gf_error* err) {
   Arrow__Flight__Protocol__RenewFlightEndpointRequest* pb =
       arrow__flight__protocol__renew_flight_endpoint_request__unpack(NULL, body.len, body.data);
   if (!pb)
@@ -101,7 +101,7 @@ gf_status gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoi
 }
 
 gf_status gf_renew_flight_endpoint_request_serialize(const gf_flight_endpoint* ep, uint8_t** out,
-                                               size_t* len, gf_error* err) {
+                                                     size_t* len, gf_error* err) {
   uint8_t* inner;
   size_t n;
   int rc = gf__flight_endpoint_serialize(ep, &inner, &n, err);

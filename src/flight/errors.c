@@ -52,7 +52,9 @@ char* gf_error_code_name(int32_t code, char* buf, size_t size) {
 
 bool gf_error_code_is_retry_here(int32_t code) { return (code & GF_EC_RETRY_HERE) != 0; }
 bool gf_error_code_is_retry_other(int32_t code) { return (code & GF_EC_RETRY_OTHER) != 0; }
-bool gf_error_code_is_retry_any(int32_t code) { return (code & GF_EC_RETRY_ANY) == GF_EC_RETRY_ANY; }
+bool gf_error_code_is_retry_any(int32_t code) {
+  return (code & GF_EC_RETRY_ANY) == GF_EC_RETRY_ANY;
+}
 bool gf_error_code_is_retryable(int32_t code) { return (code & GF_EC_RETRY_ANY) != 0; }
 
 /* Copy of s limited to max_cp code points (+ suffix when cut). */
@@ -223,7 +225,7 @@ gf_status gf_error_info_from_json(const void* data, size_t len, gf_error_info* o
 }
 
 gf_status gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
-                                  gf_error_info* out) {
+                                        gf_error_info* out) {
   if (extra != NULL && len > 0 && gf_error_info_from_json(extra, len, out, NULL) == GF_OK)
     return GF_OK;
   return gf_error_info_init(out, GF_EC_UNKNOWN,

@@ -103,7 +103,7 @@ static int fill(const gf__json* root, gf_retry_info_parsed* out, gf_error* err) 
 }
 
 gf_status gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out,
-                            gf_error* err) {
+                                  gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__json* root = NULL;
   gf_error inner = {0};

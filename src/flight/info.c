@@ -80,7 +80,8 @@ void gf_flight_info_free(gf_flight_info* info) {
   free(info);
 }
 
-gf_status gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema,
+                                    gf_error* err) {
   uint8_t* p = NULL;
   size_t n = 0;
   int rc = gf_ipc_serialize_schema(schema, &p, &n, err);
@@ -143,7 +144,8 @@ void gf_flight_endpoint_set_expiration(gf_flight_endpoint* ep, int64_t seconds, 
   ep->nanos = nanos;
 }
 
-gf_status gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data, size_t len) {
+gf_status gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data,
+                                              size_t len) {
   return set_bytes(&ep->app_md, &ep->app_len, data, len);
 }
 
@@ -181,7 +183,8 @@ gf_bytes gf_flight_info_schema_bytes(const gf_flight_info* info) {
   return (gf_bytes){info->schema, info->schema_len};
 }
 
-gf_status gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out,
+                                gf_error* err) {
   if (!info->schema_len) return gf_error_set(err, GF_NOT_FOUND, "FlightInfo has no schema");
   return gf_ipc_deserialize_schema(info->schema, info->schema_len, out, err);
 }
@@ -308,7 +311,8 @@ static int pack_msg(const ProtobufCMessage* m, uint8_t** out, size_t* len, gf_er
   return GF_OK;
 }
 
-gf_status gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len, gf_error* err) {
+gf_status gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len,
+                                   gf_error* err) {
   info_pb v;
   int rc = info_to_pb(info, &v);
   if (rc) rc = gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -339,7 +343,8 @@ static int ep_fill_from_pb(gf_flight_endpoint* ep, const Arrow__Flight__Protocol
 
 int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e, gf_flight_endpoint** out) {
   const Arrow__Flight__Protocol__Ticket* t = e->ticket;
-  gf_flight_endpoint* ep = gf_flight_endpoint_create(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
+  gf_flight_endpoint* ep =
+      gf_flight_endpoint_create(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
   if (!ep) return GF_NO_MEMORY;
   int rc = ep_fill_from_pb(ep, e);
   if (rc) {
@@ -378,7 +383,8 @@ int gf__flight_info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_fl
   return info_from_pb(pb, out);
 }
 
-gf_status gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out, gf_error* err) {
+gf_status gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out,
+                                     gf_error* err) {
   Arrow__Flight__Protocol__FlightInfo* pb = arrow__flight__protocol__flight_info__unpack(NULL, len, data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightInfo: malformed protobuf");
   int rc = info_from_pb(pb, out);
@@ -475,7 +481,9 @@ int gf__poll_info_deserialize(const void* data, size_t len, gf_poll_info** out, 
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "PollInfo: malformed protobuf");
   gf_poll_info* p = calloc(1, sizeof(*p));
   int rc = p ? GF_OK : GF_NO_MEMORY;
-  if (!rc) rc = pb->info ? info_from_pb(pb->info, &p->info) : ((p->info = gf_flight_info_create()) ? GF_OK : GF_NO_MEMORY);
+  if (!rc)
+    rc = pb->info ? info_from_pb(pb->info, &p->info)
+                  : ((p->info = gf_flight_info_create()) ? GF_OK : GF_NO_MEMORY);
   if (!rc && pb->flight_descriptor && !(p->desc = gf__descriptor_from_pb(pb->flight_descriptor))) rc = GF_NO_MEMORY;
   if (!rc && pb->_progress_case == ARROW__FLIGHT__PROTOCOL__POLL_INFO___PROGRESS_PROGRESS) {
     p->has_progress = 1;

@@ -100,7 +100,8 @@ void gf__action_type_list_at(const gf_action_type_list* l, size_t i, const char*
   if (description) *description = l->items[i].description;
 }
 
-gf_status gf_action_type_list_add(gf_action_type_list* list, const char* type, const char* description) {
+gf_status gf_action_type_list_add(gf_action_type_list* list, const char* type,
+                                  const char* description) {
   if (!type) return GF_INVALID_ARGUMENT;
   if (grow((void**)&list->items, &list->cap, list->n, sizeof(action_item))) return GF_NO_MEMORY;
   char* t = strdup(type);

@@ -31,7 +31,9 @@ static void opt_clear(opt* o) {
   o->name = name;
 }
 
-gf_session_options* gf_session_options_create(void) { return calloc(1, sizeof(gf_session_options)); }
+gf_session_options* gf_session_options_create(void) {
+  return calloc(1, sizeof(gf_session_options));
+}
 
 void gf_session_options_free(gf_session_options* o) {
   if (!o) return;
@@ -108,7 +110,8 @@ static opt* slot(gf_session_options* o, const char* name) {
   return p;
 }
 
-gf_status gf_session_options_set_string(gf_session_options* o, const char* name, const char* value) {
+gf_status gf_session_options_set_string(gf_session_options* o, const char* name,
+                                        const char* value) {
   char* c = strdup(value ? value : "");
   opt* p = c ? slot(o, name) : NULL;
   if (!p) {
@@ -145,7 +148,7 @@ gf_status gf_session_options_set_double(gf_session_options* o, const char* name,
 }
 
 gf_status gf_session_options_set_string_list(gf_session_options* o, const char* name,
-                                       const char* const* values, size_t n) {
+                                             const char* const* values, size_t n) {
   char** l = calloc(n ? n : 1, sizeof(char*));
   int rc = l ? GF_OK : GF_NO_MEMORY;
   for (size_t j = 0; !rc && j < n; j++)
@@ -166,7 +169,8 @@ gf_status gf_session_options_set_unset(gf_session_options* o, const char* name) 
   return slot(o, name) ? GF_OK : GF_NO_MEMORY;
 }
 
-gf_status gf_session_options_set_from(gf_session_options* dst, const gf_session_options* src, size_t i) {
+gf_status gf_session_options_set_from(gf_session_options* dst, const gf_session_options* src,
+                                      size_t i) {
   const opt* p = at(src, i);
   if (!p) return GF_INVALID_ARGUMENT;
   switch (p->type) {
@@ -293,7 +297,7 @@ static int pack(const ProtobufCMessage* m, uint8_t** out, size_t* len, gf_error*
 }
 
 gf_status gf_session_options_serialize(const gf_session_options* o, uint8_t** out, size_t* len,
-                                 gf_error* err) {
+                                       gf_error* err) {
   size_t n = gf_session_options_count(o);
   value_pb* vs = calloc(n ? n : 1, sizeof(*vs));
   Arrow__Flight__Protocol__SetSessionOptionsRequest__SessionOptionsEntry** ptrs =
@@ -327,7 +331,9 @@ struct gf_set_session_result {
   size_t n, cap;
 };
 
-gf_set_session_result* gf_set_session_result_create(void) { return calloc(1, sizeof(gf_set_session_result)); }
+gf_set_session_result* gf_set_session_result_create(void) {
+  return calloc(1, sizeof(gf_set_session_result));
+}
 
 void gf_set_session_result_free(gf_set_session_result* r) {
   if (!r) return;
@@ -337,7 +343,7 @@ void gf_set_session_result_free(gf_set_session_result* r) {
 }
 
 gf_status gf_set_session_result_add(gf_set_session_result* r, const char* name,
-                              gf_session_option_error error) {
+                                    gf_session_option_error error) {
   for (size_t i = 0; i < r->n; i++)
     if (strcmp(r->v[i].name, name) == 0) {
       r->v[i].error = error;
@@ -383,8 +389,8 @@ gf_status gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out
   return GF_OK;
 }
 
-gf_status gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** out, size_t* len,
-                                    gf_error* err) {
+gf_status gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** out,
+                                          size_t* len, gf_error* err) {
   size_t n = gf_set_session_result_count(r);
   Arrow__Flight__Protocol__SetSessionOptionsResult__ErrorsEntry* es = calloc(n ? n : 1, sizeof(*es));
   Arrow__Flight__Protocol__SetSessionOptionsResult__Error* vs = calloc(n ? n : 1, sizeof(*vs));
@@ -413,15 +419,16 @@ gf_status gf_set_session_result_serialize(const gf_set_session_result* r, uint8_
 
 /* ---- CloseSessionResult -------------------------------------------------------------------- */
 
-gf_status gf_close_session_result_serialize(gf_close_session_status status, uint8_t** out, size_t* len,
-                                      gf_error* err) {
+gf_status gf_close_session_result_serialize(gf_close_session_status status, uint8_t** out,
+                                            size_t* len, gf_error* err) {
   Arrow__Flight__Protocol__CloseSessionResult r;
   arrow__flight__protocol__close_session_result__init(&r);
   r.status = (Arrow__Flight__Protocol__CloseSessionStatus)status;
   return pack(&r.base, out, len, err);
 }
 
-gf_status gf_close_session_result_parse(gf_bytes body, gf_close_session_status* out, gf_error* err) {
+gf_status gf_close_session_result_parse(gf_bytes body, gf_close_session_status* out,
+                                        gf_error* err) {
   Arrow__Flight__Protocol__CloseSessionResult* pb =
       arrow__flight__protocol__close_session_result__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "CloseSessionResult: malformed protobuf");

@@ -40,7 +40,7 @@ void gf__read_options(const gf_ipc_read_options* in, gf_ipc_read_options* out) {
 }
 
 gf_status gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out,
-                          gf_error* err) {
+                                gf_error* err) {
   gf_ipc_decoder* d = calloc(1, sizeof(*d));
   if (d == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory creating IPC decoder");
   gf__read_options(options, &d->opt);
@@ -182,8 +182,8 @@ static int decode_dict(gf_ipc_decoder* d, const gf__fbt* hdr, gf_ipc_body* body,
   return GF_OK;
 }
 
-gf_status gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
-                        int64_t* body_len, gf_error* err) {
+gf_status gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len,
+                              gf_ipc_message_type* type, int64_t* body_len, gf_error* err) {
   gf__fbr r;
   gf__fbt msg, hdr;
   uint8_t ht;
@@ -197,8 +197,8 @@ gf_status gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_i
 }
 
 gf_status gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size_t metadata_len,
-                          gf_ipc_body* body, gf_ipc_message_type* type, struct ArrowArray* batch,
-                          gf_error* err) {
+                                gf_ipc_body* body, gf_ipc_message_type* type,
+                                struct ArrowArray* batch, gf_error* err) {
   gf__fbr r;
   gf__fbt msg, hdr;
   uint8_t ht;
@@ -225,7 +225,7 @@ gf_status gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size
 /* ---- FlightInfo.schema bytes ------------------------------------------------ */
 
 gf_status gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
-                            gf_error* err) {
+                                  gf_error* err) {
   gf__dict_map ids = {0};
   uint8_t* md;
   size_t n;
@@ -252,7 +252,7 @@ gf_status gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** ou
 }
 
 gf_status gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
-                              gf_error* err) {
+                                    gf_error* err) {
   memset(out, 0, sizeof(*out));
   if (data == NULL || len < 4) return gf_error_set(err, GF_INVALID_ARGUMENT, "schema bytes: too short");
   size_t pos = 0;

@@ -267,8 +267,9 @@ static int read_buffer(gf_ipc_body* whole, const gf_ipc_read_options* options,
   return start(r, out, err);
 }
 
-gf_status gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                              struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_stream_buffer(const uint8_t* data, size_t len,
+                                    const gf_ipc_read_options* options,
+                                    struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf_ipc_body* b = gf_ipc_body_copy(data, len);
   if (b == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -276,7 +277,7 @@ gf_status gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ip
 }
 
 gf_status gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err) {
+                                  struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   rstream* r = new_reader(options, err);
   if (r == NULL) return err ? err->code : GF_NO_MEMORY;
@@ -328,8 +329,9 @@ static int open_file(rstream* r, gf_error* err) {
   return GF_OK;
 }
 
-gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len,
+                                  const gf_ipc_read_options* options, struct ArrowArrayStream* out,
+                                  gf_error* err) {
   memset(out, 0, sizeof(*out));
   rstream* r = new_reader(options, err);
   if (r == NULL) return err ? err->code : GF_NO_MEMORY;
@@ -344,7 +346,7 @@ gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_
 }
 
 gf_status gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
-                     struct ArrowArrayStream* out, gf_error* err) {
+                           struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   FILE* f = fopen(path, "rb");
   if (f == NULL) return gf_error_set(err, GF_IO_ERROR, "%s: cannot open", path);

@@ -213,12 +213,12 @@ static int write_all(gf__sink_fn fn, void* ctx, struct ArrowArrayStream* in,
 }
 
 gf_status gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
-                        const gf_ipc_write_options* options, gf_error* err) {
+                              const gf_ipc_write_options* options, gf_error* err) {
   return write_all(file_sink, out, stream, options, 0, err);
 }
 
 gf_status gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
-                      const gf_ipc_write_options* options, gf_error* err) {
+                            const gf_ipc_write_options* options, gf_error* err) {
   return write_all(file_sink, out, stream, options, 1, err);
 }
 
@@ -236,13 +236,13 @@ static int to_buffer(struct ArrowArrayStream* stream, const gf_ipc_write_options
 }
 
 gf_status gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
-                                  const gf_ipc_write_options* options, uint8_t** out,
-                                  size_t* len, gf_error* err) {
+                                        const gf_ipc_write_options* options, uint8_t** out,
+                                        size_t* len, gf_error* err) {
   return to_buffer(stream, options, 0, out, len, err);
 }
 
 gf_status gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
-                                const gf_ipc_write_options* options, uint8_t** out, size_t* len,
-                                gf_error* err) {
+                                      const gf_ipc_write_options* options, uint8_t** out,
+                                      size_t* len, gf_error* err) {
   return to_buffer(stream, options, 1, out, len, err);
 }

@@ -492,7 +492,7 @@ gf_status gf_call_error(gf_call* call, int code, const char* fmt, ...) {
 }
 
 gf_status gf_call_error_extra(gf_call* call, int code, const void* extra_info, size_t extra_len,
-                        const char* fmt, ...) {
+                              const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int rc = verror(call, code, extra_info, extra_len, fmt, ap);

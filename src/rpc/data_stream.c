@@ -119,7 +119,7 @@ gf_status gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_e
 }
 
 gf_status gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                        gf_error* err) {
+                              gf_error* err) {
   gf_error local = {0};
   if (!err) err = &local;
   return remember(r, reader_next(r, batch, app_metadata, err), err);
@@ -418,8 +418,8 @@ gf_status gf_data_writer_begin(gf_data_writer* w, const struct ArrowSchema* sche
   return w->fn(w->sink, b, err);
 }
 
-gf_status gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch, const void* app_metadata,
-                         size_t len, gf_error* err) {
+gf_status gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch,
+                               const void* app_metadata, size_t len, gf_error* err) {
   if (!w->enc) {
     if (batch->release) batch->release(batch);
     return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_data_writer_write: call gf_data_writer_begin first");
@@ -438,7 +438,7 @@ gf_status gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch, cons
 }
 
 gf_status gf_data_writer_write_metadata(gf_data_writer* w, const void* app_metadata, size_t len,
-                                  gf_error* err) {
+                                        gf_error* err) {
   gf__obuf* b = gf__obuf_new();
   if (!b) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   int rc = gf__flight_data_encode(w->descriptor, NULL, app_metadata, len, b, err);

@@ -380,7 +380,8 @@ struct gf_put_writer {
   gf_call* c;
 };
 
-gf_status gf_put_writer_write(gf_put_writer* w, const void* app_metadata, size_t len, gf_error* err) {
+gf_status gf_put_writer_write(gf_put_writer* w, const void* app_metadata, size_t len,
+                              gf_error* err) {
   uint8_t* data = NULL;
   size_t n = 0;
   if (gf__pb_bytes_field1(app_metadata, len, &data, &n)) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -474,7 +475,8 @@ struct gf_handshake {
   uint8_t* payload;
 };
 
-gf_status gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* payload, gf_error* err) {
+gf_status gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* payload,
+                            gf_error* err) {
   gf__ibuf* msg = NULL;
   int rc = gf__call_recv_blocking(h->c, &msg);
   if (rc == GF_END_OF_STREAM) return rc;
@@ -497,8 +499,8 @@ gf_status gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_byte
   return h->payload ? GF_OK : gf_error_set(err, GF_NO_MEMORY, "out of memory");
 }
 
-gf_status gf_handshake_send(gf_handshake* h, uint64_t protocol_version, const void* payload, size_t len,
-                      gf_error* err) {
+gf_status gf_handshake_send(gf_handshake* h, uint64_t protocol_version, const void* payload,
+                            size_t len, gf_error* err) {
   Arrow__Flight__Protocol__HandshakeResponse r;
   arrow__flight__protocol__handshake_response__init(&r);
   r.protocol_version = protocol_version;

@@ -48,7 +48,7 @@ static size_t bucket_of(const char* id, size_t len) {
 }
 
 gf_status gf_session_store_create(const gf_session_store_options* o, gf_session_store** out,
-                            gf_error* err) {
+                                  gf_error* err) {
   gf_session_store* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   if (o) memcpy(&s->o, o, o->struct_size < sizeof(s->o) ? o->struct_size : sizeof(s->o));
@@ -217,7 +217,7 @@ static int within_limits(gf_session_store* s, const gf_session_options* o) {
 }
 
 gf_status gf_session_store_update(gf_session_store* s, gf_call* call, int create,
-                            gf_session_update_fn fn, void* user) {
+                                  gf_session_update_fn fn, void* user) {
   session* x;
   int rc = acquire(s, call, create, &x);
   if (rc) return rc;
@@ -330,7 +330,8 @@ static int do_set(gf_session_store* s, gf_call* call, const gf_action* a,
 }
 
 gf_status gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* a,
-                               gf_session_validate_fn validate, void* user, gf_result_list* out) {
+                                     gf_session_validate_fn validate, void* user,
+                                     gf_result_list* out) {
   gf_error err = {0};
   uint8_t* p = NULL;
   size_t n = 0;

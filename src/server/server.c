@@ -156,8 +156,8 @@ int gf__server_options_read(const gf_server_options* in, gf_server_options* out,
   return GF_OK;
 }
 
-gf_status gf_server_create(const gf_server_options* opts, gf_methods_factory factory, gf_server** out,
-                     gf_error* err) {
+gf_status gf_server_create(const gf_server_options* opts, gf_methods_factory factory,
+                           gf_server** out, gf_error* err) {
   if (!factory) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_create: a methods factory is required");
   gf_server_options oc;
   int orc = gf__server_options_read(opts, &oc, err);

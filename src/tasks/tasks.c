@@ -568,7 +568,7 @@ static void wake_or_start_worker(gf_task_executor* ex) {
 }
 
 gf_status gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* caller_spec,
-                            char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
+                                  char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
   if (caller_spec == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "task spec is required");
   if (caller_spec->struct_size < GF_TASK_SPEC_V1_SIZE || caller_spec->struct_size > sizeof(gf_task_spec))
     return gf_error_set(err, GF_INVALID_ARGUMENT,
@@ -638,8 +638,8 @@ static int wait_done_locked(gf_task_result* r, int64_t timeout_ms, pthread_mutex
   return timed_out;
 }
 
-gf_status gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
-                                     gf_task_result** out) {
+gf_status gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id,
+                                           int64_t timeout_ms, gf_task_result** out) {
   *out = NULL;
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
@@ -694,7 +694,7 @@ bool gf_task_executor_close_result(gf_task_executor* ex, const char* task_id) {
 }
 
 bool gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
-                                         double* seconds) {
+                                          double* seconds) {
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
   int found = r != NULL && r->state != GF__TASK_DONE;

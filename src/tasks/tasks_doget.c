@@ -192,7 +192,7 @@ static int call_on_end(void* ctx, gf_call_end_fn fn, void* user) {
 static int call_cancelled(void* ctx) { return gf_call_is_cancelled(ctx); }
 
 gf_status gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
-                          gf_data_source* out) {
+                                gf_data_source* out) {
   if (ex == NULL || task_id == NULL)
     return gf_call_error(call, GF_INTERNAL, "do_get_task_result: no task executor or task id");
   gf__doget_io io = {call, call_raise, call_on_end, call_cancelled};

@@ -71,7 +71,8 @@ gf_status gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* cal
   return GF_OK;
 }
 
-gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n) {
+gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos,
+                                      size_t n) {
   gf__task_outcome_clear(out);
   gf_flight_info** copy = malloc((n ? n : 1) * sizeof(*copy));
   if (copy == NULL) {
@@ -85,8 +86,8 @@ gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* cons
   return GF_OK;
 }
 
-gf_status gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
-                              int client_error) {
+gf_status gf_task_outcome_set_error(gf_task_outcome* out, int flight_status,
+                                    const gf_error_info* info, int client_error) {
   gf__task_outcome_clear(out);
   out->kind = GF_TASK_RESULT_ERROR;
   out->error.flight_status = flight_status == GF_OK ? GF_UNKNOWN : flight_status;
@@ -119,7 +120,7 @@ static void table_close(void* user) {
 }
 
 gf_status gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
-                              void* on_close_user) {
+                                    void* on_close_user) {
   table_data* t = malloc(sizeof(*t));
   if (t == NULL) {
     gf__task_outcome_clear(out);
@@ -171,7 +172,7 @@ static void stream_close(void* user) {
 }
 
 gf_status gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
-                               void (*on_close)(void*), void* on_close_user, gf_error* err) {
+                                     void (*on_close)(void*), void* on_close_user, gf_error* err) {
   stream_data* s = calloc(1, sizeof(*s));
   if (s == NULL) {
     gf__task_outcome_clear(out);
@@ -219,7 +220,8 @@ static void guard_leave(gf_task_result* r) {
   pthread_mutex_unlock(&r->guard.mu);
 }
 
-gf_status gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out,
+                                      gf_error* err) {
   if (r->kind != GF_TASK_RESULT_DATA)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task '%s': the result holds no data", r->id);
   if (!guard_enter(r, 1)) return gf_error_set(err, GF_UNKNOWN, "%s", consumed_msg);

@@ -16,7 +16,9 @@
 extern atomic_int gf__tracing_on;  /* tracing_export.c */
 static _Thread_local gf_span* t_current;
 
-bool gf_tracing_enabled(void) { return atomic_load_explicit(&gf__tracing_on, memory_order_acquire); }
+bool gf_tracing_enabled(void) {
+  return atomic_load_explicit(&gf__tracing_on, memory_order_acquire);
+}
 
 void gf__hex(const uint8_t* p, size_t n, char* out) {
   static const char digits[] = "0123456789abcdef";

@@ -40,10 +40,11 @@ TEST(status_names) {
 
 TEST(statuses_do_not_overlap_errno) {
   /* errno values on Linux stay below 256; every non-OK status is above. */
-  const gf_status all[] = {GF_UNKNOWN,      GF_INTERNAL,        GF_INVALID_ARGUMENT,   GF_TIMED_OUT,
-                           GF_NOT_FOUND,    GF_ALREADY_EXISTS,  GF_CANCELLED,          GF_UNAUTHENTICATED,
-                           GF_UNAUTHORIZED, GF_UNIMPLEMENTED,   GF_UNAVAILABLE,        GF_RESOURCE_EXHAUSTED,
-                           GF_NO_MEMORY,    GF_IO_ERROR,        GF_END_OF_STREAM};
+  const gf_status all[] = {GF_UNKNOWN,       GF_INTERNAL,        GF_INVALID_ARGUMENT,
+                           GF_TIMED_OUT,     GF_NOT_FOUND,       GF_ALREADY_EXISTS,
+                           GF_CANCELLED,     GF_UNAUTHENTICATED, GF_UNAUTHORIZED,
+                           GF_UNIMPLEMENTED, GF_UNAVAILABLE,     GF_RESOURCE_EXHAUSTED,
+                           GF_NO_MEMORY,     GF_IO_ERROR,        GF_END_OF_STREAM};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
     CHECK(all[i] > 255);
     CHECK(strcmp(gf_status_name(all[i]), "invalid_status") != 0);

@@ -36,7 +36,8 @@ static int roundtrip(const struct ArrowSchema* s, struct ArrowArray* batch,
   }
   gf_ipc_message_type t;
   rc = gf_ipc_decoder_create(NULL, &dec, err);
-  if (rc == GF_OK) rc = gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, err);
+  if (rc == GF_OK)
+    rc = gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, err);
   gf_ipc_payload_unref(sp);
   if (rc == GF_OK) rc = gf_ipc_encoder_create(s, opt, &enc, err);
   else batch->release(batch);

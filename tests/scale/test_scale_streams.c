@@ -211,7 +211,8 @@ TEST(ten_thousand_slow_streams) {
   o.disable_bdp_probe = 1;
   o.stream_lookahead_bytes = 4096;
   int ok = 1;
-  for (int i = 0; i < r.conns && ok; i++) ok = gf_client_create(g_srv.uri, &o, &r.clients[i], NULL) == GF_OK;
+  for (int i = 0; i < r.conns && ok; i++)
+    ok = gf_client_create(g_srv.uri, &o, &r.clients[i], NULL) == GF_OK;
   /* Warm every connection, then take the baseline. */
   for (int i = 0; i < r.conns && ok; i++) {
     gf_flight_reader* w = NULL;

@@ -133,7 +133,7 @@ GF_API gf_status gf_schema_deep_copy(const struct ArrowSchema* src, struct Arrow
  * strings and children; children are allocated by gf_schema_allocate_children
  * and then initialised one by one. */
 GF_API gf_status gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
-                   gf_error* err);
+                                gf_error* err);
 GF_API gf_status gf_schema_set_name(struct ArrowSchema* schema, const char* name);
 GF_API gf_status gf_schema_set_format(struct ArrowSchema* schema, const char* format);
 GF_API gf_status gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata); /* copies blob */
@@ -153,7 +153,7 @@ GF_API bool gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSche
 /* Validates `array` against `schema`. On failure the message names the
  * field path (e.g. "col2.item") and the buffer. */
 GF_API gf_status gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
-                      gf_error* err);
+                                   gf_error* err);
 /* Exact null count (computes it when array->null_count is -1). */
 GF_API int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema);
 /* Bytes of the buffers the array describes (validity, values, offsets, data,
@@ -179,7 +179,7 @@ GF_API gf_status gf_metadata_validate(const char* metadata, size_t avail, gf_err
  * (children may be moved out and released separately). `src` is not
  * modified and must stay alive until the last unref. */
 GF_API gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
-                   void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
+                                void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
 
 /* A reference-counted holder of one array (atomic counter). create moves
  * `array` in (released also on error) and returns the holder with one
@@ -187,7 +187,7 @@ GF_API gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* 
  * own references. The array is released when the last reference goes. */
 typedef struct gf_array_holder gf_array_holder;
 GF_API GF_WARN_UNUSED gf_status gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
-                           gf_error* err);
+                                                       gf_error* err);
 GF_API gf_status gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
 GF_API const struct ArrowArray* gf_array_holder_array(const gf_array_holder* h);
 GF_API void gf_array_holder_ref(gf_array_holder* h);
@@ -261,11 +261,11 @@ GF_API void gf_builder_reset(gf_builder* b);
 typedef struct gf_table gf_table;
 
 GF_API GF_WARN_UNUSED gf_status gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
-                    gf_error* err);
+                                                gf_error* err);
 /* Validates the batch against the schema (GF_VALIDATE_DEFAULT) and takes it.
  * The caller's struct is released afterwards, also on error. */
 GF_API gf_status gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
-                    size_t app_metadata_len, gf_error* err);
+                                 size_t app_metadata_len, gf_error* err);
 GF_API const struct ArrowSchema* gf_table_schema(const gf_table* t);
 GF_API int64_t gf_table_num_batches(const gf_table* t);
 GF_API int64_t gf_table_num_rows(const gf_table* t);

@@ -38,14 +38,14 @@ GF_API gf_setting_type gf_settings_type(const gf_settings* s, const char* path);
  * type yields GF_INVALID_ARGUMENT with err naming the path, the type found and
  * its source (file:line or env var). *out is always set. */
 GF_API gf_status gf_settings_get_string(const gf_settings* s, const char* path, const char* dflt,
-                           const char** out, gf_error* err);
+                                        const char** out, gf_error* err);
 GF_API gf_status gf_settings_get_int(const gf_settings* s, const char* path, int64_t dflt, int64_t* out,
-                        gf_error* err);
+                                     gf_error* err);
 /* Integers are accepted and converted. */
 GF_API gf_status gf_settings_get_float(const gf_settings* s, const char* path, double dflt, double* out,
-                          gf_error* err);
+                                       gf_error* err);
 GF_API gf_status gf_settings_get_bool(const gf_settings* s, const char* path, int dflt, int* out,
-                         gf_error* err);
+                                      gf_error* err);
 
 /* Lists: number of elements (0 when missing; GF_INVALID_ARGUMENT if the value
  * is not a list). Elements are read with the getters above using an index

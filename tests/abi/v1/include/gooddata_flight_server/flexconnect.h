@@ -142,7 +142,7 @@ typedef struct gf_fc_execution_context {
  * execution initiator type: <t>". The result is
  * one allocation graph freed by gf_fc_execution_context_free. */
 GF_API GF_WARN_UNUSED gf_status gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
-                                  gf_error* err);
+                                                              gf_error* err);
 GF_API void gf_fc_execution_context_free(gf_fc_execution_context* ctx);
 
 /* ---- one invocation -------------------------------------------------------- */
@@ -193,7 +193,7 @@ typedef struct gf_fc_result {
 /* Sets the function's own ErrorInfo on `out` (msg/detail copied; detail may be
  * NULL) and returns flight_status (never GF_OK), so `call` can return it. */
 GF_API gf_status gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
-                           const char* detail);
+                                        const char* detail);
 
 /* ---- the function ----------------------------------------------------------- */
 
@@ -254,8 +254,8 @@ typedef struct gf_fc_library {
  * under x-gdc-data-source-messages in schema->metadata (created when absent;
  * other keys kept). data_json: JSON text or NULL (null). */
 GF_API gf_status gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
-                                  const char* correlation_id, const char* type,
-                                  const char* data_json, gf_error* err);
+                                               const char* correlation_id, const char* type,
+                                               const char* data_json, gf_error* err);
 
 /* ---- the methods provider ---------------------------------------------------- */
 

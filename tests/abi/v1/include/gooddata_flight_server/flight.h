@@ -121,7 +121,7 @@ GF_API gf_status gf_call_error(gf_call* call, int code, const char* fmt, ...)
 /* Same, with extra_info bytes (sent as grpc-status-details-bin; pyarrow
  * clients see them as FlightError.extra_info). */
 GF_API gf_status gf_call_error_extra(gf_call* call, int code, const void* extra_info, size_t extra_len,
-                        const char* fmt, ...)
+                                     const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
@@ -222,7 +222,7 @@ GF_API gf_status gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* ou
  * metadata-only message; `app_metadata` (may be NULL) is set to the message's
  * app_metadata, valid until the next call. GF_END_OF_STREAM at the end. */
 GF_API gf_status gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                        gf_error* err);
+                                     gf_error* err);
 /* The descriptor sent by the client with its first message, or NULL. */
 GF_API const gf_descriptor* gf_data_reader_descriptor(const gf_data_reader* r);
 /* Exposes the remaining record batches as an ArrowArrayStream (metadata-only
@@ -235,9 +235,9 @@ GF_API gf_status gf_data_reader_as_stream(gf_data_reader* r, struct ArrowArraySt
 GF_API gf_status gf_data_writer_begin(gf_data_writer* w, const struct ArrowSchema* schema, gf_error* err);
 /* Moves `batch` (a struct array matching the schema); app_metadata optional. */
 GF_API gf_status gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch, const void* app_metadata,
-                         size_t len, gf_error* err);
+                                      size_t len, gf_error* err);
 GF_API gf_status gf_data_writer_write_metadata(gf_data_writer* w, const void* app_metadata, size_t len,
-                                  gf_error* err);
+                                               gf_error* err);
 
 /* DoPut acknowledgements: sends one PutResult now (blocks while the previous
  * one is being sent). */
@@ -246,7 +246,7 @@ GF_API gf_status gf_put_writer_write(gf_put_writer* w, const void* app_metadata,
 /* Handshake stream. recv: GF_OK with a message, GF_END_OF_STREAM at the end. */
 GF_API gf_status gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* payload, gf_error* err);
 GF_API gf_status gf_handshake_send(gf_handshake* h, uint64_t protocol_version, const void* payload, size_t len,
-                      gf_error* err);
+                                   gf_error* err);
 
 /* ------------------------------------------------------------------------ */
 /* The methods table and the factory                                          */
@@ -333,9 +333,9 @@ GF_API gf_status gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const voi
 /* Protobuf wire form of a FlightEndpoint (the RenewFlightEndpoint result).
  * Caller frees *out with free() / the endpoint with gf_flight_endpoint_free. */
 GF_API gf_status gf_flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len,
-                                 gf_error* err);
+                                              gf_error* err);
 GF_API GF_WARN_UNUSED gf_status gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpoint** out,
-                                   gf_error* err);
+                                                               gf_error* err);
 
 typedef enum gf_cancel_status {
   GF_CANCEL_STATUS_UNSPECIFIED = 0,
@@ -348,17 +348,17 @@ typedef enum gf_cancel_status {
  * gf_flight_info_free). A request without `info` is GF_INVALID_ARGUMENT. */
 GF_API GF_WARN_UNUSED gf_status gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** out, gf_error* err);
 GF_API gf_status gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t** out,
-                                            size_t* len, gf_error* err);
+                                                         size_t* len, gf_error* err);
 /* CancelFlightInfoResult{status}. parse: unknown enum values are returned as is. */
 GF_API gf_status gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out, size_t* len,
-                                           gf_error* err);
+                                                        gf_error* err);
 GF_API GF_WARN_UNUSED gf_status gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* out, gf_error* err);
 /* RenewFlightEndpointRequest{endpoint} <-> endpoint (*out freed with
  * gf_flight_endpoint_free). The result body is gf_flight_endpoint_serialize. */
 GF_API GF_WARN_UNUSED gf_status gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** out,
-                                           gf_error* err);
+                                                                       gf_error* err);
 GF_API gf_status gf_renew_flight_endpoint_request_serialize(const gf_flight_endpoint* ep, uint8_t** out,
-                                               size_t* len, gf_error* err);
+                                                            size_t* len, gf_error* err);
 /* DoAction convenience: appends the serialised message as one Result. */
 GF_API gf_status gf_result_list_add_cancel_status(gf_result_list* list, gf_cancel_status status);
 GF_API gf_status gf_result_list_add_endpoint(gf_result_list* list, const gf_flight_endpoint* ep);

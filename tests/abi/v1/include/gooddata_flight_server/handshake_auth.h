@@ -35,7 +35,7 @@ typedef struct gf_basic_auth_options {
 #define GF_BASIC_AUTH_TOKEN_HEADER "auth-token-bin"
 
 GF_API GF_WARN_UNUSED gf_status gf_basic_auth_create(const gf_basic_auth_options* options, gf_basic_auth** out,
-                         gf_error* err);
+                                                     gf_error* err);
 GF_API void gf_basic_auth_free(gf_basic_auth* a);
 
 /* Serves a Handshake call (use it as the body of the methods `handshake`
@@ -57,7 +57,7 @@ GF_API bool gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len
 /* BasicAuth{username, password} protobuf (the Handshake payload a client
  * sends). *out freed with free(). */
 GF_API gf_status gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
-                         gf_error* err);
+                                      gf_error* err);
 
 #ifdef __cplusplus
 }

@@ -55,7 +55,7 @@ GF_API gf_status gf_session_options_set_bool(gf_session_options* o, const char* 
 GF_API gf_status gf_session_options_set_int64(gf_session_options* o, const char* name, int64_t value);
 GF_API gf_status gf_session_options_set_double(gf_session_options* o, const char* name, double value);
 GF_API gf_status gf_session_options_set_string_list(gf_session_options* o, const char* name,
-                                       const char* const* values, size_t n);
+                                                    const char* const* values, size_t n);
 GF_API gf_status gf_session_options_set_unset(gf_session_options* o, const char* name);
 /* Copies entry i of `src` (any type) into `dst` under the same name. */
 GF_API gf_status gf_session_options_set_from(gf_session_options* dst, const gf_session_options* src, size_t i);
@@ -69,7 +69,7 @@ GF_API bool gf_session_options_remove(gf_session_options* o, const char* name);
  * kind reads as UNSET. serialize: *out freed with free(). */
 GF_API GF_WARN_UNUSED gf_status gf_session_options_parse(gf_bytes body, gf_session_options** out, gf_error* err);
 GF_API gf_status gf_session_options_serialize(const gf_session_options* o, uint8_t** out, size_t* len,
-                                 gf_error* err);
+                                              gf_error* err);
 
 typedef enum gf_session_option_error {
   GF_SESSION_OPTION_ERROR_UNSPECIFIED = 0,
@@ -83,13 +83,13 @@ typedef struct gf_set_session_result gf_set_session_result;
 GF_API gf_set_session_result* gf_set_session_result_create(void);
 GF_API void gf_set_session_result_free(gf_set_session_result* r);
 GF_API gf_status gf_set_session_result_add(gf_set_session_result* r, const char* name,
-                              gf_session_option_error error);
+                                           gf_session_option_error error);
 GF_API size_t gf_set_session_result_count(const gf_set_session_result* r);
 GF_API const char* gf_set_session_result_name(const gf_set_session_result* r, size_t i);
 GF_API gf_session_option_error gf_set_session_result_error(const gf_set_session_result* r, size_t i);
 GF_API GF_WARN_UNUSED gf_status gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out, gf_error* err);
 GF_API gf_status gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** out, size_t* len,
-                                    gf_error* err);
+                                                 gf_error* err);
 
 typedef enum gf_close_session_status {
   GF_CLOSE_SESSION_UNSPECIFIED = 0,
@@ -99,7 +99,7 @@ typedef enum gf_close_session_status {
 } gf_close_session_status;
 
 GF_API gf_status gf_close_session_result_serialize(gf_close_session_status status, uint8_t** out, size_t* len,
-                                      gf_error* err);
+                                                   gf_error* err);
 GF_API GF_WARN_UNUSED gf_status gf_close_session_result_parse(gf_bytes body, gf_close_session_status* out, gf_error* err);
 
 /* ---- cookie session store ----------------------------------------------------------------- */
@@ -116,7 +116,7 @@ typedef struct gf_session_store_options {
 } gf_session_store_options;
 
 GF_API GF_WARN_UNUSED gf_status gf_session_store_create(const gf_session_store_options* options, gf_session_store** out,
-                            gf_error* err);
+                                                        gf_error* err);
 GF_API void gf_session_store_free(gf_session_store* s);
 
 /* Changes the options of the call's session (the session named by the
@@ -127,7 +127,7 @@ GF_API void gf_session_store_free(gf_session_store* s);
  * "No existing session ..."; an unknown or expired id -> GF_INVALID_ARGUMENT. */
 typedef gf_status (*gf_session_update_fn)(void* user, gf_session_options* options, gf_call* call);
 GF_API gf_status gf_session_store_update(gf_session_store* s, gf_call* call, int create,
-                            gf_session_update_fn fn, void* user);
+                                         gf_session_update_fn fn, void* user);
 /* A copy of the call's session options (*out freed with gf_session_options_free). */
 GF_API gf_status gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out);
 /* Drops the call's session and answers `set-cookie: <name>=<id>; Max-Age=0`. */
@@ -144,7 +144,7 @@ typedef gf_session_option_error (*gf_session_validate_fn)(void* user, const char
                                                           const gf_session_options* request,
                                                           size_t i);
 GF_API gf_status gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* action,
-                               gf_session_validate_fn validate, void* user, gf_result_list* out);
+                                            gf_session_validate_fn validate, void* user, gf_result_list* out);
 
 #ifdef __cplusplus
 }
