@@ -114,7 +114,7 @@ static gf_client* connect_uri(const char* uri, int tuned) {
   }
   gf_client* c = NULL;
   gf_error err = {0};
-  if (gf_client_connect(uri, &o, &c, &err)) {
+  if (gf_client_create(uri, &o, &c, &err)) {
     fprintf(stderr, "connect %s: %s\n", uri, err.message);
     exit(1);
   }
@@ -206,7 +206,7 @@ static void* doput_thread(void* p) {
     if (rc == 0) rc = gf_put_stream_write(ps, &view, NULL, 0, &err);
     if (rc == 0) j->bytes += (int64_t)j->per_batch * ROW_BYTES;
   }
-  if (rc == 0) rc = gf_put_stream_close(ps, &err);
+  if (rc == 0) rc = gf_put_stream_finish(ps, &err);
   if (rc) {
     fprintf(stderr, "DoPut: rc=%d %s\n", rc, err.message);
     j->failed = 1;
@@ -269,7 +269,7 @@ static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t p
     gf_client* c0 = connect_client(0);
     gf_descriptor d = cmd_desc(cmd, cmd_len);
     int rc = gf_client_get_flight_info(c0, NULL, &d, &info, &err);
-    gf_client_close(c0);
+    gf_client_free(c0);
     if (rc || gf_flight_info_endpoint_count(info) != (size_t)streams) {
       fprintf(stderr, "GetFlightInfo(perf): %s\n", err.message);
       gf_flight_info_free(info);
@@ -296,7 +296,7 @@ static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t p
     pthread_join(th[i], NULL);
     bytes += jobs[i].bytes;
     failed |= jobs[i].failed;
-    gf_client_close(jobs[i].client);
+    gf_client_free(jobs[i].client);
   }
   *secs = tcp_raw_now() - t0;
   gf_flight_info_free(info);
@@ -510,7 +510,7 @@ static void* calls_thread(void* p) {
     if (one_call(c, j->kind, cmd, cmd_len)) j->failed = 1;
     j->lat[i] = tcp_raw_now() - t0;
   }
-  gf_client_close(c);
+  gf_client_free(c);
   return NULL;
 }
 

@@ -62,12 +62,17 @@ static void run(const char* name, int strings) {
   make_batch(&s, rows, &batch);
   gf_ipc_encoder* enc;
   gf_ipc_decoder* dec;
-  gf_ipc_encoder_create(&s, NULL, &enc, NULL);
-  gf_ipc_decoder_create(NULL, &dec, NULL);
+  if (gf_ipc_encoder_create(&s, NULL, &enc, NULL) || gf_ipc_decoder_create(NULL, &dec, NULL)) {
+    fprintf(stderr, "ipc_bench: encoder/decoder create failed\n");
+    exit(1);
+  }
   gf_ipc_payload* sp;
   gf_ipc_encode_schema(&s, &sp, NULL);
   gf_ipc_message_type t;
-  gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, NULL);
+  if (gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, NULL)) {
+    fprintf(stderr, "ipc_bench: schema decode failed\n");
+    exit(1);
+  }
   gf_ipc_payload_unref(sp);
 
   int iters = 200;

@@ -159,7 +159,7 @@ static int cmd_start(int argc, char** argv) {
   void* prev = gf_context_enter(gf_server_get_context(srv));
   rc = run_server(srv);
   gf_context_exit(prev);
-  gf_server_destroy(srv);
+  gf_server_free(srv);
   gf_plugin_unload(plugin);
   return rc;
 }

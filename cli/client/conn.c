@@ -110,7 +110,7 @@ static gf_client_options client_options(cli* c) {
 
 int cli_connect_to(cli* c, const char* uri, gf_client** out, gf_error* err) {
   gf_client_options co = client_options(c);
-  return gf_client_connect(uri, &co, out, err);
+  return gf_client_create(uri, &co, out, err);
 }
 
 int cli_connect(cli* c) {
@@ -135,7 +135,7 @@ int cli_connect(cli* c) {
     o->headers[o->n_headers++] = (gf_header){"authorization", v, strlen(v)};
   }
   if (c->progress < 0) c->progress = isatty(2);
-  c->status = gf_rpc_status_new();
+  c->status = gf_rpc_status_create();
   gf_error err;
   if (cli_connect_to(c, o->uri, &c->client, &err)) {
     if (strncmp(err.message, "uri", 3) == 0) return usage_error(c, "%s", err.message);
@@ -146,7 +146,7 @@ int cli_connect(cli* c) {
 }
 
 void cli_close(cli* c) {
-  gf_client_close(c->client);
+  gf_client_free(c->client);
   gf_rpc_status_free(c->status);
   conn_opts* o = &c->conn;
   free(o->root_certs);

@@ -40,7 +40,7 @@ static int fail(multi* m, const char* what, int rc, const gf_error* err) {
 static void close_reader(multi* m) {
   gf_flight_reader_free(m->r);
   m->r = NULL;
-  if (m->ep_client && m->ep_client != m->c->client) gf_client_close(m->ep_client);
+  if (m->ep_client && m->ep_client != m->c->client) gf_client_free(m->ep_client);
   m->ep_client = NULL;
 }
 

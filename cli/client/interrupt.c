@@ -48,7 +48,7 @@ static void cancel_invocation(cli* main_cli, const gf_descriptor* d) {
    * and write main_cli->status. */
   cli copy = *main_cli;
   cli* c = &copy;
-  c->status = gf_rpc_status_new();
+  c->status = gf_rpc_status_create();
   gf_client* client = NULL;
   gf_error err;
   if (cli_connect_to(c, c->conn.uri, &client, &err)) {
@@ -65,7 +65,7 @@ static void cancel_invocation(cli* main_cli, const gf_descriptor* d) {
    * COMMAND_CANCEL_NOT_POSSIBLE; either way it is reported as is. */
   if (rc) cli_report(c, "cancel", rc, &err);
   else fprintf(stderr, "%s: cancel: the server returned a FlightInfo\n", c->prog);
-  gf_client_close(client);
+  gf_client_free(client);
   gf_rpc_status_free(c->status);
 }
 

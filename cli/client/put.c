@@ -69,7 +69,7 @@ int cmd_put(cli* c, int argc, char** argv) {
     print_bytes_text(stdout, md);
     putchar('\n');
   }
-  if (r == GF_END_OF_STREAM) r = gf_put_stream_close(ps, &err);
+  if (r == GF_END_OF_STREAM) r = gf_put_stream_finish(ps, &err);
   progress_end(&p);
   if (r > 0) rc = cli_report(c, "DoPut", r, &err);
   else if (r < 0) rc = EXIT_USAGE;

@@ -16,7 +16,7 @@ typedef struct sample_state {
   size_t prefix_len;
 } sample_state;
 
-static int sample_create(gf_server_context* ctx, void** state, gf_error* err) {
+static gf_status sample_create(gf_server_context* ctx, void** state, gf_error* err) {
   (void)ctx;
   sample_state* s = calloc(1, sizeof(*s));
   if (s == NULL) return gf_error_set(err, GF_NO_MEMORY, "auth_strategy: out of memory");
@@ -33,8 +33,8 @@ static char* dup_n(const char* s, size_t n) {
   return d;
 }
 
-static int sample_verify(void* state, const gf_call* call, const char* token, size_t len,
-                         char** identity, void** data, gf_error* err) {
+static gf_status sample_verify(void* state, const gf_call* call, const char* token, size_t len,
+                               char** identity, void** data, gf_error* err) {
   (void)call;
   const sample_state* s = state;
   if (len >= strlen(DENY_PREFIX) && memcmp(token, DENY_PREFIX, strlen(DENY_PREFIX)) == 0)

@@ -31,7 +31,7 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-static int handshake(void* state, gf_call* call, gf_handshake* h) {
+static gf_status handshake(void* state, gf_call* call, gf_handshake* h) {
   (void)state;
   (void)call;
   bump(0);
@@ -47,7 +47,7 @@ static int handshake(void* state, gf_call* call, gf_handshake* h) {
   }
 }
 
-static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
+static gf_status list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
   (void)state;
   (void)call;
   (void)criteria;
@@ -56,7 +56,7 @@ static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight
   return GF_OK;
 }
 
-static int fill_info(gf_call* call, const gf_descriptor* d, gf_flight_info* info) {
+static gf_status fill_info(gf_call* call, const gf_descriptor* d, gf_flight_info* info) {
   if (gf_flight_info_set_descriptor(info, d) != GF_OK) return GF_NO_MEMORY;
   gf_flight_endpoint* ep = gf_flight_info_add_endpoint(info, "big:1", 5);
   if (ep == NULL) return GF_NO_MEMORY;
@@ -65,20 +65,23 @@ static int fill_info(gf_call* call, const gf_descriptor* d, gf_flight_info* info
   return GF_OK;
 }
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   (void)state;
   bump(2);
   return fill_info(call, d, out);
 }
 
-static int poll_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_poll_info* out) {
+static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                  gf_poll_info* out) {
   (void)state;
   bump(3);
   gf_poll_info_set_progress(out, 1.0);
   return fill_info(call, d, gf_poll_info_info(out));
 }
 
-static int get_schema(void* state, gf_call* call, const gf_descriptor* d, struct ArrowSchema* out) {
+static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d,
+                            struct ArrowSchema* out) {
   (void)state;
   (void)call;
   (void)d;
@@ -86,7 +89,7 @@ static int get_schema(void* state, gf_call* call, const gf_descriptor* d, struct
   return counting_make_schema(out);
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   (void)state;
   (void)call;
   bump(5);
@@ -121,8 +124,8 @@ static int drain(gf_data_reader* in, long delay_ms) {
   }
 }
 
-static int do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                  gf_put_writer* out) {
+static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                        gf_put_writer* out) {
   (void)state;
   (void)call;
   (void)out;
@@ -131,8 +134,8 @@ static int do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_re
   return drain(in, is_slow(rd) ? 20 : 0);
 }
 
-static int do_exchange(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                       gf_data_writer* out) {
+static gf_status do_exchange(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                             gf_data_writer* out) {
   (void)state;
   (void)call;
   (void)d;
@@ -173,7 +176,7 @@ static void json_str(char* buf, size_t cap, const char* s) {
   buf[o] = '\0';
 }
 
-static int whoami(gf_call* call, gf_result_list* out) {
+static gf_status whoami(gf_call* call, gf_result_list* out) {
   char id[300], data[300], buf[700];
   json_str(id, sizeof(id), gf_call_identity(call));
   json_str(data, sizeof(data), (const char*)gf_call_auth_data(call));
@@ -181,7 +184,7 @@ static int whoami(gf_call* call, gf_result_list* out) {
   return gf_result_list_add(out, buf, strlen(buf));
 }
 
-static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
   (void)state;
   if (a->type != NULL && strcmp(a->type, "counts") == 0) return counts_json(out);
   bump(8);
@@ -189,7 +192,7 @@ static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_l
   return GF_OK;
 }
 
-static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
+static gf_status list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   (void)state;
   (void)call;
   bump(9);
@@ -198,7 +201,7 @@ static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   return rc;
 }
 
-static int factory(gf_server_context* ctx, gf_methods* m, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* m, gf_error* err) {
   (void)ctx;
   (void)err;
   m->struct_size = sizeof(*m);

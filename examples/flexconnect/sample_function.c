@@ -23,7 +23,7 @@ static const double fact1[N_ROWS] = {1.5, 2.5, 3.5, 4.5, 5.5, 6.5};
 static const double fact2[N_ROWS] = {10, 20, 30, 40, 50, 60};
 static const long fact3[N_ROWS] = {100, 200, 300, 400, 500, 600};
 
-static int schema_of(const int* cols, int n, struct ArrowSchema* s, gf_error* err) {
+static gf_status schema_of(const int* cols, int n, struct ArrowSchema* s, gf_error* err) {
   int rc = gf_schema_init(s, "+s", "", 0, err);
   if (!rc) rc = gf_schema_allocate_children(s, n, err);
   for (int i = 0; !rc && i < n; i++)
@@ -31,7 +31,7 @@ static int schema_of(const int* cols, int n, struct ArrowSchema* s, gf_error* er
   return rc;
 }
 
-static int declared_schema(void* user, struct ArrowSchema* s, gf_error* err) {
+static gf_status declared_schema(void* user, struct ArrowSchema* s, gf_error* err) {
   (void)user;
   static const int all[N_COLS] = {0, 1, 2, 3, 4, 5};
   return schema_of(all, N_COLS, s, err);
@@ -97,7 +97,7 @@ static int build(const gf_fc_invocation* inv, struct ArrowSchema* s, const int* 
   return rc;
 }
 
-static int call(gf_fc_invocation* inv, gf_fc_result* out, gf_error* err) {
+static gf_status call(gf_fc_invocation* inv, gf_fc_result* out, gf_error* err) {
   int cols[N_COLS];
   int n = pick_columns(inv, cols);
   if (n == 0) return gf_error_set(err, GF_INVALID_ARGUMENT, "None of the requested columns exists.");

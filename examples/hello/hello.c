@@ -15,7 +15,7 @@ typedef struct hello {
 } hello;
 
 /* Schema of the data: {id: int64, message: utf8}. */
-static int make_schema(struct ArrowSchema* s, gf_error* err) {
+static gf_status make_schema(struct ArrowSchema* s, gf_error* err) {
   int rc = gf_schema_init(s, "+s", "", 0, err);
   if (!rc) rc = gf_schema_allocate_children(s, 2, err);
   if (!rc) rc = gf_schema_init(s->children[0], "l", "id", 0, err);
@@ -24,7 +24,7 @@ static int make_schema(struct ArrowSchema* s, gf_error* err) {
 }
 
 /* Builds one batch of `rows` rows into a new table. */
-static int make_table(const hello* h, gf_table** out, gf_error* err) {
+static gf_status make_table(const hello* h, gf_table** out, gf_error* err) {
   struct ArrowSchema schema = {0};
   struct ArrowArray batch = {0};
   gf_builder* b = NULL;
@@ -51,7 +51,7 @@ static int is_hello(const gf_descriptor* d) {
   return d->type == GF_DESCRIPTOR_PATH && d->n_path == 1 && strcmp(d->path[0], "hello") == 0;
 }
 
-static int fill_info(const hello* h, gf_flight_info* info, gf_error* err) {
+static gf_status fill_info(const hello* h, gf_flight_info* info, gf_error* err) {
   struct ArrowSchema schema = {0};
   const char* path[] = {"hello"};
   gf_descriptor d = {.type = GF_DESCRIPTOR_PATH, .n_path = 1, .path = path};
@@ -66,7 +66,7 @@ static int fill_info(const hello* h, gf_flight_info* info, gf_error* err) {
   return gf_flight_endpoint_add_location(ep, gf_context_location(h->ctx));
 }
 
-static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
+static gf_status list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
   (void)criteria;
   gf_error err;
   gf_flight_info* info = gf_flight_list_add(out);
@@ -75,7 +75,8 @@ static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight
   return GF_OK;
 }
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   gf_error err;
   if (!is_hello(d)) return gf_call_error(call, GF_NOT_FOUND, "unknown flight; try path [\"hello\"]");
   if (fill_info(state, out, &err) != GF_OK)
@@ -83,7 +84,7 @@ static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, g
   return GF_OK;
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   gf_error err;
   gf_table* table = NULL;
   if (ticket.len != 5 || memcmp(ticket.data, "hello", 5) != 0)
@@ -97,7 +98,7 @@ static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* o
 
 static void release(void* state) { free(state); }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   const gf_settings* settings = gf_context_settings(ctx);
   const char* greeting = NULL;
   hello* h = calloc(1, sizeof(*h));

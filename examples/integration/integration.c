@@ -81,7 +81,7 @@ static int is_expiration(const integ* s) {
   return s->sc >= SC_EXPIRATION_DO_GET && s->sc <= SC_EXPIRATION_RENEW;
 }
 
-static int authenticate(void* state, gf_call* call) {
+static gf_status authenticate(void* state, gf_call* call) {
   integ* s = state;
   if (s->sc == SC_MIDDLEWARE) {
     gf_bytes v;
@@ -92,30 +92,32 @@ static int authenticate(void* state, gf_call* call) {
   return GF_OK;
 }
 
-static int handshake(void* state, gf_call* call, gf_handshake* stream) {
+static gf_status handshake(void* state, gf_call* call, gf_handshake* stream) {
   integ* s = state;
   if (s->sc != SC_AUTH_BASIC_PROTO)
     return gf_call_error(call, GF_UNIMPLEMENTED, "scenario %s has no handshake", NAMES[s->sc]);
   return gf_basic_auth_handshake(s->auth, call, stream);
 }
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   integ* s = state;
   if (is_expiration(s)) return sc_exp_get_flight_info(s, call, d, out);
   return sc_basic_get_flight_info(s, call, d, out);
 }
 
-static int poll_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_poll_info* out) {
+static gf_status poll_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                  gf_poll_info* out) {
   return sc_basic_poll(state, call, d, out);
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   integ* s = state;
   if (is_expiration(s)) return sc_exp_do_get(s, call, ticket, out);
   return sc_basic_do_get(s, call, ticket, out);
 }
 
-static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
   integ* s = state;
   if (is_expiration(s)) return sc_exp_do_action(s, call, a, out);
   if (s->sc == SC_SESSION_OPTIONS) return sc_session_do_action(s, call, a, out);
@@ -126,7 +128,7 @@ static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_l
   return gf_call_error(call, GF_INVALID_ARGUMENT, "Unknown action: %s", a->type);
 }
 
-static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
+static gf_status list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   integ* s = state;
   if (is_expiration(s)) return sc_exp_list_actions(s, call, out);
   if (s->sc == SC_SESSION_OPTIONS) {
@@ -146,7 +148,7 @@ static void release(void* state) {
   free(s);
 }
 
-static int parse_scenario(const char* name, scenario* out, gf_error* err) {
+static gf_status parse_scenario(const char* name, scenario* out, gf_error* err) {
   for (int i = 0; i < SC_COUNT; i++)
     if (strcmp(name, NAMES[i]) == 0) {
       *out = (scenario)i;
@@ -163,7 +165,7 @@ static int parse_scenario(const char* name, scenario* out, gf_error* err) {
                       name, list);
 }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   const char* name = NULL;
   int rc = gf_settings_get_string(gf_context_settings(ctx), "integration.scenario", "", &name, err);
   if (rc) return rc;

@@ -25,11 +25,11 @@ int sc_auth_create(integ* s, gf_error* err) {
 
 /* ---- GetFlightInfo ---- */
 
-static int fail(gf_call* call, int rc, const gf_error* err) {
+static gf_status fail(gf_call* call, int rc, const gf_error* err) {
   return gf_call_error(call, rc, "%s", err->message);
 }
 
-static int middleware_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status middleware_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
   gf_error err = {0};
   if (!integ_is_cmd(d, "success")) return gf_call_error(call, GF_UNKNOWN, "Unknown");
   int rc = integ_set_number_schema(out, "", 1, &err);
@@ -40,7 +40,7 @@ static int middleware_info(gf_call* call, const gf_descriptor* d, gf_flight_info
   return GF_OK;
 }
 
-static int ordered_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status ordered_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
   gf_error err = {0};
   int ordered = integ_is_cmd(d, "ordered");
   int rc = integ_set_number_schema(out, "i", 0, &err);
@@ -53,7 +53,7 @@ static int ordered_info(gf_call* call, const gf_descriptor* d, gf_flight_info* o
   return GF_OK;
 }
 
-static int reuse_info(gf_call* call, gf_flight_info* out) {
+static gf_status reuse_info(gf_call* call, gf_flight_info* out) {
   gf_error err = {0};
   int rc = integ_set_number_schema(out, "", 1, &err);
   if (rc) return fail(call, rc, &err);
@@ -63,7 +63,7 @@ static int reuse_info(gf_call* call, gf_flight_info* out) {
   return GF_OK;
 }
 
-static int app_metadata_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status app_metadata_info(gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
   gf_error err = {0};
   if (d->type != GF_DESCRIPTOR_CMD)
     return gf_call_error(call, GF_INVALID_ARGUMENT, "request descriptor should be of type CMD");

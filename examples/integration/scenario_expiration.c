@@ -72,7 +72,7 @@ int sc_exp_do_get(integ* s, gf_call* call, gf_bytes ticket, gf_data_source* out)
   return rc ? gf_call_error(call, rc, "%s", err.message) : GF_OK;
 }
 
-static int cancel(integ* s, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status cancel(integ* s, gf_call* call, const gf_action* a, gf_result_list* out) {
   gf_error err = {0};
   gf_flight_info* info = NULL;
   int rc = gf_cancel_flight_info_request_parse(a->body, &info, &err);
@@ -93,7 +93,7 @@ static int cancel(integ* s, gf_call* call, const gf_action* a, gf_result_list* o
   return gf_result_list_add_cancel_status(out, st);
 }
 
-static int renew(integ* s, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status renew(integ* s, gf_call* call, const gf_action* a, gf_result_list* out) {
   static const char suffix[] = ": renewed (+ 10 seconds)";
   gf_error err = {0};
   gf_flight_endpoint* ep = NULL;

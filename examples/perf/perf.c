@@ -112,7 +112,7 @@ static size_t make_token(uint8_t* out, gf_bytes perf, int64_t start, int64_t end
 
 /* ---- schema and the shared batch ------------------------------------------------------------ */
 
-static int make_schema(struct ArrowSchema* s, gf_error* err) {
+static gf_status make_schema(struct ArrowSchema* s, gf_error* err) {
   static const char* names[N_COLS] = {"a", "b", "c", "d"};
   int rc = gf_schema_init(s, "+s", "", 0, err);
   if (!rc) rc = gf_schema_allocate_children(s, N_COLS, err);
@@ -226,7 +226,7 @@ static void ps_release(struct ArrowArrayStream* s) {
 
 /* ---- methods -------------------------------------------------------------------------------- */
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   (void)state;
   perf_def d;
   int64_t start, end;
@@ -245,7 +245,8 @@ static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* o
   return GF_OK;
 }
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* desc, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* desc,
+                                 gf_flight_info* out) {
   gf_server_context* ctx = state;
   perf_def d;
   if (desc->type != GF_DESCRIPTOR_CMD || parse_perf(desc->cmd, &d))
@@ -271,7 +272,8 @@ static int get_flight_info(void* state, gf_call* call, const gf_descriptor* desc
   return GF_OK;
 }
 
-static int do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in, gf_put_writer* ack) {
+static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                        gf_put_writer* ack) {
   (void)state;
   (void)d;
   gf_error err;
@@ -286,19 +288,19 @@ static int do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_re
   }
 }
 
-static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
   (void)state;
   if (strcmp(a->type, "ping") != 0) return gf_call_error(call, GF_UNIMPLEMENTED, "Unknown action '%s'", a->type);
   return gf_result_list_add(out, "ok", 2);
 }
 
-static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
+static gf_status list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   (void)state;
   (void)call;
   return gf_action_type_list_add(out, "ping", "Checks that the server is up.");
 }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   /* [perf] startup_delay_ms: simulates a slow start-up (calls meanwhile get
    * UNAVAILABLE "Try again later."). */
   int64_t delay = 0;

@@ -7,14 +7,14 @@
 #include "gooddata_flight_server/arrow.h"
 #include "gooddata_flight_server/server.h"
 
-static int make_schema(struct ArrowSchema* schema, gf_error* err) {
+static gf_status make_schema(struct ArrowSchema* schema, gf_error* err) {
   int rc = gf_schema_init(schema, "+s", "", 0, err);
   if (!rc) rc = gf_schema_allocate_children(schema, 1, err);
   if (!rc) rc = gf_schema_init(schema->children[0], "l", "col1", ARROW_FLAG_NULLABLE, err);
   return rc;
 }
 
-static int make_table(gf_table** out, gf_error* err) {
+static gf_status make_table(gf_table** out, gf_error* err) {
   struct ArrowSchema schema = {0};
   struct ArrowArray batch = {0};
   gf_builder* b = NULL;
@@ -37,7 +37,7 @@ static int make_table(gf_table** out, gf_error* err) {
   return rc;
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   (void)ticket;
   gf_error err;
   if (gf_table_export_stream(state, &out->stream, &err))
@@ -47,7 +47,7 @@ static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* o
 
 static void release(void* state) { gf_table_unref(state); }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   (void)ctx;
   gf_table* table = NULL;
   int rc = make_table(&table, err);

@@ -98,7 +98,7 @@ static int drop_dataset(store* s, const char* key, size_t len) {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static int path_key(gf_call* call, const gf_descriptor* d, char** key) {
+static gf_status path_key(gf_call* call, const gf_descriptor* d, char** key) {
   if (d->type != GF_DESCRIPTOR_PATH)
     return gf_call_error(call, GF_UNIMPLEMENTED, "Only PATH descriptors are supported");
   if (d->n_path == 0) return gf_call_error(call, GF_INVALID_ARGUMENT, "Descriptor path is empty");
@@ -106,8 +106,8 @@ static int path_key(gf_call* call, const gf_descriptor* d, char** key) {
   return GF_OK;
 }
 
-static int fill_info(store* s, gf_call* call, const char* key, gf_table* t, const gf_descriptor* d,
-                     gf_flight_info* out) {
+static gf_status fill_info(store* s, gf_call* call, const char* key, gf_table* t,
+                           const gf_descriptor* d, gf_flight_info* out) {
   gf_error err;
   if (gf_flight_info_set_schema(out, gf_table_schema(t), &err))
     return gf_call_error(call, GF_INTERNAL, "cannot serialise the schema: %s", err.message);
@@ -122,7 +122,8 @@ static int fill_info(store* s, gf_call* call, const char* key, gf_table* t, cons
 
 /* ---- methods ------------------------------------------------------------------------------ */
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);
@@ -135,7 +136,8 @@ static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, g
   return rc;
 }
 
-static int get_schema(void* state, gf_call* call, const gf_descriptor* d, struct ArrowSchema* out) {
+static gf_status get_schema(void* state, gf_call* call, const gf_descriptor* d,
+                            struct ArrowSchema* out) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);
@@ -150,7 +152,7 @@ static int get_schema(void* state, gf_call* call, const gf_descriptor* d, struct
   return rc;
 }
 
-static int read_into(gf_call* call, gf_data_reader* in, gf_put_writer* ack, gf_table** out) {
+static gf_status read_into(gf_call* call, gf_data_reader* in, gf_put_writer* ack, gf_table** out) {
   struct ArrowSchema schema = {0};
   gf_error err;
   int rc = gf_data_reader_schema(in, &schema, &err);
@@ -173,8 +175,8 @@ static int read_into(gf_call* call, gf_data_reader* in, gf_put_writer* ack, gf_t
   }
 }
 
-static int do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
-                  gf_put_writer* ack) {
+static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                        gf_put_writer* ack) {
   store* s = state;
   char* key = NULL;
   int rc = path_key(call, d, &key);
@@ -212,7 +214,7 @@ static void release_get(void* user) {
   free(g);
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   store* s = state;
   gf_table* t = find_ref(s, (const char*)ticket.data, ticket.len);
   if (!t) return gf_call_error(call, GF_NOT_FOUND, "Unknown dataset '%.*s'", (int)ticket.len, (const char*)ticket.data);
@@ -230,7 +232,7 @@ static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* o
   return GF_OK;
 }
 
-static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
+static gf_status list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight_list* out) {
   (void)criteria;
   store* s = state;
   int rc = GF_OK;
@@ -246,7 +248,7 @@ static int list_flights(void* state, gf_call* call, gf_bytes criteria, gf_flight
   return rc;
 }
 
-static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
   store* s = state;
   if (strcmp(a->type, "drop") != 0) return gf_call_error(call, GF_INVALID_ARGUMENT, "Unknown action '%s'", a->type);
   if (drop_dataset(s, (const char*)a->body.data, a->body.len))
@@ -254,7 +256,7 @@ static int do_action(void* state, gf_call* call, const gf_action* a, gf_result_l
   return gf_result_list_add(out, "dropped", 7);
 }
 
-static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
+static gf_status list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   (void)state;
   (void)call;
   return gf_action_type_list_add(out, "drop", "Removes a dataset. Body: the dataset path (elements joined by '/').");
@@ -271,7 +273,7 @@ static void release(void* state) {
   free(s);
 }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   store* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   s->ctx = ctx;

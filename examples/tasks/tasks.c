@@ -84,7 +84,7 @@ static int parse_command(gf_bytes cmd, command* c, char* why, size_t why_size) {
 
 /* ---- data generation ----------------------------------------------------------- */
 
-static int make_schema(struct ArrowSchema* s, gf_error* err) {
+static gf_status make_schema(struct ArrowSchema* s, gf_error* err) {
   int rc = gf_schema_init(s, "+s", "", 0, err);
   if (!rc) rc = gf_schema_allocate_children(s, 2, err);
   if (!rc) rc = gf_schema_init(s->children[0], "l", "id", 0, err);
@@ -92,7 +92,7 @@ static int make_schema(struct ArrowSchema* s, gf_error* err) {
   return rc;
 }
 
-static int append_batch(gf_table* t, gf_builder* b, long from, long to, gf_error* err) {
+static gf_status append_batch(gf_table* t, gf_builder* b, long from, long to, gf_error* err) {
   char value[32];
   for (long i = from; i < to; i++) {
     snprintf(value, sizeof(value), "row-%ld", i);
@@ -106,7 +106,7 @@ static int append_batch(gf_table* t, gf_builder* b, long from, long to, gf_error
   return rc ? rc : gf_table_append(t, &batch, NULL, 0, err);
 }
 
-static int generate(gf_task* task, long rows, gf_table** out, gf_error* err) {
+static gf_status generate(gf_task* task, long rows, gf_table** out, gf_error* err) {
   struct ArrowSchema schema = {0};
   gf_builder* b = NULL;
   int rc = make_schema(&schema, err);
@@ -135,7 +135,7 @@ static int sleep_cancellable(gf_task* task, long ms) {
   return gf_task_check_cancelled(task);
 }
 
-static int task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* err) {
+static gf_status task_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* err) {
   command* c = user;
   int rc = sleep_cancellable(task, c->is_long ? MAX_DELAY_MS : c->delay_ms);
   if (rc) return rc;
@@ -167,8 +167,8 @@ static int64_t epoch_ms(void) {
 /* Waits for the task in 50 ms steps while the call lives: when the client
  * cancels, its deadline passes or the connection breaks, the task is
  * cancelled too and the worker thread is free again at once. */
-static int wait_while_call_lives(gf_call* call, gf_task_executor* ex, const char* id,
-                                 gf_task_result** r) {
+static gf_status wait_while_call_lives(gf_call* call, gf_task_executor* ex, const char* id,
+                                       gf_task_result** r) {
   for (;;) {
     int rc = gf_task_executor_wait_for_result(ex, id, 50, r);
     if (rc != GF_TIMED_OUT) return rc;
@@ -179,7 +179,7 @@ static int wait_while_call_lives(gf_call* call, gf_task_executor* ex, const char
   }
 }
 
-static int check_finished(gf_call* call, gf_task_executor* ex, const char* id) {
+static gf_status check_finished(gf_call* call, gf_task_executor* ex, const char* id) {
   gf_task_result* r = NULL;
   int wrc = wait_while_call_lives(call, ex, id, &r);
   if (wrc == GF_CANCELLED)
@@ -197,7 +197,8 @@ static int check_finished(gf_call* call, gf_task_executor* ex, const char* id) {
   return rc;
 }
 
-static int get_flight_info(void* state, gf_call* call, const gf_descriptor* d, gf_flight_info* out) {
+static gf_status get_flight_info(void* state, gf_call* call, const gf_descriptor* d,
+                                 gf_flight_info* out) {
   service* svc = state;
   if (d->type != GF_DESCRIPTOR_CMD) return gf_error_info_bad_argument(call, "Only CMD descriptors are supported.");
   command* c = calloc(1, sizeof(*c));
@@ -235,13 +236,14 @@ static void ticket_id(gf_bytes b, char* id) {
   id[n] = '\0';
 }
 
-static int do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
+static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_source* out) {
   char id[GF_TASK_ID_MAX + 1];
   ticket_id(ticket, id);
   return gf_do_get_task_result(call, ((service*)state)->ex, id, out);
 }
 
-static int do_action(void* state, gf_call* call, const gf_action* action, gf_result_list* out) {
+static gf_status do_action(void* state, gf_call* call, const gf_action* action,
+                           gf_result_list* out) {
   if (strcmp(action->type, "cancel") != 0)
     return gf_call_error(call, GF_INVALID_ARGUMENT, "unknown action '%s'", action->type);
   char id[GF_TASK_ID_MAX + 1];
@@ -253,7 +255,7 @@ static int do_action(void* state, gf_call* call, const gf_action* action, gf_res
   return gf_result_list_add(out, "true", 4);
 }
 
-static int list_actions(void* state, gf_call* call, gf_action_type_list* out) {
+static gf_status list_actions(void* state, gf_call* call, gf_action_type_list* out) {
   (void)state;
   (void)call;
   return gf_action_type_list_add(out, "cancel", "Cancels a task; body = task id (the ticket).");
@@ -265,7 +267,7 @@ static void release(void* state) {
   free(svc);
 }
 
-static int factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   service* svc = calloc(1, sizeof(*svc));
   if (svc == NULL) return gf_error_set(err, GF_NO_MEMORY, "tasks example: out of memory");
   svc->ex = gf_context_task_executor(ctx);

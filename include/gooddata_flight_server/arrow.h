@@ -7,6 +7,7 @@
 #define GOODDATA_FLIGHT_SERVER_ARROW_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/arrow_abi.h"
@@ -95,7 +96,7 @@ typedef struct gf_type {
 } gf_type;
 
 /* Parses one format string (no recursion into children). */
-GF_API int gf_type_parse(const char* format, gf_type* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_type_parse(const char* format, gf_type* out, gf_error* err);
 /* Canonical short name ("int32", "timestamp", "dense_union", ...). */
 GF_API const char* gf_type_id_name(gf_type_id id);
 /* Number of buffers in the C Data Interface for this type (views: the
@@ -113,12 +114,12 @@ typedef struct gf_metadata_entry {
 /* Number of entries in an encoded metadata blob (NULL = 0). The blob must
  * have been validated (gf_metadata_validate) if it comes from untrusted code. */
 GF_API int32_t gf_metadata_count(const char* metadata);
-/* Iterates: *pos starts at 0; returns 1 and fills `entry` while entries remain. */
-GF_API int gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry);
-/* Looks up a key; returns 1 and fills value if present. */
-GF_API int gf_metadata_get(const char* metadata, const char* key, gf_bytes* value);
+/* Iterates: *pos starts at 0; returns true and fills `entry` while entries remain. */
+GF_API bool gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry);
+/* Looks up a key; returns true and fills value if present. */
+GF_API bool gf_metadata_get(const char* metadata, const char* key, gf_bytes* value);
 /* Encodes entries into a malloc'd blob (free with free()); *out = NULL when n == 0. */
-GF_API int gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err);
+GF_API gf_status gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err);
 /* Size in bytes of an encoded metadata blob. */
 GF_API size_t gf_metadata_size(const char* metadata);
 
@@ -126,21 +127,21 @@ GF_API size_t gf_metadata_size(const char* metadata);
 /* Schemas                                                                   */
 
 /* Deep copy (the copy owns everything and has its own release). */
-GF_API int gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err);
+GF_API gf_status gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err);
 
 /* Schema construction helpers. gf_schema_init makes a node that owns its
  * strings and children; children are allocated by gf_schema_allocate_children
  * and then initialised one by one. */
-GF_API int gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
-                   gf_error* err);
-GF_API int gf_schema_set_name(struct ArrowSchema* schema, const char* name);
-GF_API int gf_schema_set_format(struct ArrowSchema* schema, const char* format);
-GF_API int gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata); /* copies blob */
-GF_API int gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err);
-GF_API int gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err);
+GF_API gf_status gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
+                                gf_error* err);
+GF_API gf_status gf_schema_set_name(struct ArrowSchema* schema, const char* name);
+GF_API gf_status gf_schema_set_format(struct ArrowSchema* schema, const char* format);
+GF_API gf_status gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata); /* copies blob */
+GF_API gf_status gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err);
+GF_API gf_status gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err);
 
 /* Structural equality (formats, names, flags, metadata, children, dictionaries). */
-GF_API int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b);
+GF_API bool gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b);
 
 /* ======================================================================== */
 /* Validation                                                                 */
@@ -151,8 +152,8 @@ GF_API int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchem
 
 /* Validates `array` against `schema`. On failure the message names the
  * field path (e.g. "col2.item") and the buffer. */
-GF_API int gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
-                      gf_error* err);
+GF_API gf_status gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
+                                   gf_error* err);
 /* Exact null count (computes it when array->null_count is -1). */
 GF_API int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema);
 /* Bytes of the buffers the array describes (validity, values, offsets, data,
@@ -169,7 +170,7 @@ GF_API void gf_schema_move(struct ArrowSchema* src, struct ArrowSchema* dst);
 
 /* Checks that an untrusted metadata blob of at most `avail` readable bytes is
  * well formed (non-negative count and lengths, entries within `avail`). */
-GF_API int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
+GF_API gf_status gf_metadata_validate(const char* metadata, size_t avail, gf_error* err);
 
 /* Makes `out` a zero-copy view of `src`: a new ArrowArray tree (same lengths,
  * offsets, null counts, buffer pointers; children and dictionary shared the
@@ -177,17 +178,17 @@ GF_API int gf_metadata_validate(const char* metadata, size_t avail, gf_error* er
  * called once per node now, unref(owner) once per node when it is released
  * (children may be moved out and released separately). `src` is not
  * modified and must stay alive until the last unref. */
-GF_API int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
-                   void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
+GF_API gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
+                                void (*unref)(void* owner), void* owner, struct ArrowArray* out, gf_error* err);
 
 /* A reference-counted holder of one array (atomic counter). create moves
  * `array` in (released also on error) and returns the holder with one
  * reference; gf_array_holder_share makes shared views that each hold their
  * own references. The array is released when the last reference goes. */
 typedef struct gf_array_holder gf_array_holder;
-GF_API int gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
-                           gf_error* err);
-GF_API int gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_array_holder_create(struct ArrowArray* array /* moved */, gf_array_holder** out,
+                                                       gf_error* err);
+GF_API gf_status gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err);
 GF_API const struct ArrowArray* gf_array_holder_array(const gf_array_holder* h);
 GF_API void gf_array_holder_ref(gf_array_holder* h);
 GF_API void gf_array_holder_unref(gf_array_holder* h);
@@ -221,7 +222,7 @@ GF_API void gf_array_holder_unref(gf_array_holder* h);
  * message of the last failure is gf_builder_last_error(root or any node). */
 typedef struct gf_builder gf_builder;
 
-GF_API int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err);
 GF_API void gf_builder_free(gf_builder* b); /* only on the builder returned by create */
 GF_API gf_builder* gf_builder_child(gf_builder* b, int64_t i);  /* NULL when out of range */
 GF_API gf_builder* gf_builder_dictionary(gf_builder* b);        /* NULL when not dictionary */
@@ -230,25 +231,25 @@ GF_API const gf_type* gf_builder_type(const gf_builder* b);
 GF_API int64_t gf_builder_length(const gf_builder* b);
 GF_API const char* gf_builder_last_error(const gf_builder* b);
 
-GF_API int gf_builder_append_null(gf_builder* b, int64_t n);
-GF_API int gf_builder_append_int(gf_builder* b, int64_t v);
-GF_API int gf_builder_append_uint(gf_builder* b, uint64_t v);
-GF_API int gf_builder_append_double(gf_builder* b, double v);
-GF_API int gf_builder_append_bool(gf_builder* b, int v);
-GF_API int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len);
-GF_API int gf_builder_append_string(gf_builder* b, const char* s);
-GF_API int gf_builder_append_decimal_int(gf_builder* b, int64_t unscaled);
-GF_API int gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms);
-GF_API int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos);
-GF_API int gf_builder_append_list_end(gf_builder* b);
-GF_API int gf_builder_append_struct_end(gf_builder* b);
-GF_API int gf_builder_append_union(gf_builder* b, int8_t type_id);
-GF_API int gf_builder_append_run(gf_builder* b, int64_t run_length);
+GF_API gf_status gf_builder_append_null(gf_builder* b, int64_t n);
+GF_API gf_status gf_builder_append_int(gf_builder* b, int64_t v);
+GF_API gf_status gf_builder_append_uint(gf_builder* b, uint64_t v);
+GF_API gf_status gf_builder_append_double(gf_builder* b, double v);
+GF_API gf_status gf_builder_append_bool(gf_builder* b, int v);
+GF_API gf_status gf_builder_append_bytes(gf_builder* b, const void* data, size_t len);
+GF_API gf_status gf_builder_append_string(gf_builder* b, const char* s);
+GF_API gf_status gf_builder_append_decimal_int(gf_builder* b, int64_t unscaled);
+GF_API gf_status gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms);
+GF_API gf_status gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos);
+GF_API gf_status gf_builder_append_list_end(gf_builder* b);
+GF_API gf_status gf_builder_append_struct_end(gf_builder* b);
+GF_API gf_status gf_builder_append_union(gf_builder* b, int8_t type_id);
+GF_API gf_status gf_builder_append_run(gf_builder* b, int64_t run_length);
 
 /* Produces the array built so far (validated with GF_VALIDATE_FULL; its
  * release frees everything) and resets the builder tree for reuse. Call on
  * the root builder. On failure the builder is reset too. */
-GF_API int gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err);
+GF_API gf_status gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err);
 /* Discards everything appended so far (whole tree). */
 GF_API void gf_builder_reset(gf_builder* b);
 
@@ -259,12 +260,12 @@ GF_API void gf_builder_reset(gf_builder* b);
  * pointers stay valid while the caller holds a reference. */
 typedef struct gf_table gf_table;
 
-GF_API int gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
-                    gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_table_create(const struct ArrowSchema* schema /* deep-copied */, gf_table** out,
+                                                gf_error* err);
 /* Validates the batch against the schema (GF_VALIDATE_DEFAULT) and takes it.
  * The caller's struct is released afterwards, also on error. */
-GF_API int gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
-                    size_t app_metadata_len, gf_error* err);
+GF_API gf_status gf_table_append(gf_table* t, struct ArrowArray* batch /* moved */, const void* app_metadata,
+                                 size_t app_metadata_len, gf_error* err);
 GF_API const struct ArrowSchema* gf_table_schema(const gf_table* t);
 GF_API int64_t gf_table_num_batches(const gf_table* t);
 GF_API int64_t gf_table_num_rows(const gf_table* t);
@@ -276,10 +277,10 @@ GF_API void gf_table_ref(gf_table* t);
 GF_API void gf_table_unref(gf_table* t);
 /* Exports the table's batches (those present now) as a stream of shared
  * views; the stream and every exported batch hold table references. */
-GF_API int gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err);
+GF_API gf_status gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err);
 /* Reads the whole stream into a new table and releases the stream (also on
  * error). */
-GF_API int gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #define GOODDATA_FLIGHT_SERVER_FLEXCONNECT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/arrow.h"
@@ -140,8 +141,8 @@ typedef struct gf_fc_execution_context {
  * definition type: <t>" and an unknown initiator type with "Unsupported
  * execution initiator type: <t>". The result is
  * one allocation graph freed by gf_fc_execution_context_free. */
-GF_API int gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
-                                  gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
+                                                              gf_error* err);
 GF_API void gf_fc_execution_context_free(gf_fc_execution_context* ctx);
 
 /* ---- one invocation -------------------------------------------------------- */
@@ -171,10 +172,10 @@ typedef struct gf_fc_invocation {
   void* function_state;            /* what on_load stored */
 } gf_fc_invocation;
 
-/* 1 once the invocation was cancelled (client cancel or deadline). */
-GF_API int gf_fc_is_cancelled(const gf_fc_invocation* inv);
-/* First value of header `name` (case-insensitive): 1 and *value, else 0. */
-GF_API int gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value);
+/* True once the invocation was cancelled (client cancel or deadline). */
+GF_API bool gf_fc_is_cancelled(const gf_fc_invocation* inv);
+/* First value of header `name` (case-insensitive): true and *value, else false. */
+GF_API bool gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value);
 
 /* Where `call` puts its result. Set exactly one of table / stream on GF_OK. */
 typedef struct gf_fc_result {
@@ -191,8 +192,8 @@ typedef struct gf_fc_result {
 
 /* Sets the function's own ErrorInfo on `out` (msg/detail copied; detail may be
  * NULL) and returns flight_status (never GF_OK), so `call` can return it. */
-GF_API int gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
-                           const char* detail);
+GF_API gf_status gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
+                                        const char* detail);
 
 /* ---- the function ----------------------------------------------------------- */
 
@@ -201,17 +202,17 @@ typedef struct gf_fc_function {
   const char* name;       /* required, non-empty, unique across all libraries */
   void* user;             /* passed to schema and on_load */
   /* Required: the declared result schema (a struct "+s" schema; caller releases). */
-  int (*schema)(void* user, struct ArrowSchema* out, gf_error* err);
+  gf_status (*schema)(void* user, struct ArrowSchema* out, gf_error* err);
   /* Optional JSON text published under "metadata" by ListFlights (NULL = null). */
   const char* metadata_json;
   /* Optional: once at start-up, main thread. *state (initially `user`) is
    * handed to call/cancel as inv->function_state. Non-GF_OK aborts start-up. */
-  int (*on_load)(void* user, gf_server_context* ctx, void** state, gf_error* err);
+  gf_status (*on_load)(void* user, gf_server_context* ctx, void** state, gf_error* err);
   /* Required, on a task thread. Return GF_OK with out->table or out->stream
    * set; GF_INVALID_ARGUMENT -> BAD_ARGUMENT with err's message; GF_CANCELLED
    * -> cancelled; any other status -> COMMAND_FAILED "There was an error
    * while running task: <err>"; or set out->error (gf_fc_result_set_error). */
-  int (*call)(gf_fc_invocation* inv, gf_fc_result* out, gf_error* err);
+  gf_status (*call)(gf_fc_invocation* inv, gf_fc_result* out, gf_error* err);
   /* Optional: at most once per invocation, concurrently with call, on the
    * first accepted cancel while call runs. Must not block. */
   void (*cancel)(gf_fc_invocation* inv);
@@ -252,15 +253,15 @@ typedef struct gf_fc_library {
 /* Appends {"source","correlation_id","type","data"} to the JSON array stored
  * under x-gdc-data-source-messages in schema->metadata (created when absent;
  * other keys kept). data_json: JSON text or NULL (null). */
-GF_API int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
-                                  const char* correlation_id, const char* type,
-                                  const char* data_json, gf_error* err);
+GF_API gf_status gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
+                                               const char* correlation_id, const char* type,
+                                               const char* data_json, gf_error* err);
 
 /* ---- the methods provider ---------------------------------------------------- */
 
 /* The `flexconnect` methods factory (what `--methods-provider flexconnect`
  * uses); embedders pass it to gf_server_create. */
-GF_API int gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err);
+GF_API gf_status gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err);
 
 #ifdef __cplusplus
 }

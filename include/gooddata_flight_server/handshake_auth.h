@@ -25,7 +25,7 @@ typedef struct gf_basic_auth_options {
    * accepts: set *identity to a malloc()'d peer identity (freed by the
    * library; NULL means the username). Any other status rejects the
    * handshake (GF_UNAUTHENTICATED: wrong credentials). Required. */
-  int (*check)(void* user, const char* username, const char* password, char** identity,
+  gf_status (*check)(void* user, const char* username, const char* password, char** identity,
                gf_error* err);
   void* user;
   int64_t token_ttl_sec; /* <= 0: 3600 */
@@ -34,8 +34,8 @@ typedef struct gf_basic_auth_options {
 
 #define GF_BASIC_AUTH_TOKEN_HEADER "auth-token-bin"
 
-GF_API int gf_basic_auth_create(const gf_basic_auth_options* options, gf_basic_auth** out,
-                         gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_basic_auth_create(const gf_basic_auth_options* options, gf_basic_auth** out,
+                                                     gf_error* err);
 GF_API void gf_basic_auth_free(gf_basic_auth* a);
 
 /* Serves a Handshake call (use it as the body of the methods `handshake`
@@ -43,21 +43,21 @@ GF_API void gf_basic_auth_free(gf_basic_auth* a);
  * one HandshakeResponse whose payload is the new token, then drains the
  * client's remaining messages. Returns the status for the call
  * (GF_UNAUTHENTICATED "Invalid credentials" when check rejects). */
-GF_API int gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream);
+GF_API gf_status gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream);
 
 /* Checks the call's auth-token-bin header (use it in the methods
  * `authenticate` hook). GF_OK sets the call identity (gf_call_identity);
  * otherwise returns GF_UNAUTHENTICATED with the call error set
  * ("No auth token" / "Invalid token"). */
-GF_API int gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call);
+GF_API gf_status gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call);
 
-/* Forgets a token (logout). Returns 1 when it was known. */
-GF_API int gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len);
+/* Forgets a token (logout). Returns true when it was known. */
+GF_API bool gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len);
 
 /* BasicAuth{username, password} protobuf (the Handshake payload a client
  * sends). *out freed with free(). */
-GF_API int gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
-                         gf_error* err);
+GF_API gf_status gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
+                                      gf_error* err);
 
 #ifdef __cplusplus
 }

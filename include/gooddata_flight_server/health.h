@@ -16,12 +16,12 @@ typedef struct gf_health gf_health;
 typedef enum gf_module_status { GF_MODULE_OK = 0, GF_MODULE_NOT_OK = 1 } gf_module_status;
 
 /* Sets the status of a named module (name copied). */
-GF_API int gf_health_set_module_status(gf_health* health, const char* module, gf_module_status status);
-/* 1 if every module is OK and the "server" module (set at the end of
+GF_API gf_status gf_health_set_module_status(gf_health* health, const char* module, gf_module_status status);
+/* True if every module is OK and the "server" module (set at the end of
  * start-up) is present. */
-GF_API int gf_health_is_ready(gf_health* health);
-/* 1 if no module is NOT_OK. */
-GF_API int gf_health_is_alive(gf_health* health);
+GF_API bool gf_health_is_ready(gf_health* health);
+/* True if no module is NOT_OK. */
+GF_API bool gf_health_is_alive(gf_health* health);
 
 #ifdef __cplusplus
 }

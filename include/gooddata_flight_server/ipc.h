@@ -10,6 +10,7 @@
 #define GOODDATA_FLIGHT_SERVER_IPC_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -73,34 +74,34 @@ GF_API void gf_ipc_payload_unref(gf_ipc_payload* payload);
 GF_API void gf_ipc_payload_copy_body(const gf_ipc_payload* payload, uint8_t* dst);
 
 /* Encodes a Schema message. */
-GF_API int gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out, gf_error* err);
+GF_API gf_status gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out, gf_error* err);
 /* The IPC-encapsulated schema (continuation + length + padded flatbuffer, no
  * body): the bytes of FlightInfo.schema and SchemaResult.schema. Free with free(). */
-GF_API int gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
-                            gf_error* err);
+GF_API gf_status gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
+                                         gf_error* err);
 /* Parses those bytes (with or without the continuation marker). */
-GF_API int gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
-                              gf_error* err);
+GF_API gf_status gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
+                                           gf_error* err);
 
 /* Stateful encoder for one stream: tracks which dictionaries were sent. */
 typedef struct gf_ipc_encoder gf_ipc_encoder;
-GF_API int gf_ipc_encoder_create(const struct ArrowSchema* schema, const gf_ipc_write_options* options,
-                          gf_ipc_encoder** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_encoder_create(const struct ArrowSchema* schema, const gf_ipc_write_options* options,
+                                                      gf_ipc_encoder** out, gf_error* err);
 /* Encodes one record batch (a struct array matching the schema). Moves
  * `batch` (the caller's struct is released afterwards, also on error).
  * Produces the dictionary batches the batch needs (not yet sent, or changed)
  * followed by the record batch: *n_out payloads in *out (an array the caller
  * frees with free() after unref'ing each payload). */
-GF_API int gf_ipc_encoder_encode_batch(gf_ipc_encoder* enc, struct ArrowArray* batch,
-                                gf_ipc_payload*** out, size_t* n_out, gf_error* err);
+GF_API gf_status gf_ipc_encoder_encode_batch(gf_ipc_encoder* enc, struct ArrowArray* batch,
+                                             gf_ipc_payload*** out, size_t* n_out, gf_error* err);
 GF_API void gf_ipc_encoder_free(gf_ipc_encoder* enc);
 
 /* Slices a record batch into pieces whose encoded body is at most
  * max_body_bytes (at least one row per piece). Moves `batch`; *out is a
  * malloc'd array of *n_out batches (the caller releases each, frees array). */
-GF_API int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
-                       int64_t max_body_bytes, struct ArrowArray** out, size_t* n_out,
-                       gf_error* err);
+GF_API gf_status gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
+                                    int64_t max_body_bytes, struct ArrowArray** out, size_t* n_out,
+                                    gf_error* err);
 
 /* ======================================================================== */
 /* Decoding                                                                   */
@@ -109,7 +110,7 @@ GF_API int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema
  * from it hold references; `release(ctx)` runs when the last one goes. */
 typedef struct gf_ipc_body gf_ipc_body;
 GF_API gf_ipc_body* gf_ipc_body_wrap(const uint8_t* data, size_t len, void (*release)(void* ctx),
-                              void* ctx);
+                                     void* ctx);
 /* Copies `len` bytes into a new 64-byte aligned body. */
 GF_API gf_ipc_body* gf_ipc_body_copy(const uint8_t* data, size_t len);
 /* Allocates an uninitialised 64-byte aligned body of `len` bytes to fill. */
@@ -126,7 +127,7 @@ typedef struct gf_ipc_read_options {
 } gf_ipc_read_options;
 
 typedef struct gf_ipc_decoder gf_ipc_decoder;
-GF_API int gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out, gf_error* err);
 GF_API void gf_ipc_decoder_free(gf_ipc_decoder* dec);
 
 /* Decodes one message. `metadata` is the flatbuffer Message (no prefix; may be
@@ -139,16 +140,16 @@ GF_API void gf_ipc_decoder_free(gf_ipc_decoder* dec);
  *    dictionary-encoded columns reference the current dictionaries.
  * *type receives the message type. Malformed input -> GF_INVALID_ARGUMENT
  * with a message naming the field and buffer. */
-GF_API int gf_ipc_decoder_decode(gf_ipc_decoder* dec, const uint8_t* metadata, size_t metadata_len,
-                          gf_ipc_body* body, gf_ipc_message_type* type, struct ArrowArray* batch,
-                          gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_decoder_decode(gf_ipc_decoder* dec, const uint8_t* metadata, size_t metadata_len,
+                                                      gf_ipc_body* body, gf_ipc_message_type* type, struct ArrowArray* batch,
+                                                      gf_error* err);
 /* Peeks at a message: type and bodyLength, after verifying the flatbuffer. */
-GF_API int gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
-                        int64_t* body_len, gf_error* err);
-/* 1 once a schema was decoded. */
-GF_API int gf_ipc_decoder_has_schema(const gf_ipc_decoder* dec);
+GF_API gf_status gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
+                                     int64_t* body_len, gf_error* err);
+/* True once a schema was decoded. */
+GF_API bool gf_ipc_decoder_has_schema(const gf_ipc_decoder* dec);
 /* Deep copy of the decoded schema (caller releases). */
-GF_API int gf_ipc_decoder_schema(const gf_ipc_decoder* dec, struct ArrowSchema* out, gf_error* err);
+GF_API gf_status gf_ipc_decoder_schema(const gf_ipc_decoder* dec, struct ArrowSchema* out, gf_error* err);
 /* Borrowed pointer to the decoded schema (valid while the decoder lives). */
 GF_API const struct ArrowSchema* gf_ipc_decoder_schema_ref(const gf_ipc_decoder* dec);
 
@@ -156,31 +157,31 @@ GF_API const struct ArrowSchema* gf_ipc_decoder_schema_ref(const gf_ipc_decoder*
 /* Stream and file formats                                                   */
 
 /* Writes a stream (schema, dictionaries, batches, EOS) from an ArrowArrayStream. */
-GF_API int gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
-                        const gf_ipc_write_options* options, gf_error* err);
+GF_API gf_status gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
+                                     const gf_ipc_write_options* options, gf_error* err);
 /* Serialises a whole stream into memory (free *out with free()). */
-GF_API int gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
-                                  const gf_ipc_write_options* options, uint8_t** out,
-                                  size_t* len, gf_error* err);
+GF_API gf_status gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
+                                               const gf_ipc_write_options* options, uint8_t** out,
+                                               size_t* len, gf_error* err);
 /* Reads an IPC stream from memory into an ArrowArrayStream (the stream keeps
  * its own copy of / reference to the data). */
-GF_API int gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                              struct ArrowArrayStream* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
+                                                          struct ArrowArrayStream* out, gf_error* err);
 /* Reads an IPC stream from a FILE (read incrementally). */
-GF_API int gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
+                                                        struct ArrowArrayStream* out, gf_error* err);
 
 /* File format (.arrow): magic, stream, footer with blocks, magic. */
-GF_API int gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
-                      const gf_ipc_write_options* options, gf_error* err);
-GF_API int gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
-                                const gf_ipc_write_options* options, uint8_t** out, size_t* len,
-                                gf_error* err);
-GF_API int gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err);
+GF_API gf_status gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
+                                   const gf_ipc_write_options* options, gf_error* err);
+GF_API gf_status gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
+                                             const gf_ipc_write_options* options, uint8_t** out, size_t* len,
+                                             gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
+                                                        struct ArrowArrayStream* out, gf_error* err);
 /* Convenience: open a path, detect file vs stream format. */
-GF_API int gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
-                     struct ArrowArrayStream* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
+                                                 struct ArrowArrayStream* out, gf_error* err);
 
 #ifdef __cplusplus
 }

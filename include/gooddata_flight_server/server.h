@@ -62,11 +62,11 @@ typedef struct gf_server_options {
 
 /* Creates a server: reads and validates configuration, sets up logging and
  * tracing. Does not bind or call the factory yet. */
-GF_API int gf_server_create(const gf_server_options* options, gf_methods_factory factory,
-                     gf_server** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_server_create(const gf_server_options* options, gf_methods_factory factory,
+                                                 gf_server** out, gf_error* err);
 /* Binds the ports, starts health/metrics endpoints, calls the factory and
  * starts serving. Returns once the server accepts calls (or failed). */
-GF_API int gf_server_start(gf_server* server, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_server_start(gf_server* server, gf_error* err);
 /* Port the Flight server listens on (useful with listen_port = 0). */
 GF_API int gf_server_port(const gf_server* server);
 GF_API gf_server_context* gf_server_get_context(gf_server* server);
@@ -74,13 +74,13 @@ GF_API gf_server_context* gf_server_get_context(gf_server* server);
  * get the grace period, then are cancelled. Non-blocking, idempotent,
  * async-signal-safe. */
 GF_API void gf_server_stop(gf_server* server);
-/* Blocks until the server has stopped (timeout_ms < 0 = forever). Returns 1
- * when stopped, 0 on timeout. */
-GF_API int gf_server_wait_for_stop(gf_server* server, int64_t timeout_ms);
+/* Blocks until the server has stopped (timeout_ms < 0 = forever). Returns true
+ * when stopped, false on timeout. */
+GF_API bool gf_server_wait_for_stop(gf_server* server, int64_t timeout_ms);
 /* Installs SIGINT/SIGTERM handling that calls gf_server_stop (a second signal
  * exits the process at once). */
-GF_API int gf_server_handle_signals(gf_server* server, gf_error* err);
-GF_API void gf_server_destroy(gf_server* server);
+GF_API gf_status gf_server_handle_signals(gf_server* server, gf_error* err);
+GF_API void gf_server_free(gf_server* server);
 
 /* ------------------------------------------------------------------------ */
 /* For server executables (what the gooddata-flight-server command uses)     */
@@ -100,7 +100,7 @@ typedef struct gf_plugin gf_plugin; /* a loaded methods plugin */
  * directory of the running executable. The plugin resolves gf_* symbols from
  * this library. GF_NOT_FOUND (library or entry point missing, with the loader
  * error) or GF_INVALID_ARGUMENT (built for another plugin ABI version). */
-GF_API int gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err);
 /* The plugin's methods factory, for gf_server_create. */
 GF_API gf_methods_factory gf_plugin_factory(const gf_plugin* plugin);
 /* Unloads the plugin (after the server that used its factory was destroyed;
@@ -113,9 +113,9 @@ GF_API void gf_plugin_unload(gf_plugin* plugin);
  * configuration (every setting with value and source, secrets redacted) to
  * `out`. Errors name the bad file, key or variable; GF_IO_ERROR when writing
  * fails. */
-GF_API int gf_config_print(const gf_server_options* options, FILE* out, gf_error* err);
+GF_API gf_status gf_config_print(const gf_server_options* options, FILE* out, gf_error* err);
 /* Writes the settings reference (Markdown, docs/configuration.md). */
-GF_API int gf_config_print_docs(FILE* out);
+GF_API gf_status gf_config_print_docs(FILE* out);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #ifndef GOODDATA_FLIGHT_SERVER_TRACING_H
 #define GOODDATA_FLIGHT_SERVER_TRACING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/common.h"
@@ -24,8 +25,8 @@ typedef enum gf_span_kind {
   GF_SPAN_CONSUMER = 4
 } gf_span_kind;
 
-/* 1 when an exporter is configured. */
-GF_API int gf_tracing_enabled(void);
+/* True when an exporter is configured. */
+GF_API bool gf_tracing_enabled(void);
 
 /* Starts a span whose parent is this thread's current span (root if none). */
 GF_API gf_span* gf_span_start(const char* name, gf_span_kind kind);
@@ -53,7 +54,7 @@ GF_API void gf_span_end(gf_span* span);
 
 /* W3C traceparent "00-<trace id>-<span id>-01" of span (56 bytes with NUL).
  * Returns GF_INVALID_ARGUMENT for a NULL span. */
-GF_API int gf_span_traceparent(const gf_span* span, char out[56]);
+GF_API gf_status gf_span_traceparent(const gf_span* span, char out[56]);
 
 #ifdef __cplusplus
 }

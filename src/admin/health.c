@@ -71,7 +71,7 @@ static int add_locked(gf_health* h, const char* name, gf_module_status st) {
   return GF_OK;
 }
 
-int gf_health_set_module_status(gf_health* h, const char* name, gf_module_status status) {
+gf_status gf_health_set_module_status(gf_health* h, const char* name, gf_module_status status) {
   if (!h || !name) return GF_INVALID_ARGUMENT;
   if (status != GF_MODULE_OK && status != GF_MODULE_NOT_OK) return GF_INVALID_ARGUMENT;
   pthread_mutex_lock(&h->mu);
@@ -83,7 +83,7 @@ int gf_health_set_module_status(gf_health* h, const char* name, gf_module_status
   return rc;
 }
 
-int gf_health_is_ready(gf_health* h) {
+bool gf_health_is_ready(gf_health* h) {
   if (!h) return 0;
   pthread_mutex_lock(&h->mu);
   module* m = find_locked(h, "server");
@@ -105,7 +105,7 @@ static int alive_check(gf_health* h, char* bad, size_t n) {
   return alive;
 }
 
-int gf_health_is_alive(gf_health* h) { return h ? alive_check(h, NULL, 0) : 0; }
+bool gf_health_is_alive(gf_health* h) { return h ? alive_check(h, NULL, 0) : 0; }
 
 static void on_http(void* ctx, const gf__http_request* req, gf__http_response* resp) {
   gf_health* h = ctx;

@@ -92,7 +92,7 @@ static int node_create(gf_builder* root, gf_builder* b, const struct ArrowSchema
   return GF_OK;
 }
 
-int gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err) {
+gf_status gf_builder_create(const struct ArrowSchema* schema, gf_builder** out, gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "builder: out is NULL");
   *out = NULL;
   gf_builder* b = calloc(1, sizeof(*b));
@@ -238,7 +238,7 @@ static int build_node(gf_builder* b, struct ArrowArray* a) {
   return build_children(b, a);
 }
 
-int gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err) {
+gf_status gf_builder_finish(gf_builder* b, struct ArrowArray* out, gf_error* err) {
   if (b == NULL || out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "builder finish: NULL argument");
   out->release = NULL;
   if (b->root != b) {

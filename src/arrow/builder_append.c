@@ -83,10 +83,10 @@ static int put_int_width(gf_builder* b, int64_t v, int w) {
   return put_fixed(b, p, w);
 }
 
-int gf_builder_append_double(gf_builder* b, double v);
-int gf_builder_append_bool(gf_builder* b, int v);
+gf_status gf_builder_append_double(gf_builder* b, double v);
+gf_status gf_builder_append_bool(gf_builder* b, int v);
 
-int gf_builder_append_int(gf_builder* b, int64_t v) {
+gf_status gf_builder_append_int(gf_builder* b, int64_t v) {
   int w = b->t.byte_width;
   gf_type_id id = b->t.id;
   if (is_signed_fixed(id)) {
@@ -110,7 +110,7 @@ int gf_builder_append_int(gf_builder* b, int64_t v) {
   }
 }
 
-int gf_builder_append_uint(gf_builder* b, uint64_t v) {
+gf_status gf_builder_append_uint(gf_builder* b, uint64_t v) {
   if (is_unsigned_int(b->t.id)) {
     int w = b->t.byte_width;
     if (w < 8 && v >> (w * 8)) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "value %llu out of range", (unsigned long long)v);
@@ -142,7 +142,7 @@ static uint16_t double_to_half(double d) {
   return (uint16_t)(sign | r);
 }
 
-int gf_builder_append_double(gf_builder* b, double v) {
+gf_status gf_builder_append_double(gf_builder* b, double v) {
   switch (b->t.id) {
     case GF_TYPE_HALF_FLOAT: {
       uint16_t h = double_to_half(v);
@@ -164,7 +164,7 @@ int gf_builder_append_double(gf_builder* b, double v) {
   }
 }
 
-int gf_builder_append_bool(gf_builder* b, int v) {
+gf_status gf_builder_append_bool(gf_builder* b, int v) {
   if (b->t.id != GF_TYPE_BOOL) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_bool does not apply to this type");
   if (bits_extend(&b->b1, b->length + 1) != GF_OK) return OOM(b);
   if (v) gf__bit_set_to(b->b1.data, b->length, 1);
@@ -215,7 +215,7 @@ static int put_view(gf_builder* b, const void* p, size_t len) {
   return put_fixed(b, v, 16);
 }
 
-int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len) {
+gf_status gf_builder_append_bytes(gf_builder* b, const void* data, size_t len) {
   gf_type_id id = b->t.id;
   if (len > 0 && data == NULL) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "data is NULL");
   if ((id == GF_TYPE_STRING || id == GF_TYPE_LARGE_STRING || id == GF_TYPE_STRING_VIEW) &&
@@ -237,12 +237,12 @@ int gf_builder_append_bytes(gf_builder* b, const void* data, size_t len) {
   }
 }
 
-int gf_builder_append_string(gf_builder* b, const char* s) {
+gf_status gf_builder_append_string(gf_builder* b, const char* s) {
   if (s == NULL) return gf_builder_append_null(b, 1);
   return gf_builder_append_bytes(b, s, strlen(s));
 }
 
-int gf_builder_append_decimal_int(gf_builder* b, int64_t v) {
+gf_status gf_builder_append_decimal_int(gf_builder* b, int64_t v) {
   int w = b->t.byte_width;
   if (b->t.id < GF_TYPE_DECIMAL32 || b->t.id > GF_TYPE_DECIMAL256)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_decimal_int does not apply to this type");
@@ -254,14 +254,15 @@ int gf_builder_append_decimal_int(gf_builder* b, int64_t v) {
   return put_fixed(b, buf, w);
 }
 
-int gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms) {
+gf_status gf_builder_append_interval_day_time(gf_builder* b, int32_t days, int32_t ms) {
   if (b->t.id != GF_TYPE_INTERVAL_DAY_TIME)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_interval_day_time does not apply to this type");
   int32_t v[2] = {days, ms};
   return put_fixed(b, v, 8);
 }
 
-int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, int64_t nanos) {
+gf_status gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days,
+                                         int64_t nanos) {
   if (b->t.id != GF_TYPE_INTERVAL_MONTH_DAY_NANO)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_interval_mdn does not apply to this type");
   uint8_t v[16];
@@ -271,7 +272,7 @@ int gf_builder_append_interval_mdn(gf_builder* b, int32_t months, int32_t days, 
   return put_fixed(b, v, 16);
 }
 
-int gf_builder_append_list_end(gf_builder* b) {
+gf_status gf_builder_append_list_end(gf_builder* b) {
   gf_builder* c = b->n_children ? b->children[0] : NULL;
   int rc;
   switch (b->t.id) {
@@ -300,7 +301,7 @@ int gf_builder_append_list_end(gf_builder* b) {
   }
 }
 
-int gf_builder_append_struct_end(gf_builder* b) {
+gf_status gf_builder_append_struct_end(gf_builder* b) {
   if (b->t.id != GF_TYPE_STRUCT)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_struct_end does not apply to this type");
   for (int64_t i = 0; i < b->n_children; i++) {
@@ -312,7 +313,7 @@ int gf_builder_append_struct_end(gf_builder* b) {
   return mark_valid(b, 1);
 }
 
-int gf_builder_append_union(gf_builder* b, int8_t type_id) {
+gf_status gf_builder_append_union(gf_builder* b, int8_t type_id) {
   int dense = b->t.id == GF_TYPE_DENSE_UNION;
   if (!dense && b->t.id != GF_TYPE_SPARSE_UNION)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_union does not apply to this type");
@@ -334,7 +335,7 @@ int gf_builder_append_union(gf_builder* b, int8_t type_id) {
   return GF_OK;
 }
 
-int gf_builder_append_run(gf_builder* b, int64_t run_length) {
+gf_status gf_builder_append_run(gf_builder* b, int64_t run_length) {
   if (b->t.id != GF_TYPE_RUN_END_ENCODED)
     return gf__builder_fail(b, GF_INVALID_ARGUMENT, "append_run does not apply to this type");
   gf_builder* ends = b->children[0];
@@ -392,7 +393,7 @@ static int null_values(gf_builder* b, int64_t n) {
   }
 }
 
-int gf_builder_append_null(gf_builder* b, int64_t n) {
+gf_status gf_builder_append_null(gf_builder* b, int64_t n) {
   if (n < 0 || n > ((int64_t)1 << 40)) return gf__builder_fail(b, GF_INVALID_ARGUMENT, "bad null count %lld", (long long)n);
   if (n == 0) return GF_OK;
   switch (b->t.id) {

@@ -18,7 +18,7 @@ int32_t gf_metadata_count(const char* metadata) {
 
 /* *pos packs the number of entries consumed (high 32 bits) and the byte
  * offset of the next entry (low 32 bits; blobs are < 2 GiB). */
-int gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry) {
+bool gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry) {
   if (metadata == NULL || pos == NULL || entry == NULL) return 0;
   uint64_t st = (uint64_t)*pos;
   uint32_t index = (uint32_t)(st >> 32);
@@ -36,7 +36,7 @@ int gf_metadata_next(const char* metadata, size_t* pos, gf_metadata_entry* entry
   return 1;
 }
 
-int gf_metadata_get(const char* metadata, const char* key, gf_bytes* value) {
+bool gf_metadata_get(const char* metadata, const char* key, gf_bytes* value) {
   if (metadata == NULL || key == NULL) return 0;
   size_t klen = strlen(key);
   int32_t n = read_i32(metadata);
@@ -70,7 +70,8 @@ size_t gf_metadata_size(const char* metadata) {
   return p;
 }
 
-int gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, gf_error* err) {
+gf_status gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out,
+                             gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_metadata_encode: out is NULL");
   *out = NULL;
   if (n == 0) return GF_OK;
@@ -101,7 +102,7 @@ int gf_metadata_encode(const gf_metadata_entry* entries, size_t n, char** out, g
   return GF_OK;
 }
 
-int gf_metadata_validate(const char* metadata, size_t avail, gf_error* err) {
+gf_status gf_metadata_validate(const char* metadata, size_t avail, gf_error* err) {
   if (metadata == NULL) return GF_OK;
   if (avail < 4) return gf_error_set(err, GF_INVALID_ARGUMENT, "metadata: truncated entry count");
   int32_t n = read_i32(metadata);

@@ -29,8 +29,8 @@ static void schema_release(struct ArrowSchema* s) {
 
 static char* dup_or_null(const char* s) { return s ? strdup(s) : NULL; }
 
-int gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name, int64_t flags,
-                   gf_error* err) {
+gf_status gf_schema_init(struct ArrowSchema* schema, const char* format, const char* name,
+                         int64_t flags, gf_error* err) {
   if (schema == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_schema_init: schema is NULL");
   memset(schema, 0, sizeof(*schema));
   schema->flags = flags;
@@ -52,17 +52,17 @@ static int replace_str(const char** slot, const char* s) {
   return GF_OK;
 }
 
-int gf_schema_set_name(struct ArrowSchema* schema, const char* name) {
+gf_status gf_schema_set_name(struct ArrowSchema* schema, const char* name) {
   if (schema == NULL || schema->release != schema_release) return GF_INVALID_ARGUMENT;
   return replace_str(&schema->name, name);
 }
 
-int gf_schema_set_format(struct ArrowSchema* schema, const char* format) {
+gf_status gf_schema_set_format(struct ArrowSchema* schema, const char* format) {
   if (schema == NULL || schema->release != schema_release) return GF_INVALID_ARGUMENT;
   return replace_str(&schema->format, format);
 }
 
-int gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata) {
+gf_status gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata) {
   if (schema == NULL || schema->release != schema_release) return GF_INVALID_ARGUMENT;
   char* c = NULL;
   if (metadata != NULL && gf_metadata_count(metadata) > 0) {
@@ -75,7 +75,7 @@ int gf_schema_set_metadata(struct ArrowSchema* schema, const char* metadata) {
   return GF_OK;
 }
 
-int gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err) {
+gf_status gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error* err) {
   if (schema == NULL || schema->release != schema_release)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "allocate_children: schema not made by gf_schema_init");
   if (schema->children != NULL || schema->n_children != 0)
@@ -96,7 +96,7 @@ int gf_schema_allocate_children(struct ArrowSchema* schema, int64_t n, gf_error*
   return GF_OK;
 }
 
-int gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_schema_allocate_dictionary(struct ArrowSchema* schema, gf_error* err) {
   if (schema == NULL || schema->release != schema_release)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "allocate_dictionary: schema not made by gf_schema_init");
   if (schema->dictionary != NULL)
@@ -135,7 +135,8 @@ fail:
   return rc;
 }
 
-int gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst, gf_error* err) {
+gf_status gf_schema_deep_copy(const struct ArrowSchema* src, struct ArrowSchema* dst,
+                              gf_error* err) {
   if (dst == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "schema copy: dst is NULL");
   memset(dst, 0, sizeof(*dst));
   return copy_node(src, dst, 0, err);
@@ -164,7 +165,7 @@ static int equals_node(const struct ArrowSchema* a, const struct ArrowSchema* b,
   return a->dictionary == NULL || equals_node(a->dictionary, b->dictionary, depth + 1);
 }
 
-int gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b) {
+bool gf_schema_equals(const struct ArrowSchema* a, const struct ArrowSchema* b) {
   return equals_node(a, b, 0);
 }
 

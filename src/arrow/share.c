@@ -76,8 +76,9 @@ static int share_node(const struct ArrowArray* src, void (*ref)(void*), void (*u
   return GF_OK;
 }
 
-int gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner), void (*unref)(void* owner),
-                   void* owner, struct ArrowArray* out, gf_error* err) {
+gf_status gf_array_share(const struct ArrowArray* src, void (*ref)(void* owner),
+                         void (*unref)(void* owner), void* owner, struct ArrowArray* out,
+                         gf_error* err) {
   if (out == NULL || ref == NULL || unref == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "array share: NULL argument");
   out->release = NULL;
@@ -89,7 +90,7 @@ struct gf_array_holder {
   struct ArrowArray array;
 };
 
-int gf_array_holder_create(struct ArrowArray* array, gf_array_holder** out, gf_error* err) {
+gf_status gf_array_holder_create(struct ArrowArray* array, gf_array_holder** out, gf_error* err) {
   *out = NULL;
   if (array == NULL || array->release == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "array holder: array is released");
@@ -116,7 +117,7 @@ void gf_array_holder_unref(gf_array_holder* h) {
 static void holder_ref(void* h) { gf_array_holder_ref(h); }
 static void holder_unref(void* h) { gf_array_holder_unref(h); }
 
-int gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err) {
+gf_status gf_array_holder_share(gf_array_holder* h, struct ArrowArray* out, gf_error* err) {
   return gf_array_share(&h->array, holder_ref, holder_unref, h, out, err);
 }
 

@@ -27,7 +27,7 @@ struct gf_table {
   int64_t n_rows;
 };
 
-int gf_table_create(const struct ArrowSchema* schema, gf_table** out, gf_error* err) {
+gf_status gf_table_create(const struct ArrowSchema* schema, gf_table** out, gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "table: out is NULL");
   *out = NULL;
   gf_type t;
@@ -57,8 +57,8 @@ static int grow(gf_table* t) {
   return GF_OK;
 }
 
-int gf_table_append(gf_table* t, struct ArrowArray* batch, const void* app_md, size_t len,
-                    gf_error* err) {
+gf_status gf_table_append(gf_table* t, struct ArrowArray* batch, const void* app_md, size_t len,
+                          gf_error* err) {
   if (t == NULL || batch == NULL || batch->release == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "table append: NULL or released batch");
   int rc = gf_array_validate(batch, &t->schema, GF_VALIDATE_DEFAULT, err);
@@ -189,7 +189,7 @@ static void stream_release(struct ArrowArrayStream* s) {
   s->release = NULL;
 }
 
-int gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_table_export_stream(gf_table* t, struct ArrowArrayStream* out, gf_error* err) {
   if (t == NULL || out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "table export: NULL argument");
   table_stream* p = calloc(1, sizeof(*p));
   if (p == NULL) return gf_error_set(err, GF_NO_MEMORY, "table export: out of memory");
@@ -210,7 +210,7 @@ static int stream_error(struct ArrowArrayStream* in, int rc, const char* what, g
                       what, rc, msg ? msg : "no message");
 }
 
-int gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err) {
+gf_status gf_table_from_stream(struct ArrowArrayStream* in, gf_table** out, gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "table from stream: out is NULL");
   *out = NULL;
   if (in == NULL || in->release == NULL)

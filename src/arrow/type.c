@@ -240,7 +240,7 @@ static int parse_format(const char* f, gf_type* t) {
   }
 }
 
-int gf_type_parse(const char* format, gf_type* out, gf_error* err) {
+gf_status gf_type_parse(const char* format, gf_type* out, gf_error* err) {
   if (out == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_type_parse: out is NULL");
   memset(out, 0, sizeof(*out));
   if (format == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "format string is NULL");

@@ -423,8 +423,8 @@ static int validate_node(const struct ArrowArray* a, const struct ArrowSchema* s
   return recurse(&n, depth);
 }
 
-int gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema, int flags,
-                      gf_error* err) {
+gf_status gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema,
+                            int flags, gf_error* err) {
   const char* root = schema && schema->name && schema->name[0] ? schema->name : "(root)";
   return validate_node(array, schema, root, flags, 0, err);
 }

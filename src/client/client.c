@@ -21,7 +21,7 @@ struct gf_rpc_status {
 
 /* ---- gf_rpc_status ------------------------------------------------------------ */
 
-gf_rpc_status* gf_rpc_status_new(void) {
+gf_rpc_status* gf_rpc_status_create(void) {
   gf_rpc_status* s = calloc(1, sizeof(*s));
   if (s) s->arrow_code = -1;
   return s;
@@ -42,7 +42,7 @@ void gf_rpc_status_free(gf_rpc_status* s) {
   free(s);
 }
 
-int gf_rpc_status_code(const gf_rpc_status* s) { return s->code; }
+gf_status gf_rpc_status_code(const gf_rpc_status* s) { return s->code; }
 int gf_rpc_status_grpc_code(const gf_rpc_status* s) { return s->grpc_code; }
 const char* gf_rpc_status_message(const gf_rpc_status* s) { return s->message ? s->message : ""; }
 int gf_rpc_status_arrow_code(const gf_rpc_status* s) { return s->arrow_code; }
@@ -58,17 +58,17 @@ static int meta_at(const gf__cmeta* m, size_t i, const char** key, gf_bytes* val
 }
 
 size_t gf_rpc_status_header_count(const gf_rpc_status* s) { return s->headers.n; }
-int gf_rpc_status_header_at(const gf_rpc_status* s, size_t i, const char** k, gf_bytes* v) {
+gf_status gf_rpc_status_header_at(const gf_rpc_status* s, size_t i, const char** k, gf_bytes* v) {
   return meta_at(&s->headers, i, k, v);
 }
-int gf_rpc_status_header(const gf_rpc_status* s, const char* key, gf_bytes* value) {
+bool gf_rpc_status_header(const gf_rpc_status* s, const char* key, gf_bytes* value) {
   return gf__cmeta_get(&s->headers, key, value);
 }
 size_t gf_rpc_status_trailer_count(const gf_rpc_status* s) { return s->trailers.n; }
-int gf_rpc_status_trailer_at(const gf_rpc_status* s, size_t i, const char** k, gf_bytes* v) {
+gf_status gf_rpc_status_trailer_at(const gf_rpc_status* s, size_t i, const char** k, gf_bytes* v) {
   return meta_at(&s->trailers, i, k, v);
 }
-int gf_rpc_status_trailer(const gf_rpc_status* s, const char* key, gf_bytes* value) {
+bool gf_rpc_status_trailer(const gf_rpc_status* s, const char* key, gf_bytes* value) {
   return gf__cmeta_get(&s->trailers, key, value);
 }
 
@@ -181,8 +181,8 @@ static void free_headers(gf__cheader* h, size_t n) {
   free(h);
 }
 
-int gf_client_connect(const char* uri, const gf_client_options* opts, gf_client** out,
-                      gf_error* err) {
+gf_status gf_client_create(const char* uri, const gf_client_options* opts, gf_client** out,
+                           gf_error* err) {
   *out = NULL;
   if (!uri) return gf_error_set(err, GF_INVALID_ARGUMENT, "uri: NULL");
   gf_client_options o;
@@ -212,14 +212,14 @@ int gf_client_connect(const char* uri, const gf_client_options* opts, gf_client*
   }
   free(target);
   if (rc) {
-    gf_client_close(c);
+    gf_client_free(c);
     return rc;
   }
   *out = c;
   return GF_OK;
 }
 
-void gf_client_close(gf_client* c) {
+void gf_client_free(gf_client* c) {
   if (!c) return;
   free_headers(c->headers, c->n_headers);
   gf__cchannel_free(c->channel);

@@ -24,9 +24,9 @@ static int run(gf_client* c, const gf_call_options* o, const char* type, int rc,
   return GF_OK;
 }
 
-int gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
-                                 const gf_flight_info* info, gf_cancel_status* out,
-                                 gf_error* err) {
+gf_status gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
+                                       const gf_flight_info* info, gf_cancel_status* out,
+                                       gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -38,9 +38,9 @@ int gf_client_cancel_flight_info(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
-                                    const gf_flight_endpoint* endpoint, gf_flight_endpoint** out,
-                                    gf_error* err) {
+gf_status gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
+                                          const gf_flight_endpoint* endpoint,
+                                          gf_flight_endpoint** out, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -52,9 +52,9 @@ int gf_client_renew_flight_endpoint(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_set_session_options(gf_client* c, const gf_call_options* o,
-                                  const gf_session_options* options, gf_set_session_result** out,
-                                  gf_error* err) {
+gf_status gf_client_set_session_options(gf_client* c, const gf_call_options* o,
+                                        const gf_session_options* options,
+                                        gf_set_session_result** out, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   gf_client_bytes_list res = {0};
@@ -66,8 +66,8 @@ int gf_client_set_session_options(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_get_session_options(gf_client* c, const gf_call_options* o,
-                                  gf_session_options** out, gf_error* err) {
+gf_status gf_client_get_session_options(gf_client* c, const gf_call_options* o,
+                                        gf_session_options** out, gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
   int rc = run(c, o, GF_ACTION_GET_SESSION_OPTIONS, GF_OK, NULL, 0, &res, &first, err);
@@ -76,8 +76,8 @@ int gf_client_get_session_options(gf_client* c, const gf_call_options* o,
   return rc;
 }
 
-int gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_session_status* out,
-                            gf_error* err) {
+gf_status gf_client_close_session(gf_client* c, const gf_call_options* o,
+                                  gf_close_session_status* out, gf_error* err) {
   gf_client_bytes_list res = {0};
   gf_bytes first;
   int rc = run(c, o, GF_ACTION_CLOSE_SESSION, GF_OK, NULL, 0, &res, &first, err);
@@ -86,8 +86,8 @@ int gf_client_close_session(gf_client* c, const gf_call_options* o, gf_close_ses
   return rc;
 }
 
-int gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
-                                 const char* password, gf_bytes* token, gf_error* err) {
+gf_status gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const char* username,
+                                       const char* password, gf_bytes* token, gf_error* err) {
   uint8_t* body = NULL;
   size_t len = 0;
   *token = (gf_bytes){NULL, 0};
@@ -106,7 +106,7 @@ int gf_client_authenticate_basic(gf_client* c, const gf_call_options* o, const c
   return rc;
 }
 
-int gf_rpc_status_cookie(const gf_rpc_status* st, const char* name, char** value) {
+bool gf_rpc_status_cookie(const gf_rpc_status* st, const char* name, char** value) {
   int found = 0;
   *value = NULL;
   for (int pass = 0; pass < 2; pass++) {

@@ -127,7 +127,7 @@ static int take_md(gf__flight_data* fd, uint8_t** out, size_t* len) {
   return GF_OK;
 }
 
-int gf_flight_reader_schema(gf_flight_reader* r, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_flight_reader_schema(gf_flight_reader* r, struct ArrowSchema* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   while (!gf_ipc_decoder_has_schema(r->dec)) {
     gf__flight_data fd;
@@ -161,8 +161,8 @@ int gf_flight_reader_schema(gf_flight_reader* r, struct ArrowSchema* out, gf_err
   return gf_ipc_decoder_schema(r->dec, out, err);
 }
 
-int gf_flight_reader_next(gf_flight_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                          gf_error* err) {
+gf_status gf_flight_reader_next(gf_flight_reader* r, struct ArrowArray* batch,
+                                gf_bytes* app_metadata, gf_error* err) {
   memset(batch, 0, sizeof(*batch));
   if (app_metadata) *app_metadata = (gf_bytes){NULL, 0};
   if (r->pending_pos < r->n_pending) {
@@ -223,8 +223,8 @@ void gf_flight_reader_free(gf_flight_reader* r) {
   free(r);
 }
 
-int gf_client_do_get(gf_client* c, const gf_call_options* o, const void* ticket, size_t len,
-                     gf_flight_reader** out, gf_error* err) {
+gf_status gf_client_do_get(gf_client* c, const gf_call_options* o, const void* ticket, size_t len,
+                           gf_flight_reader** out, gf_error* err) {
   *out = NULL;
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "DoGet", &call, err);
@@ -277,7 +277,8 @@ static void stream_release(struct ArrowArrayStream* s) {
   s->release = NULL;
 }
 
-int gf_flight_reader_to_stream(gf_flight_reader* r, struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_flight_reader_to_stream(gf_flight_reader* r, struct ArrowArrayStream* out,
+                                     gf_error* err) {
   if (!r->owns_call)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "to_stream: only DoGet readers can be converted");
   out->get_schema = stream_get_schema;
@@ -356,8 +357,8 @@ struct gf_put_stream {
   size_t md_len;
 };
 
-int gf_client_do_put(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                     const struct ArrowSchema* schema, gf_put_stream** out, gf_error* err) {
+gf_status gf_client_do_put(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
+                           const struct ArrowSchema* schema, gf_put_stream** out, gf_error* err) {
   *out = NULL;
   gf_put_stream* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "DoPut: out of memory");
@@ -383,8 +384,8 @@ static int put_fail(gf_put_stream* p, int rc, gf_error* err) {
   return r == GF_END_OF_STREAM ? gf_error_set(err, GF_IO_ERROR, "DoPut: server ended the call") : r;
 }
 
-int gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const void* md, size_t len,
-                        gf_error* err) {
+gf_status gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const void* md,
+                              size_t len, gf_error* err) {
   if (p->end.ended) {
     if (batch && batch->release) batch->release(batch);
     return put_fail(p, p->end.rc, err);
@@ -393,13 +394,14 @@ int gf_put_stream_write(gf_put_stream* p, struct ArrowArray* batch, const void* 
   return rc ? put_fail(p, rc, err) : GF_OK;
 }
 
-int gf_put_stream_write_metadata(gf_put_stream* p, const void* md, size_t len, gf_error* err) {
+gf_status gf_put_stream_write_metadata(gf_put_stream* p, const void* md, size_t len,
+                                       gf_error* err) {
   if (p->end.ended) return put_fail(p, p->end.rc, err);
   int rc = send_fd(&p->w, NULL, NULL, md, len, err);
   return rc ? put_fail(p, rc, err) : GF_OK;
 }
 
-int gf_put_stream_read(gf_put_stream* p, gf_bytes* app_metadata, gf_error* err) {
+gf_status gf_put_stream_read(gf_put_stream* p, gf_bytes* app_metadata, gf_error* err) {
   *app_metadata = (gf_bytes){NULL, 0};
   if (p->end.ended) return end_with(&p->end, p->w.call, p->end.rc, NULL, err);
   uint8_t* data = NULL;
@@ -422,12 +424,12 @@ int gf_put_stream_read(gf_put_stream* p, gf_bytes* app_metadata, gf_error* err) 
   return GF_OK;
 }
 
-int gf_put_stream_done_writing(gf_put_stream* p, gf_error* err) {
+gf_status gf_put_stream_done_writing(gf_put_stream* p, gf_error* err) {
   if (p->end.ended) return GF_OK;
   return writer_done(&p->w, err);
 }
 
-int gf_put_stream_close(gf_put_stream* p, gf_error* err) {
+gf_status gf_put_stream_finish(gf_put_stream* p, gf_error* err) {
   gf_put_stream_done_writing(p, NULL);
   gf_bytes md;
   int rc;
@@ -458,8 +460,8 @@ struct gf_exchange {
   gf_flight_reader* reader; /* shares w.call; records the final status */
 };
 
-int gf_client_do_exchange(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                          gf_exchange** out, gf_error* err) {
+gf_status gf_client_do_exchange(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
+                                gf_exchange** out, gf_error* err) {
   *out = NULL;
   gf_exchange* x = calloc(1, sizeof(*x));
   if (!x) return gf_error_set(err, GF_NO_MEMORY, "DoExchange: out of memory");
@@ -485,24 +487,26 @@ int gf_client_do_exchange(gf_client* c, const gf_call_options* o, const gf_descr
   return GF_OK;
 }
 
-int gf_exchange_begin(gf_exchange* x, const struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_exchange_begin(gf_exchange* x, const struct ArrowSchema* schema, gf_error* err) {
   return writer_begin(&x->w, NULL, schema, err);
 }
 
-int gf_exchange_write(gf_exchange* x, struct ArrowArray* batch, const void* md, size_t len,
-                      gf_error* err) {
+gf_status gf_exchange_write(gf_exchange* x, struct ArrowArray* batch, const void* md, size_t len,
+                            gf_error* err) {
   return writer_write(&x->w, batch, md, len, err);
 }
 
-int gf_exchange_write_metadata(gf_exchange* x, const void* md, size_t len, gf_error* err) {
+gf_status gf_exchange_write_metadata(gf_exchange* x, const void* md, size_t len, gf_error* err) {
   return send_fd(&x->w, NULL, NULL, md, len, err);
 }
 
-int gf_exchange_done_writing(gf_exchange* x, gf_error* err) { return writer_done(&x->w, err); }
+gf_status gf_exchange_done_writing(gf_exchange* x, gf_error* err) {
+  return writer_done(&x->w, err);
+}
 
 gf_flight_reader* gf_exchange_reader(gf_exchange* x) { return x->reader; }
 
-int gf_exchange_close(gf_exchange* x, gf_error* err) {
+gf_status gf_exchange_finish(gf_exchange* x, gf_error* err) {
   writer_done(&x->w, NULL);
   struct ArrowArray b;
   gf_bytes md;

@@ -79,8 +79,8 @@ static int on_handshake_response(void* out, const uint8_t* data, size_t len, gf_
   return rc;
 }
 
-int gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_bytes* payloads,
-                        size_t n, gf_client_bytes_list* out, gf_error* err) {
+gf_status gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_bytes* payloads,
+                              size_t n, gf_client_bytes_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "Handshake", &call, err);
@@ -117,8 +117,8 @@ static int on_flight_info(void* list, const uint8_t* data, size_t len, gf_error*
   return GF_OK;
 }
 
-int gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* criteria,
-                           size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
+gf_status gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* criteria,
+                                 size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "ListFlights", &call, err);
@@ -133,8 +133,8 @@ int gf_client_list_flights(gf_client* c, const gf_call_options* o, const void* c
   return rc;
 }
 
-int gf_client_get_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                              gf_flight_info** out, gf_error* err) {
+gf_status gf_client_get_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
+                                    gf_flight_info** out, gf_error* err) {
   *out = NULL;
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -149,8 +149,6 @@ int gf_client_get_flight_info(gf_client* c, const gf_call_options* o, const gf_d
   }
   return rc;
 }
-
-void gf_client_descriptor_free(gf_descriptor* d) { gf__descriptor_free(d); }
 
 void gf_client_poll_info_clear(gf_client_poll_info* p) {
   if (!p) return;
@@ -186,8 +184,8 @@ static int poll_from_pb(const Arrow__Flight__Protocol__PollInfo* pb, gf_client_p
   return GF_OK;
 }
 
-int gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                               gf_client_poll_info* out, gf_error* err) {
+gf_status gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
+                                     gf_client_poll_info* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -207,8 +205,8 @@ int gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, const gf_
 
 /* ---- GetSchema ------------------------------------------------------------------------ */
 
-int gf_client_get_schema(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
-                         struct ArrowSchema* out, gf_error* err) {
+gf_status gf_client_get_schema(gf_client* c, const gf_call_options* o, const gf_descriptor* d,
+                               struct ArrowSchema* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
@@ -237,9 +235,9 @@ static int on_result(void* out, const uint8_t* data, size_t len, gf_error* err) 
   return rc;
 }
 
-int gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type,
-                        const void* body, size_t body_len, gf_client_bytes_list* out,
-                        gf_error* err) {
+gf_status gf_client_do_action(gf_client* c, const gf_call_options* o, const char* type,
+                              const void* body, size_t body_len, gf_client_bytes_list* out,
+                              gf_error* err) {
   memset(out, 0, sizeof(*out));
   if (!type) return gf_error_set(err, GF_INVALID_ARGUMENT, "action type: NULL");
   gf__ccall* call = NULL;
@@ -278,8 +276,8 @@ static int on_action_type(void* out, const uint8_t* data, size_t len, gf_error* 
   return rc;
 }
 
-int gf_client_list_actions(gf_client* c, const gf_call_options* o, gf_client_action_types* out,
-                           gf_error* err) {
+gf_status gf_client_list_actions(gf_client* c, const gf_call_options* o,
+                                 gf_client_action_types* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
   int rc = gf__client_start(c, o, "ListActions", &call, err);

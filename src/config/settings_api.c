@@ -11,7 +11,7 @@ static int type_error(const char* path, const gf__toml_value* v, const char* exp
                       gf__toml_type_name(v->type), v->src ? v->src : "default");
 }
 
-int gf_settings_has(const gf_settings* s, const char* path) {
+bool gf_settings_has(const gf_settings* s, const char* path) {
   return gf__settings_lookup(s, path) != NULL;
 }
 
@@ -29,8 +29,8 @@ gf_setting_type gf_settings_type(const gf_settings* s, const char* path) {
   }
 }
 
-int gf_settings_get_string(const gf_settings* s, const char* path, const char* dflt,
-                           const char** out, gf_error* err) {
+gf_status gf_settings_get_string(const gf_settings* s, const char* path, const char* dflt,
+                                 const char** out, gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -40,8 +40,8 @@ int gf_settings_get_string(const gf_settings* s, const char* path, const char* d
   return GF_OK;
 }
 
-int gf_settings_get_int(const gf_settings* s, const char* path, int64_t dflt, int64_t* out,
-                        gf_error* err) {
+gf_status gf_settings_get_int(const gf_settings* s, const char* path, int64_t dflt, int64_t* out,
+                              gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -50,8 +50,8 @@ int gf_settings_get_int(const gf_settings* s, const char* path, int64_t dflt, in
   return GF_OK;
 }
 
-int gf_settings_get_float(const gf_settings* s, const char* path, double dflt, double* out,
-                          gf_error* err) {
+gf_status gf_settings_get_float(const gf_settings* s, const char* path, double dflt, double* out,
+                                gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -61,8 +61,8 @@ int gf_settings_get_float(const gf_settings* s, const char* path, double dflt, d
   return GF_OK;
 }
 
-int gf_settings_get_bool(const gf_settings* s, const char* path, int dflt, int* out,
-                         gf_error* err) {
+gf_status gf_settings_get_bool(const gf_settings* s, const char* path, int dflt, int* out,
+                               gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = dflt;
   if (v == NULL) return GF_OK;
@@ -71,7 +71,7 @@ int gf_settings_get_bool(const gf_settings* s, const char* path, int dflt, int* 
   return GF_OK;
 }
 
-int gf_settings_list_len(const gf_settings* s, const char* path, size_t* out, gf_error* err) {
+gf_status gf_settings_list_len(const gf_settings* s, const char* path, size_t* out, gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = 0;
   if (v == NULL) return GF_OK;
@@ -80,7 +80,8 @@ int gf_settings_list_len(const gf_settings* s, const char* path, size_t* out, gf
   return GF_OK;
 }
 
-int gf_settings_table_len(const gf_settings* s, const char* path, size_t* out, gf_error* err) {
+gf_status gf_settings_table_len(const gf_settings* s, const char* path, size_t* out,
+                                gf_error* err) {
   const gf__toml_value* v = gf__settings_lookup(s, path);
   *out = 0;
   if (v == NULL) return GF_OK;

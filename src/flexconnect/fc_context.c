@@ -265,8 +265,8 @@ static void top_level(parser* p, json_t* root) {
   label_elements(p, root);
 }
 
-int gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
-                                  gf_error* err) {
+gf_status gf_fc_execution_context_parse(const char* json, size_t len, gf_fc_execution_context** out,
+                                        gf_error* err) {
   *out = NULL;
   json_error_t jerr;
   json_t* root = json ? json_loadb(json, len, JSON_DECODE_ANY, &jerr) : NULL;

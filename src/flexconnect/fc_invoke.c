@@ -29,11 +29,11 @@ typedef struct invocation {
   gf_span* span;
 } invocation;
 
-int gf_fc_is_cancelled(const gf_fc_invocation* inv) {
+bool gf_fc_is_cancelled(const gf_fc_invocation* inv) {
   return inv != NULL && inv->task != NULL && gf_task_is_cancelled(inv->task);
 }
 
-int gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value) {
+bool gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* value) {
   for (size_t i = 0; inv && i < inv->n_headers; i++)
     if (strcasecmp(inv->headers[i].name, name) == 0) {
       if (value) *value = inv->headers[i].value;
@@ -42,8 +42,8 @@ int gf_fc_header_get(const gf_fc_invocation* inv, const char* name, gf_bytes* va
   return 0;
 }
 
-int gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code, const char* msg,
-                           const char* detail) {
+gf_status gf_fc_result_set_error(gf_fc_result* out, int flight_status, int32_t code,
+                                 const char* msg, const char* detail) {
   if (flight_status == GF_OK) flight_status = GF_UNKNOWN;
   gf_error_info_clear(&out->error);
   gf_error_info_init(&out->error, code, NULL);

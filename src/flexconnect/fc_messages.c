@@ -38,9 +38,9 @@ static char* messages_json(const char* metadata, const char* source, const char*
   return text;
 }
 
-int gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
-                                  const char* correlation_id, const char* type,
-                                  const char* data_json, gf_error* err) {
+gf_status gf_fc_add_data_source_message(struct ArrowSchema* schema, const char* source,
+                                        const char* correlation_id, const char* type,
+                                        const char* data_json, gf_error* err) {
   if (schema == NULL || schema->release == NULL)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "data source message: no schema");
   char* text = messages_json(schema->metadata, source, correlation_id, type, data_json, err);

@@ -239,7 +239,7 @@ static int init_observability(gf__fc_service* svc, gf_server_context* ctx) {
   return GF_OK;
 }
 
-int gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
+gf_status gf_flexconnect_factory(gf_server_context* ctx, gf_methods* out, gf_error* err) {
   gf__fc_service* svc = calloc(1, sizeof(*svc));
   if (svc == NULL) return gf_error_set(err, GF_NO_MEMORY, "FlexConnect: out of memory");
   int rc = gf__fc_settings_load(gf_context_settings(ctx), &svc->cfg, err);

@@ -25,13 +25,13 @@ static int wrap1(const uint8_t* inner, size_t n, uint8_t** out, size_t* len, gf_
   return GF_OK;
 }
 
-int gf_flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len,
-                                 gf_error* err) {
+gf_status gf_flight_endpoint_serialize(const gf_flight_endpoint* ep, uint8_t** out, size_t* len,
+                                       gf_error* err) {
   return gf__flight_endpoint_serialize(ep, out, len, err);
 }
 
-int gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpoint** out,
-                                   gf_error* err) {
+gf_status gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpoint** out,
+                                         gf_error* err) {
   Arrow__Flight__Protocol__FlightEndpoint* pb =
       arrow__flight__protocol__flight_endpoint__unpack(NULL, len, data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightEndpoint: malformed protobuf");
@@ -40,7 +40,7 @@ int gf_flight_endpoint_deserialize(const void* data, size_t len, gf_flight_endpo
   return rc ? gf_error_set(err, rc, "FlightEndpoint: out of memory") : GF_OK;
 }
 
-int gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** out, gf_error* err) {
+gf_status gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** out, gf_error* err) {
   Arrow__Flight__Protocol__CancelFlightInfoRequest* pb =
       arrow__flight__protocol__cancel_flight_info_request__unpack(NULL, body.len, body.data);
   if (!pb)
@@ -52,8 +52,8 @@ int gf_cancel_flight_info_request_parse(gf_bytes body, gf_flight_info** out, gf_
   return rc ? gf_error_set(err, rc, "CancelFlightInfoRequest: out of memory") : GF_OK;
 }
 
-int gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t** out,
-                                            size_t* len, gf_error* err) {
+gf_status gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t** out,
+                                                  size_t* len, gf_error* err) {
   uint8_t* inner;
   size_t n;
   int rc = gf_flight_info_serialize(info, &inner, &n, err);
@@ -63,8 +63,8 @@ int gf_cancel_flight_info_request_serialize(const gf_flight_info* info, uint8_t*
   return rc;
 }
 
-int gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out, size_t* len,
-                                           gf_error* err) {
+gf_status gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** out,
+                                                 size_t* len, gf_error* err) {
   Arrow__Flight__Protocol__CancelFlightInfoResult r;
   arrow__flight__protocol__cancel_flight_info_result__init(&r);
   r.status = (Arrow__Flight__Protocol__CancelStatus)status;
@@ -77,7 +77,7 @@ int gf_cancel_flight_info_result_serialize(gf_cancel_status status, uint8_t** ou
   return GF_OK;
 }
 
-int gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* out, gf_error* err) {
+gf_status gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* out, gf_error* err) {
   Arrow__Flight__Protocol__CancelFlightInfoResult* pb =
       arrow__flight__protocol__cancel_flight_info_result__unpack(NULL, body.len, body.data);
   if (!pb)
@@ -87,8 +87,8 @@ int gf_cancel_flight_info_result_parse(gf_bytes body, gf_cancel_status* out, gf_
   return GF_OK;
 }
 
-int gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** out,
-                                           gf_error* err) {
+gf_status gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** out,
+                                                 gf_error* err) {
   Arrow__Flight__Protocol__RenewFlightEndpointRequest* pb =
       arrow__flight__protocol__renew_flight_endpoint_request__unpack(NULL, body.len, body.data);
   if (!pb)
@@ -100,8 +100,8 @@ int gf_renew_flight_endpoint_request_parse(gf_bytes body, gf_flight_endpoint** o
   return rc ? gf_error_set(err, rc, "RenewFlightEndpointRequest: out of memory") : GF_OK;
 }
 
-int gf_renew_flight_endpoint_request_serialize(const gf_flight_endpoint* ep, uint8_t** out,
-                                               size_t* len, gf_error* err) {
+gf_status gf_renew_flight_endpoint_request_serialize(const gf_flight_endpoint* ep, uint8_t** out,
+                                                     size_t* len, gf_error* err) {
   uint8_t* inner;
   size_t n;
   int rc = gf__flight_endpoint_serialize(ep, &inner, &n, err);
@@ -118,14 +118,14 @@ static int add_owned(gf_result_list* list, int rc, uint8_t* p, size_t n) {
   return rc;
 }
 
-int gf_result_list_add_cancel_status(gf_result_list* list, gf_cancel_status status) {
+gf_status gf_result_list_add_cancel_status(gf_result_list* list, gf_cancel_status status) {
   uint8_t* p = NULL;
   size_t n = 0;
   int rc = gf_cancel_flight_info_result_serialize(status, &p, &n, NULL);
   return add_owned(list, rc, p, n);
 }
 
-int gf_result_list_add_endpoint(gf_result_list* list, const gf_flight_endpoint* ep) {
+gf_status gf_result_list_add_endpoint(gf_result_list* list, const gf_flight_endpoint* ep) {
   uint8_t* p = NULL;
   size_t n = 0;
   int rc = gf_flight_endpoint_serialize(ep, &p, &n, NULL);

@@ -6,8 +6,8 @@
 #include "Flight.pb-c.h"
 #include "gooddata_flight_server/handshake_auth.h"
 
-int gf_basic_auth_encode(const char* username, const char* password, uint8_t** out, size_t* len,
-                         gf_error* err) {
+gf_status gf_basic_auth_encode(const char* username, const char* password, uint8_t** out,
+                               size_t* len, gf_error* err) {
   Arrow__Flight__Protocol__BasicAuth b;
   arrow__flight__protocol__basic_auth__init(&b);
   b.username = (char*)(username ? username : "");

@@ -50,7 +50,8 @@ int gf__descriptor_decode(const uint8_t* data, size_t len, gf_descriptor** out, 
 
 void gf__descriptor_free(gf_descriptor* d) { free(d); }
 
-int gf_descriptor_deserialize(const void* data, size_t len, gf_descriptor** out, gf_error* err) {
+gf_status gf_descriptor_deserialize(const void* data, size_t len, gf_descriptor** out,
+                                    gf_error* err) {
   if (!out) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_descriptor_deserialize: out is NULL");
   *out = NULL;
   if (!data && len) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightDescriptor: data is NULL");
@@ -73,7 +74,8 @@ int gf__descriptor_to_pb(const gf_descriptor* d, Arrow__Flight__Protocol__Flight
   return GF_OK;
 }
 
-int gf_descriptor_serialize(const gf_descriptor* d, uint8_t** out, size_t* len, gf_error* err) {
+gf_status gf_descriptor_serialize(const gf_descriptor* d, uint8_t** out, size_t* len,
+                                  gf_error* err) {
   Arrow__Flight__Protocol__FlightDescriptor pb;
   if (gf__descriptor_to_pb(d, &pb)) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   size_t n = arrow__flight__protocol__flight_descriptor__get_packed_size(&pb);

@@ -50,10 +50,12 @@ char* gf_error_code_name(int32_t code, char* buf, size_t size) {
   return buf;
 }
 
-int gf_error_code_is_retry_here(int32_t code) { return (code & GF_EC_RETRY_HERE) != 0; }
-int gf_error_code_is_retry_other(int32_t code) { return (code & GF_EC_RETRY_OTHER) != 0; }
-int gf_error_code_is_retry_any(int32_t code) { return (code & GF_EC_RETRY_ANY) == GF_EC_RETRY_ANY; }
-int gf_error_code_is_retryable(int32_t code) { return (code & GF_EC_RETRY_ANY) != 0; }
+bool gf_error_code_is_retry_here(int32_t code) { return (code & GF_EC_RETRY_HERE) != 0; }
+bool gf_error_code_is_retry_other(int32_t code) { return (code & GF_EC_RETRY_OTHER) != 0; }
+bool gf_error_code_is_retry_any(int32_t code) {
+  return (code & GF_EC_RETRY_ANY) == GF_EC_RETRY_ANY;
+}
+bool gf_error_code_is_retryable(int32_t code) { return (code & GF_EC_RETRY_ANY) != 0; }
 
 /* Copy of s limited to max_cp code points (+ suffix when cut). */
 static char* truncated_copy(const char* s, size_t max_cp) {
@@ -77,15 +79,15 @@ static int set_limited(char** slot, const char* s, size_t max_cp) {
   return GF_OK;
 }
 
-int gf_error_info_set_msg(gf_error_info* info, const char* msg) {
+gf_status gf_error_info_set_msg(gf_error_info* info, const char* msg) {
   return set_limited(&info->msg, msg, GF_ERROR_INFO_MAX_MSG);
 }
 
-int gf_error_info_set_detail(gf_error_info* info, const char* detail) {
+gf_status gf_error_info_set_detail(gf_error_info* info, const char* detail) {
   return set_limited(&info->detail, detail, GF_ERROR_INFO_MAX_DETAIL);
 }
 
-int gf_error_info_set_body(gf_error_info* info, const void* body, size_t len) {
+gf_status gf_error_info_set_body(gf_error_info* info, const void* body, size_t len) {
   uint8_t* copy = NULL;
   if (body != NULL || len > 0) {
     copy = malloc(len ? len : 1);
@@ -98,7 +100,7 @@ int gf_error_info_set_body(gf_error_info* info, const void* body, size_t len) {
   return GF_OK;
 }
 
-int gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...) {
+gf_status gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...) {
   memset(info, 0, sizeof(*info));
   info->code = code;
   if (fmt == NULL) return GF_OK;
@@ -113,7 +115,7 @@ int gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...) 
   return rc;
 }
 
-int gf_error_info_copy(gf_error_info* dst, const gf_error_info* src) {
+gf_status gf_error_info_copy(gf_error_info* dst, const gf_error_info* src) {
   memset(dst, 0, sizeof(*dst));
   dst->code = src->code;
   if (gf_error_info_set_msg(dst, src->msg) != GF_OK ||
@@ -144,7 +146,7 @@ static void write_limited(gf__json_writer* w, const char* s, size_t max_cp) {
   free(t);
 }
 
-int gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err) {
+gf_status gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err) {
   gf__json_writer w;
   gf__jw_init(&w);
   gf__jw_begin_object(&w);
@@ -206,7 +208,7 @@ static int fill_from_json(const gf__json* root, gf_error_info* out, gf_error* er
   return GF_OK;
 }
 
-int gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err) {
+gf_status gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__json* root = NULL;
   gf_error inner = {0};
@@ -222,8 +224,8 @@ int gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf
   return GF_OK;
 }
 
-int gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
-                                  gf_error_info* out) {
+gf_status gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
+                                        gf_error_info* out) {
   if (extra != NULL && len > 0 && gf_error_info_from_json(extra, len, out, NULL) == GF_OK)
     return GF_OK;
   return gf_error_info_init(out, GF_EC_UNKNOWN,

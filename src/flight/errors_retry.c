@@ -31,7 +31,7 @@ static int write_descriptor(gf__json_writer* w, const char* key, const gf_descri
   return GF_OK;
 }
 
-int gf_retry_info_to_json(const gf_retry_info* ri, char** out, size_t* len, gf_error* err) {
+gf_status gf_retry_info_to_json(const gf_retry_info* ri, char** out, size_t* len, gf_error* err) {
   gf__json_writer w;
   gf__jw_init(&w);
   gf__jw_begin_object(&w);
@@ -102,8 +102,8 @@ static int fill(const gf__json* root, gf_retry_info_parsed* out, gf_error* err) 
   return rc;
 }
 
-int gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out,
-                            gf_error* err) {
+gf_status gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out,
+                                  gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__json* root = NULL;
   gf_error inner = {0};

@@ -55,7 +55,7 @@ static int set_bytes(uint8_t** dst, size_t* dst_len, const void* data, size_t le
   return GF_OK;
 }
 
-gf_flight_info* gf_flight_info_new(void) {
+gf_flight_info* gf_flight_info_create(void) {
   gf_flight_info* i = calloc(1, sizeof(*i));
   if (i) i->total_records = i->total_bytes = -1;
   return i;
@@ -80,7 +80,8 @@ void gf_flight_info_free(gf_flight_info* info) {
   free(info);
 }
 
-int gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* schema,
+                                    gf_error* err) {
   uint8_t* p = NULL;
   size_t n = 0;
   int rc = gf_ipc_serialize_schema(schema, &p, &n, err);
@@ -91,11 +92,11 @@ int gf_flight_info_set_schema(gf_flight_info* info, const struct ArrowSchema* sc
   return GF_OK;
 }
 
-int gf_flight_info_set_schema_bytes(gf_flight_info* info, const void* data, size_t len) {
+gf_status gf_flight_info_set_schema_bytes(gf_flight_info* info, const void* data, size_t len) {
   return set_bytes(&info->schema, &info->schema_len, data, len);
 }
 
-int gf_flight_info_set_descriptor(gf_flight_info* info, const gf_descriptor* d) {
+gf_status gf_flight_info_set_descriptor(gf_flight_info* info, const gf_descriptor* d) {
   gf_descriptor* c = NULL;
   if (d && !(c = gf__descriptor_copy(d))) return GF_NO_MEMORY;
   gf__descriptor_free(info->desc);
@@ -107,7 +108,7 @@ void gf_flight_info_set_total_records(gf_flight_info* info, int64_t n) { info->t
 void gf_flight_info_set_total_bytes(gf_flight_info* info, int64_t n) { info->total_bytes = n; }
 void gf_flight_info_set_ordered(gf_flight_info* info, int ordered) { info->ordered = !!ordered; }
 
-int gf_flight_info_set_app_metadata(gf_flight_info* info, const void* data, size_t len) {
+gf_status gf_flight_info_set_app_metadata(gf_flight_info* info, const void* data, size_t len) {
   return set_bytes(&info->app_md, &info->app_len, data, len);
 }
 
@@ -128,7 +129,7 @@ gf_flight_endpoint* gf_flight_info_add_endpoint(gf_flight_info* info, const void
   return ep;
 }
 
-int gf_flight_endpoint_add_location(gf_flight_endpoint* ep, const char* uri) {
+gf_status gf_flight_endpoint_add_location(gf_flight_endpoint* ep, const char* uri) {
   char** l = realloc(ep->locs, (ep->n_locs + 1) * sizeof(char*));
   if (!l) return GF_NO_MEMORY;
   ep->locs = l;
@@ -143,11 +144,12 @@ void gf_flight_endpoint_set_expiration(gf_flight_endpoint* ep, int64_t seconds, 
   ep->nanos = nanos;
 }
 
-int gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data, size_t len) {
+gf_status gf_flight_endpoint_set_app_metadata(gf_flight_endpoint* ep, const void* data,
+                                              size_t len) {
   return set_bytes(&ep->app_md, &ep->app_len, data, len);
 }
 
-gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len) {
+gf_flight_endpoint* gf_flight_endpoint_create(const void* ticket, size_t len) {
   gf_flight_endpoint* ep = calloc(1, sizeof(*ep));
   if (ep && set_bytes(&ep->ticket, &ep->ticket_len, ticket, len)) {
     free(ep);
@@ -158,12 +160,12 @@ gf_flight_endpoint* gf_flight_endpoint_new(const void* ticket, size_t len) {
 
 void gf_flight_endpoint_free(gf_flight_endpoint* ep) { endpoint_free(ep); }
 
-int gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len) {
+gf_status gf_flight_endpoint_set_ticket(gf_flight_endpoint* ep, const void* ticket, size_t len) {
   return set_bytes(&ep->ticket, &ep->ticket_len, ticket, len);
 }
 
 gf_flight_endpoint* gf_flight_endpoint_copy(const gf_flight_endpoint* src) {
-  gf_flight_endpoint* ep = gf_flight_endpoint_new(src->ticket, src->ticket_len);
+  gf_flight_endpoint* ep = gf_flight_endpoint_create(src->ticket, src->ticket_len);
   int rc = ep ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < src->n_locs; i++) rc = gf_flight_endpoint_add_location(ep, src->locs[i]);
   if (!rc) rc = set_bytes(&ep->app_md, &ep->app_len, src->app_md, src->app_len);
@@ -181,7 +183,8 @@ gf_bytes gf_flight_info_schema_bytes(const gf_flight_info* info) {
   return (gf_bytes){info->schema, info->schema_len};
 }
 
-int gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out,
+                                gf_error* err) {
   if (!info->schema_len) return gf_error_set(err, GF_NOT_FOUND, "FlightInfo has no schema");
   return gf_ipc_deserialize_schema(info->schema, info->schema_len, out, err);
 }
@@ -189,7 +192,7 @@ int gf_flight_info_schema(const gf_flight_info* info, struct ArrowSchema* out, g
 const gf_descriptor* gf_flight_info_descriptor(const gf_flight_info* info) { return info->desc; }
 int64_t gf_flight_info_total_records(const gf_flight_info* info) { return info->total_records; }
 int64_t gf_flight_info_total_bytes(const gf_flight_info* info) { return info->total_bytes; }
-int gf_flight_info_ordered(const gf_flight_info* info) { return info->ordered; }
+bool gf_flight_info_ordered(const gf_flight_info* info) { return info->ordered; }
 gf_bytes gf_flight_info_app_metadata(const gf_flight_info* info) { return (gf_bytes){info->app_md, info->app_len}; }
 size_t gf_flight_info_endpoint_count(const gf_flight_info* info) { return info->n_eps; }
 
@@ -204,7 +207,7 @@ const char* gf_flight_endpoint_location(const gf_flight_endpoint* ep, size_t i) 
   return i < ep->n_locs ? ep->locs[i] : NULL;
 }
 
-int gf_flight_endpoint_expiration(const gf_flight_endpoint* ep, int64_t* seconds, int32_t* nanos) {
+bool gf_flight_endpoint_expiration(const gf_flight_endpoint* ep, int64_t* seconds, int32_t* nanos) {
   if (!ep->has_exp) return 0;
   if (seconds) *seconds = ep->sec;
   if (nanos) *nanos = ep->nanos;
@@ -308,7 +311,8 @@ static int pack_msg(const ProtobufCMessage* m, uint8_t** out, size_t* len, gf_er
   return GF_OK;
 }
 
-int gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len, gf_error* err) {
+gf_status gf_flight_info_serialize(const gf_flight_info* info, uint8_t** out, size_t* len,
+                                   gf_error* err) {
   info_pb v;
   int rc = info_to_pb(info, &v);
   if (rc) rc = gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -339,7 +343,8 @@ static int ep_fill_from_pb(gf_flight_endpoint* ep, const Arrow__Flight__Protocol
 
 int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e, gf_flight_endpoint** out) {
   const Arrow__Flight__Protocol__Ticket* t = e->ticket;
-  gf_flight_endpoint* ep = gf_flight_endpoint_new(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
+  gf_flight_endpoint* ep =
+      gf_flight_endpoint_create(t ? t->ticket.data : NULL, t ? t->ticket.len : 0);
   if (!ep) return GF_NO_MEMORY;
   int rc = ep_fill_from_pb(ep, e);
   if (rc) {
@@ -351,7 +356,7 @@ int gf__flight_endpoint_from_pb(const Arrow__Flight__Protocol__FlightEndpoint* e
 }
 
 static int info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_flight_info** out) {
-  gf_flight_info* in = gf_flight_info_new();
+  gf_flight_info* in = gf_flight_info_create();
   if (!in) return GF_NO_MEMORY;
   int rc = gf_flight_info_set_schema_bytes(in, pb->schema.data, pb->schema.len);
   if (!rc && pb->flight_descriptor && !(in->desc = gf__descriptor_from_pb(pb->flight_descriptor))) rc = GF_NO_MEMORY;
@@ -378,7 +383,8 @@ int gf__flight_info_from_pb(const Arrow__Flight__Protocol__FlightInfo* pb, gf_fl
   return info_from_pb(pb, out);
 }
 
-int gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out, gf_error* err) {
+gf_status gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** out,
+                                     gf_error* err) {
   Arrow__Flight__Protocol__FlightInfo* pb = arrow__flight__protocol__flight_info__unpack(NULL, len, data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "FlightInfo: malformed protobuf");
   int rc = info_from_pb(pb, out);
@@ -391,7 +397,7 @@ int gf_flight_info_deserialize(const void* data, size_t len, gf_flight_info** ou
 
 gf_poll_info* gf__poll_info_new(void) {
   gf_poll_info* p = calloc(1, sizeof(*p));
-  if (p && !(p->info = gf_flight_info_new())) {
+  if (p && !(p->info = gf_flight_info_create())) {
     free(p);
     return NULL;
   }
@@ -407,7 +413,7 @@ void gf__poll_info_free(gf_poll_info* p) {
 
 gf_flight_info* gf_poll_info_info(gf_poll_info* poll) { return poll->info; }
 
-int gf_poll_info_set_descriptor(gf_poll_info* poll, const gf_descriptor* d) {
+gf_status gf_poll_info_set_descriptor(gf_poll_info* poll, const gf_descriptor* d) {
   gf_descriptor* c = NULL;
   if (d && !(c = gf__descriptor_copy(d))) return GF_NO_MEMORY;
   gf__descriptor_free(poll->desc);
@@ -475,7 +481,9 @@ int gf__poll_info_deserialize(const void* data, size_t len, gf_poll_info** out, 
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "PollInfo: malformed protobuf");
   gf_poll_info* p = calloc(1, sizeof(*p));
   int rc = p ? GF_OK : GF_NO_MEMORY;
-  if (!rc) rc = pb->info ? info_from_pb(pb->info, &p->info) : ((p->info = gf_flight_info_new()) ? GF_OK : GF_NO_MEMORY);
+  if (!rc)
+    rc = pb->info ? info_from_pb(pb->info, &p->info)
+                  : ((p->info = gf_flight_info_create()) ? GF_OK : GF_NO_MEMORY);
   if (!rc && pb->flight_descriptor && !(p->desc = gf__descriptor_from_pb(pb->flight_descriptor))) rc = GF_NO_MEMORY;
   if (!rc && pb->_progress_case == ARROW__FLIGHT__PROTOCOL__POLL_INFO___PROGRESS_PROGRESS) {
     p->has_progress = 1;

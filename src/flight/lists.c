@@ -54,7 +54,7 @@ gf_flight_info* gf__flight_list_at(const gf_flight_list* l, size_t i) { return l
 
 gf_flight_info* gf_flight_list_add(gf_flight_list* list) {
   if (grow((void**)&list->items, &list->cap, list->n, sizeof(gf_flight_info*))) return NULL;
-  gf_flight_info* i = gf_flight_info_new();
+  gf_flight_info* i = gf_flight_info_create();
   if (i) list->items[list->n++] = i;
   return i;
 }
@@ -71,7 +71,7 @@ void gf__result_list_free(gf_result_list* l) {
 size_t gf__result_list_count(const gf_result_list* l) { return l->n; }
 gf_bytes gf__result_list_at(const gf_result_list* l, size_t i) { return (gf_bytes){l->items[i].body, l->items[i].len}; }
 
-int gf_result_list_add(gf_result_list* list, const void* body, size_t len) {
+gf_status gf_result_list_add(gf_result_list* list, const void* body, size_t len) {
   if (grow((void**)&list->items, &list->cap, list->n, sizeof(result_item))) return GF_NO_MEMORY;
   uint8_t* p = malloc(len ? len : 1);
   if (!p) return GF_NO_MEMORY;
@@ -100,7 +100,8 @@ void gf__action_type_list_at(const gf_action_type_list* l, size_t i, const char*
   if (description) *description = l->items[i].description;
 }
 
-int gf_action_type_list_add(gf_action_type_list* list, const char* type, const char* description) {
+gf_status gf_action_type_list_add(gf_action_type_list* list, const char* type,
+                                  const char* description) {
   if (!type) return GF_INVALID_ARGUMENT;
   if (grow((void**)&list->items, &list->cap, list->n, sizeof(action_item))) return GF_NO_MEMORY;
   char* t = strdup(type);

@@ -31,7 +31,9 @@ static void opt_clear(opt* o) {
   o->name = name;
 }
 
-gf_session_options* gf_session_options_new(void) { return calloc(1, sizeof(gf_session_options)); }
+gf_session_options* gf_session_options_create(void) {
+  return calloc(1, sizeof(gf_session_options));
+}
 
 void gf_session_options_free(gf_session_options* o) {
   if (!o) return;
@@ -65,7 +67,7 @@ const char* gf_session_options_string(const gf_session_options* o, size_t i) {
   const opt* p = at(o, i);
   return p && p->type == GF_SESSION_VALUE_STRING ? p->str : "";
 }
-int gf_session_options_bool(const gf_session_options* o, size_t i) {
+bool gf_session_options_bool(const gf_session_options* o, size_t i) {
   const opt* p = at(o, i);
   return p && p->type == GF_SESSION_VALUE_BOOL ? (int)p->i64 : 0;
 }
@@ -108,7 +110,8 @@ static opt* slot(gf_session_options* o, const char* name) {
   return p;
 }
 
-int gf_session_options_set_string(gf_session_options* o, const char* name, const char* value) {
+gf_status gf_session_options_set_string(gf_session_options* o, const char* name,
+                                        const char* value) {
   char* c = strdup(value ? value : "");
   opt* p = c ? slot(o, name) : NULL;
   if (!p) {
@@ -120,7 +123,7 @@ int gf_session_options_set_string(gf_session_options* o, const char* name, const
   return GF_OK;
 }
 
-int gf_session_options_set_bool(gf_session_options* o, const char* name, int value) {
+gf_status gf_session_options_set_bool(gf_session_options* o, const char* name, int value) {
   opt* p = slot(o, name);
   if (!p) return GF_NO_MEMORY;
   p->type = GF_SESSION_VALUE_BOOL;
@@ -128,7 +131,7 @@ int gf_session_options_set_bool(gf_session_options* o, const char* name, int val
   return GF_OK;
 }
 
-int gf_session_options_set_int64(gf_session_options* o, const char* name, int64_t value) {
+gf_status gf_session_options_set_int64(gf_session_options* o, const char* name, int64_t value) {
   opt* p = slot(o, name);
   if (!p) return GF_NO_MEMORY;
   p->type = GF_SESSION_VALUE_INT64;
@@ -136,7 +139,7 @@ int gf_session_options_set_int64(gf_session_options* o, const char* name, int64_
   return GF_OK;
 }
 
-int gf_session_options_set_double(gf_session_options* o, const char* name, double value) {
+gf_status gf_session_options_set_double(gf_session_options* o, const char* name, double value) {
   opt* p = slot(o, name);
   if (!p) return GF_NO_MEMORY;
   p->type = GF_SESSION_VALUE_DOUBLE;
@@ -144,8 +147,8 @@ int gf_session_options_set_double(gf_session_options* o, const char* name, doubl
   return GF_OK;
 }
 
-int gf_session_options_set_string_list(gf_session_options* o, const char* name,
-                                       const char* const* values, size_t n) {
+gf_status gf_session_options_set_string_list(gf_session_options* o, const char* name,
+                                             const char* const* values, size_t n) {
   char** l = calloc(n ? n : 1, sizeof(char*));
   int rc = l ? GF_OK : GF_NO_MEMORY;
   for (size_t j = 0; !rc && j < n; j++)
@@ -162,11 +165,12 @@ int gf_session_options_set_string_list(gf_session_options* o, const char* name,
   return GF_OK;
 }
 
-int gf_session_options_set_unset(gf_session_options* o, const char* name) {
+gf_status gf_session_options_set_unset(gf_session_options* o, const char* name) {
   return slot(o, name) ? GF_OK : GF_NO_MEMORY;
 }
 
-int gf_session_options_set_from(gf_session_options* dst, const gf_session_options* src, size_t i) {
+gf_status gf_session_options_set_from(gf_session_options* dst, const gf_session_options* src,
+                                      size_t i) {
   const opt* p = at(src, i);
   if (!p) return GF_INVALID_ARGUMENT;
   switch (p->type) {
@@ -182,7 +186,7 @@ int gf_session_options_set_from(gf_session_options* dst, const gf_session_option
 }
 
 gf_session_options* gf_session_options_copy(const gf_session_options* o) {
-  gf_session_options* c = gf_session_options_new();
+  gf_session_options* c = gf_session_options_create();
   for (size_t i = 0; c && o && i < o->n; i++)
     if (gf_session_options_set_from(c, o, i)) {
       gf_session_options_free(c);
@@ -191,7 +195,7 @@ gf_session_options* gf_session_options_copy(const gf_session_options* o) {
   return c;
 }
 
-int gf_session_options_remove(gf_session_options* o, const char* name) {
+bool gf_session_options_remove(gf_session_options* o, const char* name) {
   long k = gf_session_options_find(o, name);
   if (k < 0) return 0;
   opt_clear(&o->v[k]);
@@ -224,12 +228,12 @@ static int value_from_pb(gf_session_options* o, const char* name, const pb_value
   }
 }
 
-int gf_session_options_parse(gf_bytes body, gf_session_options** out, gf_error* err) {
+gf_status gf_session_options_parse(gf_bytes body, gf_session_options** out, gf_error* err) {
   /* SetSessionOptionsRequest and GetSessionOptionsResult share the layout. */
   Arrow__Flight__Protocol__SetSessionOptionsRequest* pb =
       arrow__flight__protocol__set_session_options_request__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "session options: malformed protobuf");
-  gf_session_options* o = gf_session_options_new();
+  gf_session_options* o = gf_session_options_create();
   int rc = o ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < pb->n_session_options; i++)
     rc = value_from_pb(o, pb->session_options[i]->key ? pb->session_options[i]->key : "",
@@ -292,8 +296,8 @@ static int pack(const ProtobufCMessage* m, uint8_t** out, size_t* len, gf_error*
   return GF_OK;
 }
 
-int gf_session_options_serialize(const gf_session_options* o, uint8_t** out, size_t* len,
-                                 gf_error* err) {
+gf_status gf_session_options_serialize(const gf_session_options* o, uint8_t** out, size_t* len,
+                                       gf_error* err) {
   size_t n = gf_session_options_count(o);
   value_pb* vs = calloc(n ? n : 1, sizeof(*vs));
   Arrow__Flight__Protocol__SetSessionOptionsRequest__SessionOptionsEntry** ptrs =
@@ -327,7 +331,9 @@ struct gf_set_session_result {
   size_t n, cap;
 };
 
-gf_set_session_result* gf_set_session_result_new(void) { return calloc(1, sizeof(gf_set_session_result)); }
+gf_set_session_result* gf_set_session_result_create(void) {
+  return calloc(1, sizeof(gf_set_session_result));
+}
 
 void gf_set_session_result_free(gf_set_session_result* r) {
   if (!r) return;
@@ -336,8 +342,8 @@ void gf_set_session_result_free(gf_set_session_result* r) {
   free(r);
 }
 
-int gf_set_session_result_add(gf_set_session_result* r, const char* name,
-                              gf_session_option_error error) {
+gf_status gf_set_session_result_add(gf_set_session_result* r, const char* name,
+                                    gf_session_option_error error) {
   for (size_t i = 0; i < r->n; i++)
     if (strcmp(r->v[i].name, name) == 0) {
       r->v[i].error = error;
@@ -363,11 +369,11 @@ gf_session_option_error gf_set_session_result_error(const gf_set_session_result*
   return r && i < r->n ? r->v[i].error : GF_SESSION_OPTION_ERROR_UNSPECIFIED;
 }
 
-int gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out, gf_error* err) {
+gf_status gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out, gf_error* err) {
   Arrow__Flight__Protocol__SetSessionOptionsResult* pb =
       arrow__flight__protocol__set_session_options_result__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "SetSessionOptionsResult: malformed protobuf");
-  gf_set_session_result* r = gf_set_session_result_new();
+  gf_set_session_result* r = gf_set_session_result_create();
   int rc = r ? GF_OK : GF_NO_MEMORY;
   for (size_t i = 0; !rc && i < pb->n_errors; i++) {
     const Arrow__Flight__Protocol__SetSessionOptionsResult__ErrorsEntry* e = pb->errors[i];
@@ -383,8 +389,8 @@ int gf_set_session_result_parse(gf_bytes body, gf_set_session_result** out, gf_e
   return GF_OK;
 }
 
-int gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** out, size_t* len,
-                                    gf_error* err) {
+gf_status gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** out,
+                                          size_t* len, gf_error* err) {
   size_t n = gf_set_session_result_count(r);
   Arrow__Flight__Protocol__SetSessionOptionsResult__ErrorsEntry* es = calloc(n ? n : 1, sizeof(*es));
   Arrow__Flight__Protocol__SetSessionOptionsResult__Error* vs = calloc(n ? n : 1, sizeof(*vs));
@@ -413,15 +419,16 @@ int gf_set_session_result_serialize(const gf_set_session_result* r, uint8_t** ou
 
 /* ---- CloseSessionResult -------------------------------------------------------------------- */
 
-int gf_close_session_result_serialize(gf_close_session_status status, uint8_t** out, size_t* len,
-                                      gf_error* err) {
+gf_status gf_close_session_result_serialize(gf_close_session_status status, uint8_t** out,
+                                            size_t* len, gf_error* err) {
   Arrow__Flight__Protocol__CloseSessionResult r;
   arrow__flight__protocol__close_session_result__init(&r);
   r.status = (Arrow__Flight__Protocol__CloseSessionStatus)status;
   return pack(&r.base, out, len, err);
 }
 
-int gf_close_session_result_parse(gf_bytes body, gf_close_session_status* out, gf_error* err) {
+gf_status gf_close_session_result_parse(gf_bytes body, gf_close_session_status* out,
+                                        gf_error* err) {
   Arrow__Flight__Protocol__CloseSessionResult* pb =
       arrow__flight__protocol__close_session_result__unpack(NULL, body.len, body.data);
   if (!pb) return gf_error_set(err, GF_INVALID_ARGUMENT, "CloseSessionResult: malformed protobuf");

@@ -39,8 +39,8 @@ void gf__read_options(const gf_ipc_read_options* in, gf_ipc_read_options* out) {
   if (out->max_fields <= 0) out->max_fields = 100000;
 }
 
-int gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out,
-                          gf_error* err) {
+gf_status gf_ipc_decoder_create(const gf_ipc_read_options* options, gf_ipc_decoder** out,
+                                gf_error* err) {
   gf_ipc_decoder* d = calloc(1, sizeof(*d));
   if (d == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory creating IPC decoder");
   gf__read_options(options, &d->opt);
@@ -58,9 +58,9 @@ void gf_ipc_decoder_free(gf_ipc_decoder* d) {
   free(d);
 }
 
-int gf_ipc_decoder_has_schema(const gf_ipc_decoder* d) { return d && d->has_schema; }
+bool gf_ipc_decoder_has_schema(const gf_ipc_decoder* d) { return d && d->has_schema; }
 
-int gf_ipc_decoder_schema(const gf_ipc_decoder* d, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_ipc_decoder_schema(const gf_ipc_decoder* d, struct ArrowSchema* out, gf_error* err) {
   if (!d->has_schema) return gf_error_set(err, GF_INVALID_ARGUMENT, "no schema decoded yet");
   return gf_schema_deep_copy(&d->schema, out, err);
 }
@@ -182,8 +182,8 @@ static int decode_dict(gf_ipc_decoder* d, const gf__fbt* hdr, gf_ipc_body* body,
   return GF_OK;
 }
 
-int gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_message_type* type,
-                        int64_t* body_len, gf_error* err) {
+gf_status gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len,
+                              gf_ipc_message_type* type, int64_t* body_len, gf_error* err) {
   gf__fbr r;
   gf__fbt msg, hdr;
   uint8_t ht;
@@ -196,9 +196,9 @@ int gf_ipc_message_peek(const uint8_t* metadata, size_t metadata_len, gf_ipc_mes
   return GF_OK;
 }
 
-int gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size_t metadata_len,
-                          gf_ipc_body* body, gf_ipc_message_type* type, struct ArrowArray* batch,
-                          gf_error* err) {
+gf_status gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size_t metadata_len,
+                                gf_ipc_body* body, gf_ipc_message_type* type,
+                                struct ArrowArray* batch, gf_error* err) {
   gf__fbr r;
   gf__fbt msg, hdr;
   uint8_t ht;
@@ -224,8 +224,8 @@ int gf_ipc_decoder_decode(gf_ipc_decoder* d, const uint8_t* metadata, size_t met
 
 /* ---- FlightInfo.schema bytes ------------------------------------------------ */
 
-int gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
-                            gf_error* err) {
+gf_status gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, size_t* len,
+                                  gf_error* err) {
   gf__dict_map ids = {0};
   uint8_t* md;
   size_t n;
@@ -251,8 +251,8 @@ int gf_ipc_serialize_schema(const struct ArrowSchema* schema, uint8_t** out, siz
   return GF_OK;
 }
 
-int gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
-                              gf_error* err) {
+gf_status gf_ipc_deserialize_schema(const uint8_t* data, size_t len, struct ArrowSchema* out,
+                                    gf_error* err) {
   memset(out, 0, sizeof(*out));
   if (data == NULL || len < 4) return gf_error_set(err, GF_INVALID_ARGUMENT, "schema bytes: too short");
   size_t pos = 0;

@@ -30,7 +30,8 @@ static void write_options(const gf_ipc_write_options* in, gf_ipc_write_options* 
   out->struct_size = sizeof(*out);
 }
 
-int gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out, gf_error* err) {
+gf_status gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out,
+                               gf_error* err) {
   gf__dict_map ids = {0};
   uint8_t* md;
   size_t n;
@@ -44,8 +45,9 @@ int gf_ipc_encode_schema(const struct ArrowSchema* schema, gf_ipc_payload** out,
   return GF_OK;
 }
 
-int gf_ipc_encoder_create(const struct ArrowSchema* schema, const gf_ipc_write_options* options,
-                          gf_ipc_encoder** out, gf_error* err) {
+gf_status gf_ipc_encoder_create(const struct ArrowSchema* schema,
+                                const gf_ipc_write_options* options, gf_ipc_encoder** out,
+                                gf_error* err) {
   gf_ipc_encoder* e = calloc(1, sizeof(*e));
   if (e == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory creating IPC encoder");
   write_options(options, &e->opt);
@@ -181,8 +183,8 @@ static int dict_payload(gf_ipc_encoder* e, const dwork* w, gf__src* src, gf_ipc_
   return GF_OK;
 }
 
-int gf_ipc_encoder_encode_batch(gf_ipc_encoder* e, struct ArrowArray* batch,
-                                gf_ipc_payload*** out, size_t* n_out, gf_error* err) {
+gf_status gf_ipc_encoder_encode_batch(gf_ipc_encoder* e, struct ArrowArray* batch,
+                                      gf_ipc_payload*** out, size_t* n_out, gf_error* err) {
   *out = NULL;
   *n_out = 0;
   if (batch == NULL || batch->release == NULL)
@@ -244,9 +246,9 @@ static int make_piece(gf__keep* k, const struct ArrowArray* a, int64_t off, int6
   return GF_OK;
 }
 
-int gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
-                       int64_t max_body_bytes, struct ArrowArray** out, size_t* n_out,
-                       gf_error* err) {
+gf_status gf_ipc_split_batch(struct ArrowArray* batch, const struct ArrowSchema* schema,
+                             int64_t max_body_bytes, struct ArrowArray** out, size_t* n_out,
+                             gf_error* err) {
   *out = NULL;
   *n_out = 0;
   if (batch == NULL || batch->release == NULL)

@@ -179,14 +179,12 @@ static const char* s_last_error(struct ArrowArrayStream* s) {
   return ((rstream*)s->private_data)->last_error;
 }
 
-static int to_errno(int rc) { return rc == GF_NO_MEMORY ? 12 : rc == GF_IO_ERROR ? 5 : 22; }
-
 static int s_get_schema(struct ArrowArrayStream* s, struct ArrowSchema* out) {
   rstream* r = s->private_data;
   gf_error err;
   int rc = gf_ipc_decoder_schema(r->dec, out, &err);
   if (rc) snprintf(r->last_error, sizeof(r->last_error), "%s", err.message);
-  return rc ? to_errno(rc) : 0;
+  return rc ? gf_status_to_errno(rc) : 0;
 }
 
 static int s_get_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
@@ -199,7 +197,7 @@ static int s_get_next(struct ArrowArrayStream* s, struct ArrowArray* out) {
     if (rc) {
       snprintf(r->last_error, sizeof(r->last_error), "%s", err.message);
       r->done = 1;
-      return to_errno(rc);
+      return gf_status_to_errno(rc);
     }
     if (t == GF_IPC_MESSAGE_NONE) r->done = 1;
     if (t == GF_IPC_MESSAGE_RECORD_BATCH) return 0;
@@ -269,16 +267,17 @@ static int read_buffer(gf_ipc_body* whole, const gf_ipc_read_options* options,
   return start(r, out, err);
 }
 
-int gf_ipc_read_stream_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                              struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_stream_buffer(const uint8_t* data, size_t len,
+                                    const gf_ipc_read_options* options,
+                                    struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf_ipc_body* b = gf_ipc_body_copy(data, len);
   if (b == NULL) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   return read_buffer(b, options, out, err);
 }
 
-int gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_stream_file(FILE* in, const gf_ipc_read_options* options,
+                                  struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   rstream* r = new_reader(options, err);
   if (r == NULL) return err ? err->code : GF_NO_MEMORY;
@@ -330,8 +329,9 @@ static int open_file(rstream* r, gf_error* err) {
   return GF_OK;
 }
 
-int gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_options* options,
-                            struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len,
+                                  const gf_ipc_read_options* options, struct ArrowArrayStream* out,
+                                  gf_error* err) {
   memset(out, 0, sizeof(*out));
   rstream* r = new_reader(options, err);
   if (r == NULL) return err ? err->code : GF_NO_MEMORY;
@@ -345,8 +345,8 @@ int gf_ipc_read_file_buffer(const uint8_t* data, size_t len, const gf_ipc_read_o
   return rc;
 }
 
-int gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
-                     struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
+                           struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   FILE* f = fopen(path, "rb");
   if (f == NULL) return gf_error_set(err, GF_IO_ERROR, "%s: cannot open", path);

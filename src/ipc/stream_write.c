@@ -212,13 +212,13 @@ static int write_all(gf__sink_fn fn, void* ctx, struct ArrowArrayStream* in,
   return rc;
 }
 
-int gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
-                        const gf_ipc_write_options* options, gf_error* err) {
+gf_status gf_ipc_write_stream(FILE* out, struct ArrowArrayStream* stream,
+                              const gf_ipc_write_options* options, gf_error* err) {
   return write_all(file_sink, out, stream, options, 0, err);
 }
 
-int gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
-                      const gf_ipc_write_options* options, gf_error* err) {
+gf_status gf_ipc_write_file(FILE* out, struct ArrowArrayStream* stream,
+                            const gf_ipc_write_options* options, gf_error* err) {
   return write_all(file_sink, out, stream, options, 1, err);
 }
 
@@ -235,14 +235,14 @@ static int to_buffer(struct ArrowArrayStream* stream, const gf_ipc_write_options
   return GF_OK;
 }
 
-int gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
-                                  const gf_ipc_write_options* options, uint8_t** out,
-                                  size_t* len, gf_error* err) {
+gf_status gf_ipc_write_stream_to_buffer(struct ArrowArrayStream* stream,
+                                        const gf_ipc_write_options* options, uint8_t** out,
+                                        size_t* len, gf_error* err) {
   return to_buffer(stream, options, 0, out, len, err);
 }
 
-int gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
-                                const gf_ipc_write_options* options, uint8_t** out, size_t* len,
-                                gf_error* err) {
+gf_status gf_ipc_write_file_to_buffer(struct ArrowArrayStream* stream,
+                                      const gf_ipc_write_options* options, uint8_t** out,
+                                      size_t* len, gf_error* err) {
   return to_buffer(stream, options, 1, out, len, err);
 }

@@ -112,7 +112,7 @@ gf_logger* gf_logger_get(const char* name) {
   return lg;
 }
 
-int gf_log_enabled(const gf_logger* logger, gf_log_level level) {
+bool gf_log_enabled(const gf_logger* logger, gf_log_level level) {
   if (!logger) return 0;
   int slot = current_domain()->slot;
   return (int)level >= atomic_load_explicit(&((gf_logger*)logger)->level[slot], memory_order_relaxed);

@@ -333,7 +333,7 @@ void gf__metrics_free(gf_metrics* r) {
   free(r);
 }
 
-int gf_metrics_render(gf_metrics* reg, char** out, size_t* len) {
+gf_status gf_metrics_render(gf_metrics* reg, char** out, size_t* len) {
   if (!reg || !out) return GF_INVALID_ARGUMENT;
   gf__buf b;
   gf__buf_init(&b);

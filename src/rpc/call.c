@@ -393,14 +393,14 @@ const char* gf_call_method(const gf_call* call) { return gf__method_name(call->m
 const char* gf_call_peer(const gf_call* call) { return call->peer; }
 size_t gf_call_header_count(const gf_call* call) { return call->n_headers; }
 
-int gf_call_header_at(const gf_call* call, size_t index, const char** key, gf_bytes* value) {
+gf_status gf_call_header_at(const gf_call* call, size_t index, const char** key, gf_bytes* value) {
   if (index >= call->n_headers) return GF_INVALID_ARGUMENT;
   if (key) *key = call->headers[index].key;
   if (value) *value = (gf_bytes){call->headers[index].value, call->headers[index].len};
   return GF_OK;
 }
 
-int gf_call_header(const gf_call* call, const char* key, gf_bytes* value) {
+bool gf_call_header(const gf_call* call, const char* key, gf_bytes* value) {
   for (size_t i = 0; i < call->n_headers; i++) {
     if (strcasecmp(call->headers[i].key, key) == 0) {
       if (value) *value = (gf_bytes){call->headers[i].value, call->headers[i].len};
@@ -414,11 +414,11 @@ const char* gf_call_identity(const gf_call* call) {
   return call->identity ? call->identity : call->tls_identity;
 }
 void* gf_call_auth_data(const gf_call* call) { return call->auth_data; }
-int gf_call_is_cancelled(const gf_call* call) { return gf__tcall_cancelled(call->t); }
+bool gf_call_is_cancelled(const gf_call* call) { return gf__tcall_cancelled(call->t); }
 int64_t gf_call_deadline_ms(const gf_call* call) { return call->deadline_ms; }
 gf_server_context* gf_call_context(const gf_call* call) { return call->d->o.ctx; }
 
-int gf_call_add_header(gf_call* call, const char* key, const void* value, size_t len) {
+gf_status gf_call_add_header(gf_call* call, const char* key, const void* value, size_t len) {
   if (!key || !*key) return GF_INVALID_ARGUMENT;
   int rc = gf__tcall_add_header(call->t, key, value, len);
   /* Initial metadata already sent: the header travels with the trailers. */
@@ -426,7 +426,7 @@ int gf_call_add_header(gf_call* call, const char* key, const void* value, size_t
   return rc;
 }
 
-int gf_call_add_trailer(gf_call* call, const char* key, const void* value, size_t len) {
+gf_status gf_call_add_trailer(gf_call* call, const char* key, const void* value, size_t len) {
   if (!key || !*key) return GF_INVALID_ARGUMENT;
   pthread_mutex_lock(&call->mu);
   int rc = GF_OK;
@@ -455,7 +455,7 @@ int gf_call_add_trailer(gf_call* call, const char* key, const void* value, size_
   return rc;
 }
 
-int gf_call_on_end(gf_call* call, gf_call_end_fn fn, void* user) {
+gf_status gf_call_on_end(gf_call* call, gf_call_end_fn fn, void* user) {
   if (!fn) return GF_INVALID_ARGUMENT;
   pthread_mutex_lock(&call->mu);
   int rc = GF_OK;
@@ -483,7 +483,7 @@ static int verror(gf_call* call, int code, const void* extra, size_t extra_len, 
   return rc;
 }
 
-int gf_call_error(gf_call* call, int code, const char* fmt, ...) {
+gf_status gf_call_error(gf_call* call, int code, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int rc = verror(call, code, NULL, 0, fmt, ap);
@@ -491,8 +491,8 @@ int gf_call_error(gf_call* call, int code, const char* fmt, ...) {
   return rc;
 }
 
-int gf_call_error_extra(gf_call* call, int code, const void* extra_info, size_t extra_len,
-                        const char* fmt, ...) {
+gf_status gf_call_error_extra(gf_call* call, int code, const void* extra_info, size_t extra_len,
+                              const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int rc = verror(call, code, extra_info, extra_len, fmt, ap);

@@ -8,7 +8,7 @@
 #include "rpc/dispatch.h"
 #include "flight/method.h"
 
-int gf_call_set_identity(gf_call* call, const char* identity) {
+gf_status gf_call_set_identity(gf_call* call, const char* identity) {
   char* c = identity ? strdup(identity) : NULL;
   if (identity && !c) return GF_NO_MEMORY;
   free(call->identity);

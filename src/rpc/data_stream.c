@@ -112,14 +112,14 @@ int gf__data_reader_last_error(const gf_data_reader* r, const char** message) {
 static int reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err);
 static int reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata, gf_error* err);
 
-int gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_data_reader_schema(gf_data_reader* r, struct ArrowSchema* out, gf_error* err) {
   gf_error local = {0};
   if (!err) err = &local;
   return remember(r, reader_schema(r, out, err), err);
 }
 
-int gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
-                        gf_error* err) {
+gf_status gf_data_reader_next(gf_data_reader* r, struct ArrowArray* batch, gf_bytes* app_metadata,
+                              gf_error* err) {
   gf_error local = {0};
   if (!err) err = &local;
   return remember(r, reader_next(r, batch, app_metadata, err), err);
@@ -213,7 +213,7 @@ static const char* rs_last_error(struct ArrowArrayStream* s) {
 
 static void rs_release(struct ArrowArrayStream* s) { s->release = NULL; }
 
-int gf_data_reader_as_stream(gf_data_reader* r, struct ArrowArrayStream* out) {
+gf_status gf_data_reader_as_stream(gf_data_reader* r, struct ArrowArrayStream* out) {
   memset(out, 0, sizeof(*out));
   out->get_schema = rs_get_schema;
   out->get_next = rs_get_next;
@@ -404,7 +404,7 @@ void gf__data_writer_free(gf_data_writer* w) {
   free(w);
 }
 
-int gf_data_writer_begin(gf_data_writer* w, const struct ArrowSchema* schema, gf_error* err) {
+gf_status gf_data_writer_begin(gf_data_writer* w, const struct ArrowSchema* schema, gf_error* err) {
   if (w->enc) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_data_writer_begin: already called");
   int rc = gf_schema_deep_copy(schema, &w->schema, err);
   if (rc) return rc;
@@ -418,8 +418,8 @@ int gf_data_writer_begin(gf_data_writer* w, const struct ArrowSchema* schema, gf
   return w->fn(w->sink, b, err);
 }
 
-int gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch, const void* app_metadata,
-                         size_t len, gf_error* err) {
+gf_status gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch,
+                               const void* app_metadata, size_t len, gf_error* err) {
   if (!w->enc) {
     if (batch->release) batch->release(batch);
     return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_data_writer_write: call gf_data_writer_begin first");
@@ -437,8 +437,8 @@ int gf_data_writer_write(gf_data_writer* w, struct ArrowArray* batch, const void
   return rc;
 }
 
-int gf_data_writer_write_metadata(gf_data_writer* w, const void* app_metadata, size_t len,
-                                  gf_error* err) {
+gf_status gf_data_writer_write_metadata(gf_data_writer* w, const void* app_metadata, size_t len,
+                                        gf_error* err) {
   gf__obuf* b = gf__obuf_new();
   if (!b) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   int rc = gf__flight_data_encode(w->descriptor, NULL, app_metadata, len, b, err);

@@ -148,7 +148,7 @@ static void handle_get_flight_info(gf_call* c, const gf_methods* m) {
   if (!m->get_flight_info) { finish_unimplemented(c); return; }
   gf_descriptor* d = request_descriptor(c);
   if (!d) { bad_request(c, "FlightDescriptor"); return; }
-  gf_flight_info* info = gf_flight_info_new();
+  gf_flight_info* info = gf_flight_info_create();
   int rc = info ? m->get_flight_info(m->state, c, d, info) : GF_NO_MEMORY;
   send_info(c, rc, info);
   gf_flight_info_free(info);
@@ -380,7 +380,8 @@ struct gf_put_writer {
   gf_call* c;
 };
 
-int gf_put_writer_write(gf_put_writer* w, const void* app_metadata, size_t len, gf_error* err) {
+gf_status gf_put_writer_write(gf_put_writer* w, const void* app_metadata, size_t len,
+                              gf_error* err) {
   uint8_t* data = NULL;
   size_t n = 0;
   if (gf__pb_bytes_field1(app_metadata, len, &data, &n)) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
@@ -474,7 +475,8 @@ struct gf_handshake {
   uint8_t* payload;
 };
 
-int gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* payload, gf_error* err) {
+gf_status gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* payload,
+                            gf_error* err) {
   gf__ibuf* msg = NULL;
   int rc = gf__call_recv_blocking(h->c, &msg);
   if (rc == GF_END_OF_STREAM) return rc;
@@ -497,8 +499,8 @@ int gf_handshake_recv(gf_handshake* h, uint64_t* protocol_version, gf_bytes* pay
   return h->payload ? GF_OK : gf_error_set(err, GF_NO_MEMORY, "out of memory");
 }
 
-int gf_handshake_send(gf_handshake* h, uint64_t protocol_version, const void* payload, size_t len,
-                      gf_error* err) {
+gf_status gf_handshake_send(gf_handshake* h, uint64_t protocol_version, const void* payload,
+                            size_t len, gf_error* err) {
   Arrow__Flight__Protocol__HandshakeResponse r;
   arrow__flight__protocol__handshake_response__init(&r);
   r.protocol_version = protocol_version;

@@ -7,7 +7,7 @@
 
 #include "gooddata_flight_server/errors.h"
 
-int gf_call_error_info(gf_call* call, int flight_status, const gf_error_info* info) {
+gf_status gf_call_error_info(gf_call* call, int flight_status, const gf_error_info* info) {
   if (flight_status == GF_OK) flight_status = GF_UNKNOWN;
   char* json = NULL;
   size_t len = 0;
@@ -22,7 +22,7 @@ int gf_call_error_info(gf_call* call, int flight_status, const gf_error_info* in
   return flight_status;
 }
 
-int gf_call_error_code(gf_call* call, int flight_status, int32_t code, const char* fmt, ...) {
+gf_status gf_call_error_code(gf_call* call, int flight_status, int32_t code, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char* msg = NULL;
@@ -40,11 +40,11 @@ int gf_call_error_code(gf_call* call, int flight_status, int32_t code, const cha
   return rc;
 }
 
-int gf_error_info_bad_argument(gf_call* call, const char* msg) {
+gf_status gf_error_info_bad_argument(gf_call* call, const char* msg) {
   return gf_call_error_code(call, GF_UNKNOWN, GF_EC_BAD_ARGUMENT, "%s", msg ? msg : "");
 }
 
-int gf_call_error_poll(gf_call* call, const gf_retry_info* retry_info) {
+gf_status gf_call_error_poll(gf_call* call, const gf_retry_info* retry_info) {
   gf_error_info info = {0};
   gf_error err = {0};
   char* body = NULL;

@@ -44,7 +44,7 @@ static size_t bucket_of(const void* data, size_t len) {
   return (size_t)(h % NBUCKETS);
 }
 
-int gf_basic_auth_create(const gf_basic_auth_options* o, gf_basic_auth** out, gf_error* err) {
+gf_status gf_basic_auth_create(const gf_basic_auth_options* o, gf_basic_auth** out, gf_error* err) {
   /* Options from older callers are shorter: the fields they lack stay 0. */
   size_t need = offsetof(gf_basic_auth_options, user);
   if (!o || o->struct_size < need || !o->check)
@@ -151,7 +151,7 @@ static int check_payload(gf_basic_auth* a, gf_call* call, gf_bytes payload, char
   return gf_call_error(call, rc, "%s", err.message[0] ? err.message : "Invalid credentials");
 }
 
-int gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream) {
+gf_status gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* stream) {
   gf_error err = {0};
   gf_bytes payload;
   int rc = gf_handshake_recv(stream, NULL, &payload, &err);
@@ -176,7 +176,7 @@ int gf_basic_auth_handshake(gf_basic_auth* a, gf_call* call, gf_handshake* strea
                        MAX_TRAILING_MESSAGES);
 }
 
-int gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call) {
+gf_status gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call) {
   gf_bytes v;
   if (!gf_call_header(call, GF_BASIC_AUTH_TOKEN_HEADER, &v))
     return gf_call_error(call, GF_UNAUTHENTICATED, "No auth token");
@@ -206,7 +206,7 @@ int gf_basic_auth_authenticate(gf_basic_auth* a, gf_call* call) {
   return rc ? gf_call_error(call, rc, "out of memory") : GF_OK;
 }
 
-int gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len) {
+bool gf_basic_auth_revoke(gf_basic_auth* a, const void* token, size_t len) {
   if (len != TOKEN_HEX) return 0;
   int found = 0;
   pthread_mutex_lock(&a->mu);

@@ -47,8 +47,8 @@ static size_t bucket_of(const char* id, size_t len) {
   return (size_t)(h % NBUCKETS);
 }
 
-int gf_session_store_create(const gf_session_store_options* o, gf_session_store** out,
-                            gf_error* err) {
+gf_status gf_session_store_create(const gf_session_store_options* o, gf_session_store** out,
+                                  gf_error* err) {
   gf_session_store* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   if (o) memcpy(&s->o, o, o->struct_size < sizeof(s->o) ? o->struct_size : sizeof(s->o));
@@ -161,7 +161,7 @@ static int create_locked(gf_session_store* s, int64_t now, session** out, gf_err
   if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
     return gf_error_set(err, GF_INTERNAL, "cannot read random bytes for a session id");
   session* x = calloc(1, sizeof(*x));
-  if (!x || !(x->opts = gf_session_options_new())) {
+  if (!x || !(x->opts = gf_session_options_create())) {
     free(x);
     return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   }
@@ -216,8 +216,8 @@ static int within_limits(gf_session_store* s, const gf_session_options* o) {
   return 1;
 }
 
-int gf_session_store_update(gf_session_store* s, gf_call* call, int create,
-                            gf_session_update_fn fn, void* user) {
+gf_status gf_session_store_update(gf_session_store* s, gf_call* call, int create,
+                                  gf_session_update_fn fn, void* user) {
   session* x;
   int rc = acquire(s, call, create, &x);
   if (rc) return rc;
@@ -238,7 +238,7 @@ int gf_session_store_update(gf_session_store* s, gf_call* call, int create,
   return rc;
 }
 
-int gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out) {
+gf_status gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options** out) {
   session* x;
   int rc = acquire(s, call, 0, &x);
   if (rc) return rc;
@@ -249,7 +249,7 @@ int gf_session_store_get(gf_session_store* s, gf_call* call, gf_session_options*
   return *out ? GF_OK : gf_call_error(call, GF_NO_MEMORY, "out of memory");
 }
 
-int gf_session_store_close(gf_session_store* s, gf_call* call) {
+gf_status gf_session_store_close_session(gf_session_store* s, gf_call* call) {
   session* x;
   int rc = acquire(s, call, 0, &x);
   if (rc) return rc;
@@ -315,7 +315,7 @@ static int do_set(gf_session_store* s, gf_call* call, const gf_action* a,
       rc = gf_call_error(call, GF_INVALID_ARGUMENT,
                          "SetSessionOptions: the value of '%.100s' exceeds %zu bytes",
                          gf_session_options_name(req, i), s->o.max_value_bytes);
-  set_ctx c = {s, req, validate, user, gf_set_session_result_new()};
+  set_ctx c = {s, req, validate, user, gf_set_session_result_create()};
   if (!rc && !c.res) rc = gf_call_error(call, GF_NO_MEMORY, "out of memory");
   if (!rc) rc = gf_session_store_update(s, call, 1, apply_set, &c);
   uint8_t* p = NULL;
@@ -329,8 +329,9 @@ static int do_set(gf_session_store* s, gf_call* call, const gf_action* a,
   return rc;
 }
 
-int gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* a,
-                               gf_session_validate_fn validate, void* user, gf_result_list* out) {
+gf_status gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_action* a,
+                                     gf_session_validate_fn validate, void* user,
+                                     gf_result_list* out) {
   gf_error err = {0};
   uint8_t* p = NULL;
   size_t n = 0;
@@ -345,7 +346,7 @@ int gf_session_store_do_action(gf_session_store* s, gf_call* call, const gf_acti
     return add_result(call, out, rc, p, n, &err);
   }
   if (strcmp(a->type, GF_ACTION_CLOSE_SESSION) == 0) {
-    int rc = gf_session_store_close(s, call);
+    int rc = gf_session_store_close_session(s, call);
     if (rc) return rc;
     rc = gf_close_session_result_serialize(GF_CLOSE_SESSION_CLOSED, &p, &n, &err);
     return add_result(call, out, rc, p, n, &err);

@@ -14,7 +14,7 @@ extern char** environ;
 
 void gf_process_tune_malloc(void) { gf__transport_tune_malloc(); }
 
-int gf_config_print(const gf_server_options* options, FILE* out, gf_error* err) {
+gf_status gf_config_print(const gf_server_options* options, FILE* out, gf_error* err) {
   gf_server_options o;
   int rc = gf__server_options_read(options, &o, err);
   if (rc) return rc;
@@ -38,4 +38,4 @@ int gf_config_print(const gf_server_options* options, FILE* out, gf_error* err) 
   return rc;
 }
 
-int gf_config_print_docs(FILE* out) { return gf__config_docs_markdown(out); }
+gf_status gf_config_print_docs(FILE* out) { return gf__config_docs_markdown(out); }

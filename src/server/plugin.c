@@ -55,7 +55,7 @@ void* gf__plugin_dlopen(const char* spec, char* path, size_t plen, char* errbuf,
   return h;
 }
 
-int gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err) {
+gf_status gf_plugin_load(const char* spec, gf_plugin** out, gf_error* err) {
   if (!spec || !*spec) return gf_error_set(err, GF_INVALID_ARGUMENT, "no methods provider given (use --methods-provider <path|name>)");
   gf_plugin* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "out of memory");

@@ -154,8 +154,8 @@ int gf__server_options_read(const gf_server_options* in, gf_server_options* out,
   return GF_OK;
 }
 
-int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, gf_server** out,
-                     gf_error* err) {
+gf_status gf_server_create(const gf_server_options* opts, gf_methods_factory factory,
+                           gf_server** out, gf_error* err) {
   if (!factory) return gf_error_set(err, GF_INVALID_ARGUMENT, "gf_server_create: a methods factory is required");
   gf_server_options oc;
   int orc = gf__server_options_read(opts, &oc, err);
@@ -186,7 +186,7 @@ int gf_server_create(const gf_server_options* opts, gf_methods_factory factory, 
   if (!rc && gf__metrics_create(&s->metrics)) rc = gf_error_set(err, GF_NO_MEMORY, "cannot create the metrics registry");
   if (!rc && pipe2(s->pipe_fd, O_CLOEXEC)) rc = gf_error_set(err, GF_IO_ERROR, "pipe: %s", strerror(errno));
   if (rc) {
-    gf_server_destroy(s);
+    gf_server_free(s);
     return rc;
   }
   s->ctx.settings = s->settings;
@@ -328,7 +328,7 @@ static int init_methods(gf_server* s, gf_error* err) {
 static void* stopper_main(void* arg);
 static int start_services(gf_server* s, gf_error* err);
 
-int gf_server_start(gf_server* s, gf_error* err) {
+gf_status gf_server_start(gf_server* s, gf_error* err) {
   if (atomic_load(&s->stop_requested)) return GF_OK;
   gf__instance* inst_prev = gf__instance_enter(&s->inst); /* threads started here inherit it */
   gf_span* span = gf_span_start("server_start", GF_SPAN_INTERNAL);
@@ -449,7 +449,7 @@ void gf_server_stop(gf_server* s) {
   }
 }
 
-int gf_server_wait_for_stop(gf_server* s, int64_t timeout_ms) {
+bool gf_server_wait_for_stop(gf_server* s, int64_t timeout_ms) {
   pthread_mutex_lock(&s->mu);
   if (!s->stopper_started) {
     int r = atomic_load(&s->stop_requested);
@@ -485,7 +485,7 @@ static void on_signal(int sig) {
   if (g_signal_server) gf_server_stop(g_signal_server);
 }
 
-int gf_server_handle_signals(gf_server* s, gf_error* err) {
+gf_status gf_server_handle_signals(gf_server* s, gf_error* err) {
   g_signal_server = s;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
@@ -500,7 +500,7 @@ int gf_server_handle_signals(gf_server* s, gf_error* err) {
 
 /* ---- destroy ------------------------------------------------------------------------------ */
 
-void gf_server_destroy(gf_server* s) {
+void gf_server_free(gf_server* s) {
   if (!s) return;
   gf__instance* prev = gf__instance_enter(&s->inst);
   if (s->stopper_started) {

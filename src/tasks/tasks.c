@@ -471,7 +471,7 @@ static void* closer_main(void* arg) {
     if (ex->close_head == NULL) ex->close_tail = NULL;
     pthread_mutex_unlock(&ex->mu);
     if (r->kind == GF_TASK_RESULT_DATA && ex->m.close_queue) gf_metric_inc(ex->m.close_queue, NULL, -1);
-    gf_task_result_close(r);
+    gf_task_result_close_data(r);
     gf_task_result_unref(r);
     pthread_mutex_lock(&ex->mu);
   }
@@ -569,8 +569,8 @@ static void wake_or_start_worker(gf_task_executor* ex) {
   if (ex->n_workers < ex->max_workers && !ex->workers_exit) start_worker(ex);
 }
 
-int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* caller_spec,
-                            char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
+gf_status gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* caller_spec,
+                                  char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err) {
   if (caller_spec == NULL) return gf_error_set(err, GF_INVALID_ARGUMENT, "task spec is required");
   if (caller_spec->struct_size < GF_TASK_SPEC_V1_SIZE || caller_spec->struct_size > sizeof(gf_task_spec))
     return gf_error_set(err, GF_INVALID_ARGUMENT,
@@ -640,8 +640,8 @@ static int wait_done_locked(gf_task_result* r, int64_t timeout_ms, pthread_mutex
   return timed_out;
 }
 
-int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
-                                     gf_task_result** out) {
+gf_status gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id,
+                                           int64_t timeout_ms, gf_task_result** out) {
   *out = NULL;
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
@@ -660,7 +660,7 @@ int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, 
   return GF_OK;
 }
 
-int gf_task_executor_cancel(gf_task_executor* ex, const char* task_id) {
+bool gf_task_executor_cancel(gf_task_executor* ex, const char* task_id) {
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
   if (r == NULL) {
@@ -686,7 +686,7 @@ int gf_task_executor_cancel(gf_task_executor* ex, const char* task_id) {
   return rc;
 }
 
-int gf_task_executor_close_result(gf_task_executor* ex, const char* task_id) {
+bool gf_task_executor_close_result(gf_task_executor* ex, const char* task_id) {
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
   int found = r != NULL && r->state == GF__TASK_DONE;
@@ -695,8 +695,8 @@ int gf_task_executor_close_result(gf_task_executor* ex, const char* task_id) {
   return found;
 }
 
-int gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
-                                         double* seconds) {
+bool gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
+                                          double* seconds) {
   pthread_mutex_lock(&ex->mu);
   gf_task_result* r = map_get(ex, task_id);
   int found = r != NULL && r->state != GF__TASK_DONE;
@@ -886,7 +886,7 @@ void gf__task_executor_stop(gf_task_executor* ex, int cancel_running) {
   while (ex->close_head != NULL) {
     gf_task_result* r = ex->close_head;
     ex->close_head = r->close_next;
-    gf_task_result_close(r);
+    gf_task_result_close_data(r);
     gf_task_result_unref(r);
   }
   ex->close_tail = NULL;

@@ -61,7 +61,7 @@ static void on_call_end(void* user, int status) {
   doget_end* e = user;
   if (e->acquired) {
     gf_task_result_release_data(e->r);
-    if (gf_task_result_is_single_use(e->r)) gf_task_result_close(e->r);
+    if (gf_task_result_is_single_use(e->r)) gf_task_result_close_data(e->r);
   }
   gf_task_result_unref(e->r);
   free(e);
@@ -191,8 +191,8 @@ static int call_on_end(void* ctx, gf_call_end_fn fn, void* user) {
 
 static int call_cancelled(void* ctx) { return gf_call_is_cancelled(ctx); }
 
-int gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
-                          gf_data_source* out) {
+gf_status gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
+                                gf_data_source* out) {
   if (ex == NULL || task_id == NULL)
     return gf_call_error(call, GF_INTERNAL, "do_get_task_result: no task executor or task id");
   gf__doget_io io = {call, call_raise, call_on_end, call_cancelled};

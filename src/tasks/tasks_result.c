@@ -52,7 +52,7 @@ void gf__task_outcome_clear(gf_task_outcome* o) {
   memset(o, 0, sizeof(*o));
 }
 
-int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* caller_data) {
+gf_status gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* caller_data) {
   gf__task_outcome_clear(out);
   /* A size outside the known range says nothing about where the fields are:
    * nothing is called. */
@@ -71,7 +71,8 @@ int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* caller_da
   return GF_OK;
 }
 
-int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n) {
+gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos,
+                                      size_t n) {
   gf__task_outcome_clear(out);
   gf_flight_info** copy = malloc((n ? n : 1) * sizeof(*copy));
   if (copy == NULL) {
@@ -85,8 +86,8 @@ int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* inf
   return GF_OK;
 }
 
-int gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
-                              int client_error) {
+gf_status gf_task_outcome_set_error(gf_task_outcome* out, int flight_status,
+                                    const gf_error_info* info, int client_error) {
   gf__task_outcome_clear(out);
   out->kind = GF_TASK_RESULT_ERROR;
   out->error.flight_status = flight_status == GF_OK ? GF_UNKNOWN : flight_status;
@@ -118,8 +119,8 @@ static void table_close(void* user) {
   free(t);
 }
 
-int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
-                              void* on_close_user) {
+gf_status gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
+                                    void* on_close_user) {
   table_data* t = malloc(sizeof(*t));
   if (t == NULL) {
     gf__task_outcome_clear(out);
@@ -134,7 +135,7 @@ int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_c
   return rc;
 }
 
-int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes) {
+gf_status gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes) {
   if (out->kind != GF_TASK_RESULT_DATA || bytes < 0) return GF_INVALID_ARGUMENT;
   out->bytes = bytes;
   return GF_OK;
@@ -170,8 +171,8 @@ static void stream_close(void* user) {
   free(s);
 }
 
-int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
-                               void (*on_close)(void*), void* on_close_user, gf_error* err) {
+gf_status gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
+                                     void (*on_close)(void*), void* on_close_user, gf_error* err) {
   stream_data* s = calloc(1, sizeof(*s));
   if (s == NULL) {
     gf__task_outcome_clear(out);
@@ -219,7 +220,8 @@ static void guard_leave(gf_task_result* r) {
   pthread_mutex_unlock(&r->guard.mu);
 }
 
-int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err) {
+gf_status gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out,
+                                      gf_error* err) {
   if (r->kind != GF_TASK_RESULT_DATA)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task '%s': the result holds no data", r->id);
   if (!guard_enter(r, 1)) return gf_error_set(err, GF_UNKNOWN, "%s", consumed_msg);
@@ -230,7 +232,7 @@ int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out,
 
 void gf_task_result_release_data(gf_task_result* r) { guard_leave(r); }
 
-void gf_task_result_close(gf_task_result* r) {
+void gf_task_result_close_data(gf_task_result* r) {
   if (r->kind != GF_TASK_RESULT_DATA) return;
   gf__data_guard* g = &r->guard;
   pthread_mutex_lock(&g->mu);
@@ -248,7 +250,7 @@ void gf_task_result_close(gf_task_result* r) {
   uncharge(r);
 }
 
-int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err) {
+gf_status gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err) {
   if (r->kind != GF_TASK_RESULT_DATA)
     return gf_error_set(err, GF_INVALID_ARGUMENT, "task '%s': the result holds no data", r->id);
   if (!guard_enter(r, 0)) return gf_error_set(err, GF_UNKNOWN, "%s", consumed_msg);
@@ -262,10 +264,10 @@ int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* 
 const char* gf_task_result_task_id(const gf_task_result* r) { return r->id; }
 gf_bytes gf_task_result_cmd(const gf_task_result* r) { return (gf_bytes){r->cmd, r->cmd_len}; }
 gf_task_result_kind gf_task_result_get_kind(const gf_task_result* r) { return r->kind; }
-int gf_task_result_is_cancelled(const gf_task_result* r) {
+bool gf_task_result_is_cancelled(const gf_task_result* r) {
   return r->kind == GF_TASK_RESULT_CANCELLED;
 }
-int gf_task_result_is_single_use(const gf_task_result* r) {
+bool gf_task_result_is_single_use(const gf_task_result* r) {
   return r->kind == GF_TASK_RESULT_DATA && r->outcome.data.single_use;
 }
 const gf_task_error* gf_task_result_error(const gf_task_result* r) {
@@ -285,7 +287,7 @@ gf_flight_info* const* gf_task_result_flights(const gf_task_result* r, size_t* n
 const char* gf_task_id(const gf_task* task) { return GF__TASK_REC(task)->id; }
 gf_bytes gf_task_cmd(const gf_task* task) { return gf_task_result_cmd(GF__TASK_REC(task)); }
 
-int gf_task_is_cancelled(const gf_task* task) {
+bool gf_task_is_cancelled(const gf_task* task) {
   gf_task_result* r = GF__TASK_REC(task);
   pthread_mutex_lock(&r->cancel_mu);
   int c = r->cancelled;
@@ -293,11 +295,11 @@ int gf_task_is_cancelled(const gf_task* task) {
   return c;
 }
 
-int gf_task_check_cancelled(const gf_task* task) {
+gf_status gf_task_check_cancelled(const gf_task* task) {
   return gf_task_is_cancelled(task) ? GF_CANCELLED : GF_OK;
 }
 
-int gf_task_switch_non_cancellable(gf_task* task) {
+gf_status gf_task_switch_non_cancellable(gf_task* task) {
   gf_task_result* r = GF__TASK_REC(task);
   pthread_mutex_lock(&r->cancel_mu);
   int rc = r->cancelled ? GF_CANCELLED : GF_OK;

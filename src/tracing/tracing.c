@@ -22,7 +22,7 @@ gf__tracer* gf__tracer_current(void) {
   return in ? in->tracer : gf__tracer_default();
 }
 
-int gf_tracing_enabled(void) { return gf__tracer_on(gf__tracer_current()); }
+bool gf_tracing_enabled(void) { return gf__tracer_on(gf__tracer_current()); }
 
 void gf__hex(const uint8_t* p, size_t n, char* out) {
   static const char digits[] = "0123456789abcdef";
@@ -181,7 +181,7 @@ void gf_span_end(gf_span* s) {
   gf__trace_enqueue(s);
 }
 
-int gf_span_traceparent(const gf_span* s, char out[56]) {
+gf_status gf_span_traceparent(const gf_span* s, char out[56]) {
   if (!s) return GF_INVALID_ARGUMENT;
   char t[33], p[17];
   gf__hex(s->trace_id, 16, t);

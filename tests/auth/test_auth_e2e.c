@@ -132,7 +132,7 @@ static int start(env* e, const char* extra_server_lines) {
   snprintf(uri, sizeof(uri), "grpc://127.0.0.1:%d", gf_server_port(e->srv));
   gf_client_options co = {sizeof(co)};
   co.default_deadline_ms = 5000;
-  if (gf_client_connect(uri, &co, &e->client, &err) != GF_OK) {
+  if (gf_client_create(uri, &co, &e->client, &err) != GF_OK) {
     fprintf(stderr, "  client connect failed: %s\n", err.message);
     return 0;
   }
@@ -141,11 +141,11 @@ static int start(env* e, const char* extra_server_lines) {
 }
 
 static void stop(env* e) {
-  if (e->client) gf_client_close(e->client);
+  if (e->client) gf_client_free(e->client);
   if (e->srv) {
     gf_server_stop(e->srv);
     gf_server_wait_for_stop(e->srv, 20000);
-    gf_server_destroy(e->srv);
+    gf_server_free(e->srv);
   }
   unlink(e->path);
 }
@@ -216,14 +216,14 @@ static int call_method(gf_client* c, int i, const gf_header* h, size_t nh, gf_rp
       struct ArrowSchema schema, child, *children[1];
       make_schema(&schema, &child, children);
       rc = gf_client_do_put(c, &o, &d, &schema, &p, err);
-      if (rc == GF_OK) rc = gf_put_stream_close(p, err);
+      if (rc == GF_OK) rc = gf_put_stream_finish(p, err);
       gf_put_stream_free(p);
       break;
     }
     case 7: {
       gf_exchange* x = NULL;
       rc = gf_client_do_exchange(c, &o, &d, &x, err);
-      if (rc == GF_OK) rc = gf_exchange_close(x, err);
+      if (rc == GF_OK) rc = gf_exchange_finish(x, err);
       gf_exchange_free(x);
       break;
     }
@@ -247,7 +247,7 @@ static int call_method(gf_client* c, int i, const gf_header* h, size_t nh, gf_rp
 static int all_rejected(gf_client* c, const gf_header* h, size_t nh, int grpc_code,
                         const char* msg) {
   for (int i = 0; i < N_METHODS; i++) {
-    gf_rpc_status* st = gf_rpc_status_new();
+    gf_rpc_status* st = gf_rpc_status_create();
     gf_error err = {0};
     int rc = call_method(c, i, h, nh, st, &err);
     int code = gf_rpc_status_grpc_code(st);

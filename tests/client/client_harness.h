@@ -91,12 +91,12 @@ static inline void test_sleep_ms(int ms) {
 /* 1 once the server answers a gRPC call with anything but UNAVAILABLE/TIMED_OUT. */
 static inline int test_server_probe(const char* uri, const gf_client_options* copts) {
   gf_client* c = NULL;
-  if (gf_client_connect(uri, copts, &c, NULL)) return 0;
+  if (gf_client_create(uri, copts, &c, NULL)) return 0;
   gf_call_options o = {sizeof(o), NULL, 0, 1000, NULL};
   gf_client_action_types t;
   int rc = gf_client_list_actions(c, &o, &t, NULL);
   if (rc == GF_OK) gf_client_action_types_clear(&t);
-  gf_client_close(c);
+  gf_client_free(c);
   return rc != GF_UNAVAILABLE && rc != GF_TIMED_OUT;
 }
 

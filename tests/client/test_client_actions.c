@@ -15,7 +15,7 @@ static gf_client* connect_to(test_server* s, const char* scenario) {
   gf_client_options co = {0};
   co.default_deadline_ms = 20000;
   gf_error err = {0};
-  return gf_client_connect(s->uri, &co, &c, &err) == GF_OK ? c : NULL;
+  return gf_client_create(s->uri, &co, &c, &err) == GF_OK ? c : NULL;
 }
 
 static gf_descriptor cmd(const char* text) {
@@ -28,7 +28,7 @@ static gf_descriptor cmd(const char* text) {
 
 TEST(codecs_round_trip_and_reject_garbage) {
   gf_error err = {0};
-  gf_session_options* o = gf_session_options_new();
+  gf_session_options* o = gf_session_options_create();
   const char* list[] = {"a", " ", "(づ｡◕‿‿◕｡)づ"};
   CHECK_EQ_INT(gf_session_options_set_int64(o, "n", -5), GF_OK);
   CHECK_EQ_INT(gf_session_options_set_string_list(o, "l", list, 3), GF_OK);
@@ -64,7 +64,7 @@ TEST(codecs_round_trip_and_reject_garbage) {
                GF_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "info") != NULL);
 
-  ep = gf_flight_endpoint_new("t", 1);
+  ep = gf_flight_endpoint_create("t", 1);
   gf_flight_endpoint_set_expiration(ep, 1700000000, 5);
   CHECK_EQ_INT(gf_flight_endpoint_add_location(ep, "arrow-flight-reuse-connection://?"), GF_OK);
   CHECK_EQ_INT(gf_renew_flight_endpoint_request_serialize(ep, &p, &n, &err), GF_OK);
@@ -98,7 +98,7 @@ TEST(basic_auth_handshake_token) {
   CHECK(res.n == 1 && res.items[0].len == 5 && memcmp(res.items[0].data, "arrow", 5) == 0);
   gf_client_bytes_list_clear(&res);
   free((void*)token.data);
-  gf_client_close(c);
+  gf_client_free(c);
   CHECK_EQ_INT(test_server_stop(&srv), 0);
 }
 
@@ -140,7 +140,7 @@ TEST(cancel_and_renew) {
   CHECK_EQ_INT(rc, GF_NOT_FOUND);
   gf_flight_reader_free(r);
   gf_flight_info_free(info);
-  gf_client_close(c);
+  gf_client_free(c);
   CHECK_EQ_INT(test_server_stop(&srv), 0);
 }
 
@@ -150,12 +150,12 @@ TEST(session_options_with_cookie) {
   CHECK(c != NULL);
   if (!c) return;
   gf_error err = {0};
-  gf_session_options* o = gf_session_options_new();
+  gf_session_options* o = gf_session_options_create();
   gf_session_options_set_int64(o, "foolong", 123);
   gf_session_options_set_double(o, "bardouble", 456.0);
   gf_session_options_set_string(o, "lol_invalid", "x");
   gf_session_options_set_string(o, "key_with_invalid_value", "lol_invalid");
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options co = {sizeof(co), NULL, 0, 0, st};
   gf_set_session_result* res = NULL;
   CHECK_EQ_INT(gf_client_set_session_options(c, &co, o, &res, &err), GF_OK);
@@ -194,7 +194,7 @@ TEST(session_options_with_cookie) {
   free(id);
   gf_rpc_status_free(st);
   gf_session_options_free(o);
-  gf_client_close(c);
+  gf_client_free(c);
   CHECK_EQ_INT(test_server_stop(&srv), 0);
 }
 
@@ -215,7 +215,7 @@ TEST(poll_progress_and_expiration) {
   CHECK(done.descriptor == NULL && done.has_progress && done.progress == 1.0 && !done.has_expiration);
   gf_client_poll_info_clear(&p);
   gf_client_poll_info_clear(&done);
-  gf_client_close(c);
+  gf_client_free(c);
   CHECK_EQ_INT(test_server_stop(&srv), 0);
 }
 

@@ -224,7 +224,7 @@ int main(void) {
   snprintf(target, sizeof(target), "127.0.0.1:%d", srv.port);
   gf__cchannel_options co = {target, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
   if (gf__cchannel_create(&co, &ch, NULL)) return 1;
-  if (gf_client_connect(srv.uri, NULL, &cl, NULL)) return 1;
+  if (gf_client_create(srv.uri, NULL, &cl, NULL)) return 1;
   RUN(valid_raw_put_is_accepted);
   RUN(garbage_flight_data);
   RUN(truncated_header_length);
@@ -232,7 +232,7 @@ int main(void) {
   RUN(unknown_fields_are_skipped);
   RUN(unknown_method_path);
   RUN(random_payloads_then_healthy);
-  gf_client_close(cl);
+  gf_client_free(cl);
   gf__cchannel_free(ch);
   if (test_server_stop(&srv) != 0) gf_test_failed++;
   TEST_MAIN_END();

@@ -16,21 +16,21 @@ static double now_s(void) {
 TEST(bad_uris_are_rejected) {
   gf_client* c = NULL;
   gf_error err = {0};
-  CHECK_EQ_INT(gf_client_connect("http://127.0.0.1:1", NULL, &c, &err), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(gf_client_create("http://127.0.0.1:1", NULL, &c, &err), GF_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "http://127.0.0.1:1") != NULL);
   CHECK(c == NULL);
-  CHECK_EQ_INT(gf_client_connect("grpc://", NULL, &c, &err), GF_INVALID_ARGUMENT);
-  CHECK_EQ_INT(gf_client_connect(NULL, NULL, &c, &err), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(gf_client_create("grpc://", NULL, &c, &err), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(gf_client_create(NULL, NULL, &c, &err), GF_INVALID_ARGUMENT);
   gf_client_options o = {0};
   o.struct_size = sizeof(o);
   o.tls_cert_chain = "-----BEGIN CERTIFICATE-----\n";
-  CHECK_EQ_INT(gf_client_connect("grpc+tls://127.0.0.1:1", &o, &c, &err), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(gf_client_create("grpc+tls://127.0.0.1:1", &o, &c, &err), GF_INVALID_ARGUMENT);
   CHECK(strstr(err.message, "private key") != NULL);
   gf_header h = {"", "x", 1};
   gf_client_options o2 = {0};
   o2.headers = &h;
   o2.n_headers = 1;
-  CHECK_EQ_INT(gf_client_connect("grpc://127.0.0.1:1", &o2, &c, &err), GF_INVALID_ARGUMENT);
+  CHECK_EQ_INT(gf_client_create("grpc://127.0.0.1:1", &o2, &c, &err), GF_INVALID_ARGUMENT);
 }
 
 TEST(closed_port_is_unavailable) {
@@ -39,8 +39,8 @@ TEST(closed_port_is_unavailable) {
   snprintf(uri, sizeof(uri), "grpc://127.0.0.1:%d", port);
   gf_client* c = NULL;
   gf_error err = {0};
-  CHECK_EQ_INT(gf_client_connect(uri, NULL, &c, &err), GF_OK);
-  gf_rpc_status* st = gf_rpc_status_new();
+  CHECK_EQ_INT(gf_client_create(uri, NULL, &c, &err), GF_OK);
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), NULL, 0, 5000, st};
   gf_client_action_types t;
   double t0 = now_s();
@@ -63,7 +63,7 @@ TEST(closed_port_is_unavailable) {
     gf_flight_reader_free(r);
   }
   CHECK_EQ_INT(rc, GF_UNAVAILABLE);
-  gf_client_close(c);
+  gf_client_free(c);
 }
 
 /* A TCP peer that accepts connections and never answers. */
@@ -101,7 +101,7 @@ TEST(deadline_bounds_a_silent_peer) {
   gf_error err = {0};
   gf_client_options co = {0};
   co.default_deadline_ms = 400;
-  CHECK_EQ_INT(gf_client_connect(uri, &co, &c, &err), GF_OK);
+  CHECK_EQ_INT(gf_client_create(uri, &co, &c, &err), GF_OK);
   double t0 = now_s();
   gf_client_bytes_list res;
   int rc = gf_client_do_action(c, NULL, "x", NULL, 0, &res, &err);
@@ -115,7 +115,7 @@ TEST(deadline_bounds_a_silent_peer) {
   dt = now_s() - t0;
   CHECK_MSG(rc == GF_TIMED_OUT || rc == GF_UNAVAILABLE, "rc=%d %s", rc, err.message);
   CHECK_MSG(dt < 5.0, "took %.2f s", dt);
-  gf_client_close(c);
+  gf_client_free(c);
   shutdown(m.ls, SHUT_RDWR);
   close(m.ls);
   pthread_join(th, NULL);
@@ -132,7 +132,7 @@ TEST(empty_containers_clear_safely) {
   gf_client_poll_info p = {0};
   gf_client_poll_info_clear(&p);
   gf_rpc_status_free(NULL);
-  gf_client_close(NULL);
+  gf_client_free(NULL);
   gf_flight_reader_free(NULL);
   gf_put_stream_free(NULL);
   gf_exchange_free(NULL);

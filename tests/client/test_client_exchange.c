@@ -62,7 +62,7 @@ TEST(lockstep_echo_with_metadata_only_messages) {
   CHECK_EQ_INT(gf_flight_reader_schema(r, &rs, &err), GF_OK);
   CHECK_EQ_INT((int)rs.n_children, 3);
   rs.release(&rs);
-  CHECK_EQ_INT(gf_exchange_close(x, &err), GF_OK);
+  CHECK_EQ_INT(gf_exchange_finish(x, &err), GF_OK);
   gf_exchange_free(x);
 }
 
@@ -125,7 +125,7 @@ TEST(half_close_without_data_ends_cleanly) {
   gf_descriptor d = cmd("echo");
   gf_exchange* x = NULL;
   gf_error err = {0};
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), NULL, 0, 5000, st};
   CHECK_EQ_INT(gf_client_do_exchange(cl, &o, &d, &x, &err), GF_OK);
   CHECK_EQ_INT(gf_exchange_done_writing(x, &err), GF_OK);
@@ -197,7 +197,7 @@ TEST(poll_flight_info_running_then_done) {
 
 TEST(headers_trailers_and_error_details) {
   gf_header h = {"x-test", "hello", 5};
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), &h, 1, 5000, st};
   gf_client_bytes_list res;
   gf_error err = {0};
@@ -234,13 +234,13 @@ static void store_unimplemented(void) {
   if (!test_have_server("store") || test_server_start(&st, "store", NULL) != 0) return;
   gf_client* c = NULL;
   gf_error err = {0};
-  int rc = gf_client_connect(st.uri, NULL, &c, &err);
+  int rc = gf_client_create(st.uri, NULL, &c, &err);
   gf_exchange* x = NULL;
   gf_descriptor d = cmd("echo");
   if (rc == GF_OK) rc = gf_client_do_exchange(c, NULL, &d, &x, &err);
-  if (rc == GF_OK) rc = gf_exchange_close(x, &err);
+  if (rc == GF_OK) rc = gf_exchange_finish(x, &err);
   gf_exchange_free(x);
-  gf_client_close(c);
+  gf_client_free(c);
   if (rc != GF_UNIMPLEMENTED) {
     fprintf(stderr, "FAIL store DoExchange: rc=%d %s\n", rc, err.message);
     gf_test_failed++;
@@ -260,7 +260,7 @@ int main(void) {
   if (test_server_start(&srv, "tests/echo", NULL) != 0) return 1;
   gf_client_options co = {0};
   co.default_deadline_ms = 20000;
-  if (gf_client_connect(srv.uri, &co, &cl, NULL)) return 1;
+  if (gf_client_create(srv.uri, &co, &cl, NULL)) return 1;
   RUN(lockstep_echo_with_metadata_only_messages);
   RUN(full_duplex_writer_and_reader_threads);
   RUN(half_close_without_data_ends_cleanly);
@@ -268,7 +268,7 @@ int main(void) {
   RUN(handshake_echoes_payloads);
   RUN(poll_flight_info_running_then_done);
   RUN(headers_trailers_and_error_details);
-  gf_client_close(cl);
+  gf_client_free(cl);
   if (test_server_stop(&srv) != 0) gf_test_failed++;
   TEST_MAIN_END();
 }

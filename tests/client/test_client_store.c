@@ -39,7 +39,7 @@ static int put_dataset(const char* name, int nb, int64_t rows) {
     if (rc == GF_OK) rc = gf_put_stream_read(ps, &ack, &err);
     if (rc == GF_OK && (ack.len != (size_t)ml || memcmp(ack.data, md, (size_t)ml) != 0)) rc = -2;
   }
-  if (rc == GF_OK) rc = gf_put_stream_close(ps, &err);
+  if (rc == GF_OK) rc = gf_put_stream_finish(ps, &err);
   if (rc) fprintf(stderr, "put_dataset(%s): rc=%d %s\n", name, rc, err.message);
   gf_put_stream_free(ps);
   s.release(&s);
@@ -166,7 +166,7 @@ TEST(drop_then_not_found_with_details) {
   gf_client_bytes_list_clear(&res);
   const char* p[1] = {"beta"};
   gf_descriptor d = path_desc(p);
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), NULL, 0, 5000, st};
   gf_flight_info* info = NULL;
   int rc = gf_client_get_flight_info(cl, &o, &d, &info, &err);
@@ -195,7 +195,7 @@ TEST(put_half_closed_before_any_batch) {
   CHECK_EQ_INT(gf_put_stream_done_writing(ps, &err), GF_OK);
   struct ArrowArray a;
   memset(&a, 0, sizeof(a));
-  rc = gf_put_stream_close(ps, &err);
+  rc = gf_put_stream_finish(ps, &err);
   gf_put_stream_free(ps);
   CHECK_MSG(rc == GF_OK, "%s", err.message);
   gf_flight_info* info = NULL;
@@ -266,7 +266,7 @@ TEST(unimplemented_methods) {
   gf_error err = {0};
   gf_client_bytes_list hs;
   gf_bytes pl = {(const uint8_t*)"hi", 2};
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), NULL, 0, 5000, st};
   int rc = gf_client_handshake(cl, &o, &pl, 1, &hs, &err);
   CHECK_EQ_INT(rc, GF_UNIMPLEMENTED);
@@ -291,7 +291,7 @@ int main(void) {
   gf_error err = {0};
   gf_client_options co = {0};
   co.default_deadline_ms = 20000;
-  if (gf_client_connect(srv.uri, &co, &cl, &err)) return 1;
+  if (gf_client_create(srv.uri, &co, &cl, &err)) return 1;
   RUN(do_put_get_flight_info_do_get);
   RUN(do_get_as_arrow_stream);
   RUN(list_flights_get_schema_list_actions);
@@ -300,7 +300,7 @@ int main(void) {
   RUN(cancelled_do_get_leaves_server_healthy);
   RUN(short_deadline_on_do_get);
   RUN(unimplemented_methods);
-  gf_client_close(cl);
+  gf_client_free(cl);
   int rc = test_server_stop(&srv);
   if (rc != 0) gf_test_failed++;
   TEST_MAIN_END();

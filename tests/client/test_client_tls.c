@@ -68,7 +68,7 @@ static int roundtrip(gf_client* c, const char* name) {
   int rc = gf_client_do_put(c, NULL, &d, &s, &ps, &err);
   if (rc == GF_OK) rc = gf_put_stream_write(ps, &a, "0", 1, &err);
   else a.release(&a);
-  if (rc == GF_OK) rc = gf_put_stream_close(ps, &err);
+  if (rc == GF_OK) rc = gf_put_stream_finish(ps, &err);
   gf_put_stream_free(ps);
   s.release(&s);
   gf_flight_info* info = NULL;
@@ -99,12 +99,12 @@ static int roundtrip(gf_client* c, const char* name) {
 
 static int list_with(const char* uri, const gf_client_options* o) {
   gf_client* c = NULL;
-  if (gf_client_connect(uri, o, &c, NULL)) return -1;
+  if (gf_client_create(uri, o, &c, NULL)) return -1;
   gf_client_action_types t;
   gf_call_options co = {sizeof(co), NULL, 0, 5000, NULL};
   int rc = gf_client_list_actions(c, &co, &t, NULL);
   if (rc == GF_OK) gf_client_action_types_clear(&t);
-  gf_client_close(c);
+  gf_client_free(c);
   return rc;
 }
 
@@ -119,9 +119,9 @@ TEST(tls_server) {
   test_server srv;
   CHECK_EQ_INT(test_server_start_ex(&srv, "store", extra, 1, &o), 0);
   gf_client* c = NULL;
-  int rc = gf_client_connect(srv.uri, &o, &c, NULL);
+  int rc = gf_client_create(srv.uri, &o, &c, NULL);
   int rt = rc == GF_OK ? roundtrip(c, "tls") : rc;
-  gf_client_close(c);
+  gf_client_free(c);
   gf_client_options wrong = {0};
   wrong.tls_root_certs = other;
   int bad_ca = list_with(srv.uri, &wrong);
@@ -151,9 +151,9 @@ TEST(mtls_server) {
   test_server srv;
   CHECK_EQ_INT(test_server_start_ex(&srv, "store", extra, 1, &o), 0);
   gf_client* c = NULL;
-  int rc = gf_client_connect(srv.uri, &o, &c, NULL);
+  int rc = gf_client_create(srv.uri, &o, &c, NULL);
   int rt = rc == GF_OK ? roundtrip(c, "mtls") : rc;
-  gf_client_close(c);
+  gf_client_free(c);
   gf_client_options anon = {0};
   anon.tls_root_certs = ca;
   int no_cert = list_with(srv.uri, &anon);

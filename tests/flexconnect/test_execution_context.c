@@ -21,7 +21,7 @@ static char* read_file(const char* path, size_t* len) {
 
 static gf_fc_execution_context* parse_text(const char* text, gf_error* err) {
   gf_fc_execution_context* c = NULL;
-  gf_fc_execution_context_parse(text, strlen(text), &c, err);
+  if (gf_fc_execution_context_parse(text, strlen(text), &c, err) != GF_OK) return NULL;
   return c;
 }
 

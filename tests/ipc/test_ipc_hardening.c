@@ -237,7 +237,7 @@ static int delta_stream(const struct ArrowSchema* s, const int64_t* ndict, int n
   if (n > 8) return 1;
   *n_delta = 0;
   if (gf_ipc_encode_schema(s, &sp, err) || gf_ipc_encoder_create(s, &wo, &enc, err)) return 1;
-  gf_ipc_decoder_create(NULL, &dec, err);
+  if (gf_ipc_decoder_create(NULL, &dec, err)) return 1;
   if (gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, err)) bad = 1;
   gf_ipc_payload_unref(sp);
   for (int k = 0; k < n && !bad; k++) {
@@ -544,10 +544,10 @@ static int big_endian_roundtrip(const char* fam) {
   int bad = gf__dict_map_build(&ids, &s) != GF_OK ||
             gf__message_build_schema_endian(&s, &ids, 1, &md, &mdn, &err) != GF_OK;
   if (!bad) {
-    gf_ipc_decoder_create(NULL, &dec, &err);
-    bad = gf_ipc_decoder_decode(dec, md, mdn, NULL, &t, NULL, &err) != GF_OK;
+    bad = gf_ipc_decoder_create(NULL, &dec, &err) != GF_OK ||
+          gf_ipc_decoder_decode(dec, md, mdn, NULL, &t, NULL, &err) != GF_OK;
     free(md);
-    gf_ipc_encoder_create(&s, NULL, &enc, &err);
+    bad = gf_ipc_encoder_create(&s, NULL, &enc, &err) != GF_OK || bad;
   }
   struct ArrowArray keep = {0};
   gf_ipc_payload** ps = NULL;

@@ -35,8 +35,9 @@ static int roundtrip(const struct ArrowSchema* s, struct ArrowArray* batch,
     return rc;
   }
   gf_ipc_message_type t;
-  gf_ipc_decoder_create(NULL, &dec, err);
-  rc = gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, err);
+  rc = gf_ipc_decoder_create(NULL, &dec, err);
+  if (rc == GF_OK)
+    rc = gf_ipc_decoder_decode(dec, sp->metadata, sp->metadata_len, NULL, &t, NULL, err);
   gf_ipc_payload_unref(sp);
   if (rc == GF_OK) rc = gf_ipc_encoder_create(s, opt, &enc, err);
   else batch->release(batch);
@@ -228,7 +229,7 @@ TEST(golden_schema_example) {
   uint8_t buf[137];
   memcpy(buf + 1, golden136, 136);
   gf_ipc_decoder_free(dec);
-  gf_ipc_decoder_create(NULL, &dec, &err);
+  CHECK(gf_ipc_decoder_create(NULL, &dec, &err) == GF_OK);
   CHECK(gf_ipc_decoder_decode(dec, buf + 1, 136, NULL, &t, NULL, &err) == GF_OK);
   gf_ipc_decoder_free(dec);
 }

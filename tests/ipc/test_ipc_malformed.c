@@ -51,8 +51,8 @@ static void free_all(msgs* m) {
 static int decode_with(const msgs* m, size_t k, const uint8_t* md, size_t md_len,
                        const uint8_t* body, size_t body_len, gf_error* err) {
   gf_ipc_decoder* dec;
-  gf_ipc_decoder_create(NULL, &dec, err);
-  int rc = GF_OK;
+  int rc = gf_ipc_decoder_create(NULL, &dec, err);
+  if (rc != GF_OK) return rc;
   for (size_t i = 0; i <= k && rc == GF_OK; i++) {
     const uint8_t* d = i == k ? md : m->p[i]->metadata;
     size_t dl = i == k ? md_len : m->p[i]->metadata_len;
@@ -182,7 +182,7 @@ TEST(wrong_message_order_and_peek) {
   encode_all("dictionary", &m, NULL);
   gf_error err;
   gf_ipc_decoder* dec;
-  gf_ipc_decoder_create(NULL, &dec, &err);
+  CHECK(gf_ipc_decoder_create(NULL, &dec, &err) == GF_OK);
   gf_ipc_body* b = gf_ipc_body_copy(m.bodies[2], (size_t)m.p[2]->body_len);
   gf_ipc_message_type t;
   struct ArrowArray a;

@@ -205,7 +205,7 @@ TEST(retry_info_round_trip) {
   static const char* const path[] = {"a", "b\xc3\xa9"};
   gf_descriptor retry = cmd_descriptor("{\"retry\":1}");
   gf_descriptor cancel = {GF_DESCRIPTOR_PATH, {NULL, 0}, 2, path};
-  gf_flight_info* fi = gf_flight_info_new();
+  gf_flight_info* fi = gf_flight_info_create();
   gf_flight_info_set_descriptor(fi, &retry);
   gf_flight_info_set_total_records(fi, 42);
   gf_flight_info_add_endpoint(fi, "tick", 4);

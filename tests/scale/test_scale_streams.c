@@ -211,7 +211,8 @@ TEST(ten_thousand_slow_streams) {
   o.disable_bdp_probe = 1;
   o.stream_lookahead_bytes = 4096;
   int ok = 1;
-  for (int i = 0; i < r.conns && ok; i++) ok = gf_client_connect(g_srv.uri, &o, &r.clients[i], NULL) == GF_OK;
+  for (int i = 0; i < r.conns && ok; i++)
+    ok = gf_client_create(g_srv.uri, &o, &r.clients[i], NULL) == GF_OK;
   /* Warm every connection, then take the baseline. */
   for (int i = 0; i < r.conns && ok; i++) {
     gf_flight_reader* w = NULL;
@@ -235,7 +236,7 @@ TEST(ten_thousand_slow_streams) {
   clock_gettime(CLOCK_MONOTONIC, &w1);
   sample(&r);
   for (int i = 0; i < r.n; i++) gf_flight_reader_free(r.readers[i]);
-  for (int i = 0; i < r.conns; i++) gf_client_close(r.clients[i]);
+  for (int i = 0; i < r.conns; i++) gf_client_free(r.clients[i]);
   free(r.readers);
   free(r.clients);
   double secs = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;

@@ -82,15 +82,15 @@ static int start(env* e, gf_error* err) {
   snprintf(uri, sizeof(uri), "grpc://127.0.0.1:%d", gf_server_port(e->srv));
   gf_client_options co = {sizeof(co)};
   co.default_deadline_ms = 5000;
-  return gf_client_connect(uri, &co, &e->client, err);
+  return gf_client_create(uri, &co, &e->client, err);
 }
 
 static void stop(env* e) {
-  if (e->client) gf_client_close(e->client);
+  if (e->client) gf_client_free(e->client);
   if (e->srv) {
     gf_server_stop(e->srv);
     gf_server_wait_for_stop(e->srv, 20000);
-    gf_server_destroy(e->srv);
+    gf_server_free(e->srv);
   }
   unlink(e->path);
 }
@@ -135,7 +135,7 @@ TEST(server_options_size_is_checked) {
   CHECK(srv == NULL);
   o.struct_size = (uint32_t)GF_SERVER_OPTIONS_V1_SIZE;
   CHECK_EQ_INT(gf_server_create(&o, factory, &srv, &err), GF_OK);
-  gf_server_destroy(srv);
+  gf_server_free(srv);
 }
 
 TEST(hook_guards_every_method_but_handshake) {
@@ -147,7 +147,7 @@ TEST(hook_guards_every_method_but_handshake) {
   gf_error err = {0};
   CHECK_EQ_INT(start(&e, &err), GF_OK);
   gf_client_bytes_list r;
-  gf_rpc_status* st = gf_rpc_status_new();
+  gf_rpc_status* st = gf_rpc_status_create();
   gf_call_options o = {sizeof(o), NULL, 0, 0, st};
   CHECK_EQ_INT(gf_client_do_action(e.client, &o, "x", NULL, 0, &r, &err), GF_UNAUTHENTICATED);
   CHECK_EQ_INT(gf_rpc_status_grpc_code(st), 16);

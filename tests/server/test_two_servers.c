@@ -133,14 +133,14 @@ static int call(inst* in, int times) {
   co.default_deadline_ms = 5000;
   gf_client* cl = NULL;
   gf_error err = {0};
-  int rc = gf_client_connect(uri, &co, &cl, &err);
+  int rc = gf_client_create(uri, &co, &cl, &err);
   for (int i = 0; i < times && !rc; i++) {
     gf_client_bytes_list r;
     rc = gf_client_do_action(cl, NULL, "x", NULL, 0, &r, &err);
     if (!rc && (r.n != 1 || r.items[0].len != strlen(in->name))) rc = -1;
     if (!rc) gf_client_bytes_list_clear(&r);
   }
-  if (cl) gf_client_close(cl);
+  if (cl) gf_client_free(cl);
   return rc;
 }
 
@@ -165,7 +165,7 @@ static void stop_and_free(inst* in) {
   if (in->srv) {
     gf_server_stop(in->srv);
     gf_server_wait_for_stop(in->srv, 20000);
-    gf_server_destroy(in->srv);
+    gf_server_free(in->srv);
     in->srv = NULL;
   }
 }

@@ -100,7 +100,7 @@ static int job_run(gf_task* task, void* user, gf_task_outcome* out, gf_error* er
       return rc ? rc : gf_task_outcome_set_byte_size(out, 1000);
     }
     case B_FLIGHTS: {
-      gf_flight_info* fi[2] = {gf_flight_info_new(), gf_flight_info_new()};
+      gf_flight_info* fi[2] = {gf_flight_info_create(), gf_flight_info_create()};
       return gf_task_outcome_set_flights(out, fi, 2);
     }
     case B_FAIL_IO: return gf_error_set(err, GF_IO_ERROR, "boom");

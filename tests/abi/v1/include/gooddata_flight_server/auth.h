@@ -30,7 +30,7 @@ typedef struct gf_token_strategy {
    * (gf_context_settings) and loggers; it may be NULL in unit tests. Sets
    * *state (may stay NULL). A non-GF_OK return (with `err` set) aborts the
    * server start. Required. */
-  int (*create)(gf_server_context* ctx, void** state, gf_error* err);
+  gf_status (*create)(gf_server_context* ctx, void** state, gf_error* err);
 
   /* Verifies `token` (token_len bytes, also NUL-terminated, already stripped
    * of surrounding whitespace and of the "Bearer " prefix). `call` gives the
@@ -45,7 +45,7 @@ typedef struct gf_token_strategy {
    *   anything else       propagated to the client unchanged.
    * Put a message in `err` with gf_error_set(); never echo the token there.
    * Required; must be thread-safe. */
-  int (*verify)(void* state, const gf_call* call, const char* token, size_t token_len,
+  gf_status (*verify)(void* state, const gf_call* call, const char* token, size_t token_len,
                 char** identity, void** data, gf_error* err);
 
   /* Frees `data` returned by verify once the call has ended. Optional (NULL

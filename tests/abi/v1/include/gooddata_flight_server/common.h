@@ -3,6 +3,7 @@
 #ifndef GOODDATA_FLIGHT_SERVER_COMMON_H
 #define GOODDATA_FLIGHT_SERVER_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,49 +30,66 @@ GF_API uint32_t gf_version(void);
 /* GF_VERSION_STRING of the library loaded at run time. */
 GF_API const char* gf_version_string(void);
 
-/* Status codes. Values 1..11 are the Arrow Flight status codes (the
- * TransportStatusCode numbering); the rest are library conditions that map
- * onto the nearest Flight code when they reach the wire. 0 is success. */
-typedef enum gf_status {
+/* Status codes. Every public function that reports success or failure
+ * returns a gf_status: GF_OK (0) on success, one of the codes below
+ * otherwise. Predicates return bool. The non-zero codes start above
+ * GF_STATUS_BASE so they never collide with errno values (what
+ * ArrowArrayStream callbacks return); gf_status_from_errno and
+ * gf_status_to_errno convert between the two. gf_status is an int, so a
+ * status travels through int variables and callbacks unchanged. */
+typedef int gf_status;
+
+#define GF_STATUS_BASE 1000
+
+enum gf_status_code {
   GF_OK = 0,
-  GF_UNKNOWN = 1,            /* Flight "Failed"/unknown, gRPC UNKNOWN */
-  GF_INTERNAL = 2,           /* gRPC INTERNAL */
-  GF_INVALID_ARGUMENT = 3,   /* gRPC INVALID_ARGUMENT; also malformed input */
-  GF_TIMED_OUT = 4,          /* gRPC DEADLINE_EXCEEDED */
-  GF_NOT_FOUND = 5,          /* gRPC NOT_FOUND */
-  GF_ALREADY_EXISTS = 6,     /* gRPC ALREADY_EXISTS */
-  GF_CANCELLED = 7,          /* gRPC CANCELLED */
-  GF_UNAUTHENTICATED = 8,    /* gRPC UNAUTHENTICATED */
-  GF_UNAUTHORIZED = 9,       /* gRPC PERMISSION_DENIED */
-  GF_UNIMPLEMENTED = 10,     /* gRPC UNIMPLEMENTED */
-  GF_UNAVAILABLE = 11,       /* gRPC UNAVAILABLE */
-  GF_RESOURCE_EXHAUSTED = 12,/* gRPC RESOURCE_EXHAUSTED; limits exceeded */
-  GF_NO_MEMORY = 13,         /* allocation failed (gRPC RESOURCE_EXHAUSTED) */
-  GF_IO_ERROR = 14,          /* file or socket error (gRPC UNAVAILABLE) */
-  GF_END_OF_STREAM = 15      /* not an error: nothing more to read */
-} gf_status;
+  GF_UNKNOWN = GF_STATUS_BASE + 1,             /* gRPC UNKNOWN */
+  GF_INTERNAL = GF_STATUS_BASE + 2,            /* gRPC INTERNAL */
+  GF_INVALID_ARGUMENT = GF_STATUS_BASE + 3,    /* gRPC INVALID_ARGUMENT; also malformed input */
+  GF_TIMED_OUT = GF_STATUS_BASE + 4,           /* gRPC DEADLINE_EXCEEDED */
+  GF_NOT_FOUND = GF_STATUS_BASE + 5,           /* gRPC NOT_FOUND */
+  GF_ALREADY_EXISTS = GF_STATUS_BASE + 6,      /* gRPC ALREADY_EXISTS */
+  GF_CANCELLED = GF_STATUS_BASE + 7,           /* gRPC CANCELLED */
+  GF_UNAUTHENTICATED = GF_STATUS_BASE + 8,     /* gRPC UNAUTHENTICATED */
+  GF_UNAUTHORIZED = GF_STATUS_BASE + 9,        /* gRPC PERMISSION_DENIED */
+  GF_UNIMPLEMENTED = GF_STATUS_BASE + 10,      /* gRPC UNIMPLEMENTED */
+  GF_UNAVAILABLE = GF_STATUS_BASE + 11,        /* gRPC UNAVAILABLE */
+  GF_RESOURCE_EXHAUSTED = GF_STATUS_BASE + 12, /* gRPC RESOURCE_EXHAUSTED; limits exceeded */
+  GF_NO_MEMORY = GF_STATUS_BASE + 13,          /* allocation failed (gRPC RESOURCE_EXHAUSTED) */
+  GF_IO_ERROR = GF_STATUS_BASE + 14,           /* file or socket error (gRPC UNAVAILABLE) */
+  GF_END_OF_STREAM = GF_STATUS_BASE + 15       /* not an error: nothing more to read */
+};
+
+/* The status for an errno value (0 -> GF_OK; ENOMEM -> GF_NO_MEMORY, EINVAL
+ * -> GF_INVALID_ARGUMENT, EIO -> GF_IO_ERROR, ...; any other -> GF_UNKNOWN).
+ * A value that already is a gf_status is returned unchanged. */
+GF_API gf_status gf_status_from_errno(int errnum);
+/* The errno value for a status, for returning from ArrowArrayStream
+ * callbacks (GF_OK -> 0; GF_NO_MEMORY -> ENOMEM, GF_IO_ERROR -> EIO, ...;
+ * any other -> EINVAL). */
+GF_API int gf_status_to_errno(gf_status status);
 
 /* Short stable name of a status ("ok", "invalid_argument", ...). */
-GF_API const char* gf_status_name(int status);
+GF_API const char* gf_status_name(gf_status status);
 
 #define GF_ERROR_MESSAGE_SIZE 512
 
 /* Error out-parameter used by every fallible library call. Functions return a
  * gf_status and, when `err` is not NULL, fill it. Callers may pass NULL. */
 typedef struct gf_error {
-  int code;                              /* a gf_status */
+  gf_status code;                        /* GF_OK or the failure */
   char message[GF_ERROR_MESSAGE_SIZE];   /* NUL-terminated, truncated to fit */
 } gf_error;
 
 /* Sets err (if not NULL) and returns code. printf-style message. */
-GF_API int gf_error_set(gf_error* err, int code, const char* fmt, ...)
+GF_API gf_status gf_error_set(gf_error* err, int code, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-/* Prefixes the existing message with "prefix: " (used to add context). */
-GF_API int gf_error_prefix(gf_error* err, const char* fmt, ...)
+/* Prefixes the existing message with "prefix: " (adds context) and returns err->code. */
+GF_API gf_status gf_error_prefix(gf_error* err, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif

@@ -8,6 +8,7 @@
 #define GOODDATA_FLIGHT_SERVER_ERRORS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/common.h"
@@ -49,10 +50,10 @@ enum {
  * "unknown (666)", "unknown (-3)" for negative codes. Always NUL-terminates
  * (size > 0); returns buf. */
 GF_API char* gf_error_code_name(int32_t code, char* buf, size_t size);
-GF_API int gf_error_code_is_retry_here(int32_t code);  /* RETRY_HERE bit set (also ANY) */
-GF_API int gf_error_code_is_retry_other(int32_t code); /* RETRY_OTHER bit set (also ANY) */
-GF_API int gf_error_code_is_retry_any(int32_t code);   /* both bits */
-GF_API int gf_error_code_is_retryable(int32_t code);   /* either bit */
+GF_API bool gf_error_code_is_retry_here(int32_t code);  /* RETRY_HERE bit set (also ANY) */
+GF_API bool gf_error_code_is_retry_other(int32_t code); /* RETRY_OTHER bit set (also ANY) */
+GF_API bool gf_error_code_is_retry_any(int32_t code);   /* both bits */
+GF_API bool gf_error_code_is_retryable(int32_t code);   /* either bit */
 
 /* ---- ErrorInfo ------------------------------------------------------------- */
 
@@ -72,44 +73,44 @@ typedef struct gf_error_info {
 } gf_error_info;
 
 /* Sets code and msg (printf-style; NULL fmt = msg null). */
-GF_API int gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...)
+GF_API gf_status gf_error_info_init(gf_error_info* info, int32_t code, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-GF_API int gf_error_info_set_msg(gf_error_info* info, const char* msg);       /* NULL clears */
-GF_API int gf_error_info_set_detail(gf_error_info* info, const char* detail); /* NULL clears */
-GF_API int gf_error_info_set_body(gf_error_info* info, const void* body, size_t len); /* copied */
-GF_API int gf_error_info_copy(gf_error_info* dst, const gf_error_info* src);  /* dst uninitialised */
+GF_API gf_status gf_error_info_set_msg(gf_error_info* info, const char* msg);       /* NULL clears */
+GF_API gf_status gf_error_info_set_detail(gf_error_info* info, const char* detail); /* NULL clears */
+GF_API gf_status gf_error_info_set_body(gf_error_info* info, const void* body, size_t len); /* copied */
+GF_API gf_status gf_error_info_copy(gf_error_info* dst, const gf_error_info* src);  /* dst uninitialised */
 GF_API void gf_error_info_clear(gf_error_info* info);
 
 /* Compact JSON, keys in this order:
  * {"msg":...,"detail":...|null,"code":N,"body":<base64>|null}.
  * *out is malloc'd and NUL-terminated (free with free()). */
-GF_API int gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err);
+GF_API gf_status gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err);
 /* Parses the JSON form (missing keys -> NULL/0). On failure the message is the
  * seed's "Unable to parser ErrorInfo from binary representation: '<why>'.". */
-GF_API int gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err);
 /* Client side: ErrorInfo from a Flight error's extra_info, or the seed's
  * placeholder (code 0, msg "Call failed with error that does not contain
  * ErrorInfo. The error message was: <message>") when it is absent/invalid. */
-GF_API int gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
-                                  gf_error_info* out);
+GF_API GF_WARN_UNUSED gf_status gf_error_info_from_extra_info(const void* extra, size_t len, const char* message,
+                                                              gf_error_info* out);
 
 /* Raises the error on `call` as the Flight error class `flight_status`
  * (GF_UNKNOWN = FlightServerError/"Failed", GF_TIMED_OUT, GF_INTERNAL,
  * GF_CANCELLED, GF_UNAVAILABLE, GF_UNAUTHENTICATED, GF_UNAUTHORIZED): message
  * = info->msg, extra_info = the JSON. Returns flight_status (GF_OK is turned
  * into GF_UNKNOWN) so a callback can `return gf_call_error_info(...)`. */
-GF_API int gf_call_error_info(gf_call* call, int flight_status, const gf_error_info* info);
+GF_API gf_status gf_call_error_info(gf_call* call, int flight_status, const gf_error_info* info);
 /* Shorthand for ErrorInfo.for_reason(code, msg).to_*_error(). */
-GF_API int gf_call_error_code(gf_call* call, int flight_status, int32_t code, const char* fmt, ...)
+GF_API gf_status gf_call_error_code(gf_call* call, int flight_status, int32_t code, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 /* The seed's ErrorInfo.bad_argument(msg): FlightServerError, code BAD_ARGUMENT. */
-GF_API int gf_error_info_bad_argument(gf_call* call, const char* msg);
+GF_API gf_status gf_error_info_bad_argument(gf_call* call, const char* msg);
 
 /* ---- RetryInfo --------------------------------------------------------------- */
 
@@ -122,7 +123,7 @@ typedef struct gf_retry_info {
 
 /* {"flight_info":..,"retry_descriptor":..,"cancel_descriptor":..}: base64 of
  * each message's protobuf wire form, or null. */
-GF_API int gf_retry_info_to_json(const gf_retry_info* ri, char** out, size_t* len, gf_error* err);
+GF_API gf_status gf_retry_info_to_json(const gf_retry_info* ri, char** out, size_t* len, gf_error* err);
 
 /* Parsed RetryInfo; all owned; free with gf_retry_info_parsed_clear. */
 typedef struct gf_retry_info_parsed {
@@ -131,12 +132,12 @@ typedef struct gf_retry_info_parsed {
   gf_descriptor* cancel_descriptor;  /* or NULL */
 } gf_retry_info_parsed;
 /* Errors: "Unable to decode retry info from binary representation: <why>". */
-GF_API int gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out, gf_error* err);
 GF_API void gf_retry_info_parsed_clear(gf_retry_info_parsed* p);
 
 /* The seed's ErrorInfo.poll(): FlightTimedOutError "Work in progress. Retry."
  * with code POLL and body = RetryInfo JSON. Returns GF_TIMED_OUT. */
-GF_API int gf_call_error_poll(gf_call* call, const gf_retry_info* retry_info);
+GF_API gf_status gf_call_error_poll(gf_call* call, const gf_retry_info* retry_info);
 
 #ifdef __cplusplus
 }

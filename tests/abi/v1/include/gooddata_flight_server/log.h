@@ -5,6 +5,7 @@
 #define GOODDATA_FLIGHT_SERVER_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/common.h"
@@ -52,7 +53,7 @@ typedef struct gf_kv {
 /* Logger by name (dotted, e.g. "gooddata_flight_server.rpc"); created on first
  * use, never freed, never NULL. */
 GF_API gf_logger* gf_logger_get(const char* name);
-GF_API int gf_log_enabled(const gf_logger* logger, gf_log_level level);
+GF_API bool gf_log_enabled(const gf_logger* logger, gf_log_level level);
 /* `fields` is terminated by an entry with type GF_KV_END (key may be NULL). */
 GF_API void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const gf_kv* fields);
 

@@ -9,6 +9,7 @@
 #define GOODDATA_FLIGHT_SERVER_TASKS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gooddata_flight_server/arrow.h"
@@ -52,7 +53,7 @@ typedef struct gf_task_spec {
    *  - GF_INVALID_ARGUMENT                                 -> FlightServerError BAD_ARGUMENT, msg = err;
    *  - any other status                                    -> FlightServerError COMMAND_FAILED
    *    "There was an error while running task: <err message>". */
-  int (*run)(gf_task* task, void* user, gf_task_outcome* out, gf_error* err);
+  gf_status (*run)(gf_task* task, void* user, gf_task_outcome* out, gf_error* err);
   /* Optional: called once, on the first successful cancel, with the task's
    * cancel lock held (must not block). */
   void (*on_cancel)(void* user);
@@ -75,29 +76,29 @@ typedef struct gf_task_spec {
  * the executor is stopped (GF_UNAVAILABLE), on a bad caller id
  * (GF_INVALID_ARGUMENT) or out of memory. A duplicate id replaces the
  * registry entry of the earlier task. */
-GF_API int gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
-                            char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err);
+GF_API gf_status gf_task_executor_submit(gf_task_executor* ex, const gf_task_spec* spec,
+                                         char task_id_out[GF_TASK_ID_MAX + 1], gf_error* err);
 
 /* Waits for the task to finish. timeout_ms < 0 waits forever. GF_OK: *out is a
  * new reference (gf_task_result_unref); GF_TIMED_OUT: still running after
  * timeout_ms; GF_NOT_FOUND: unknown, expired, or evicted id. */
-GF_API int gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
-                                     gf_task_result** out);
+GF_API gf_status gf_task_executor_wait_for_result(gf_task_executor* ex, const char* task_id, int64_t timeout_ms,
+                                                  gf_task_result** out);
 
-/* The seed's cancel(): finished -> evicts the result now (closed
- * asynchronously), returns 1; queued -> never runs, result is "cancelled",
- * returns 1; running -> sets the cancel flag and calls on_cancel once, returns
- * 1, or 0 if the task is non-cancellable; unknown id -> returns 1 (seed
- * behaviour, although its docstring says False). */
-GF_API int gf_task_executor_cancel(gf_task_executor* ex, const char* task_id);
+/* Cancels a task. Finished: evicts the result (closed asynchronously),
+ * returns true. Queued: the task never runs, its result is "cancelled",
+ * returns true. Running: sets the cancel flag and calls on_cancel once,
+ * returns true, or false if the task is non-cancellable. Unknown id: returns
+ * true (the seed's cancel() does the same). */
+GF_API bool gf_task_executor_cancel(gf_task_executor* ex, const char* task_id);
 
-/* Removes a finished result and closes it asynchronously; 0 if none. */
-GF_API int gf_task_executor_close_result(gf_task_executor* ex, const char* task_id);
+/* Removes a finished result and closes it asynchronously; false if none. */
+GF_API bool gf_task_executor_close_result(gf_task_executor* ex, const char* task_id);
 
 /* Monotonic (CLOCK_MONOTONIC) submit time in seconds while the task is queued
- * or running: returns 1 and sets *seconds; 0 once finished or unknown. */
-GF_API int gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
-                                         double* seconds);
+ * or running: returns true and sets *seconds; false once finished or unknown. */
+GF_API bool gf_task_executor_submitted_timestamp(gf_task_executor* ex, const char* task_id,
+                                                 double* seconds);
 /* Current CLOCK_MONOTONIC time in seconds (to compare with the above). */
 GF_API double gf_task_monotonic_now(void);
 
@@ -105,12 +106,12 @@ GF_API double gf_task_monotonic_now(void);
 
 GF_API const char* gf_task_id(const gf_task* task);
 GF_API gf_bytes gf_task_cmd(const gf_task* task);
-GF_API int gf_task_is_cancelled(const gf_task* task);
+GF_API bool gf_task_is_cancelled(const gf_task* task);
 /* GF_CANCELLED if the task was cancelled, else GF_OK. */
-GF_API int gf_task_check_cancelled(const gf_task* task);
+GF_API gf_status gf_task_check_cancelled(const gf_task* task);
 /* GF_CANCELLED if already cancelled; else marks the task non-cancellable
  * (later cancels return 0) and returns GF_OK. */
-GF_API int gf_task_switch_non_cancellable(gf_task* task);
+GF_API gf_status gf_task_switch_non_cancellable(gf_task* task);
 
 /* Generic data result (the seed's FlightDataTaskResult). */
 typedef struct gf_task_data {
@@ -119,10 +120,10 @@ typedef struct gf_task_data {
   int single_use;  /* 1: exactly one reader may open it */
   void* user;
   /* Required: the schema (caller releases). */
-  int (*get_schema)(void* user, struct ArrowSchema* out, gf_error* err);
+  gf_status (*get_schema)(void* user, struct ArrowSchema* out, gf_error* err);
   /* Required: a stream over the data. Called once per reader (at most once
    * when single_use); the stream may outlive the data's close (hold refs). */
-  int (*open)(void* user, struct ArrowArrayStream* out, gf_error* err);
+  gf_status (*open)(void* user, struct ArrowArrayStream* out, gf_error* err);
   /* Optional: called exactly once, when the result is closed (TTL eviction,
    * cancel, close_result, end of a single-use read, shutdown) or discarded. */
   void (*close)(void* user);
@@ -136,24 +137,24 @@ typedef struct gf_task_data {
  * set_data: GF_INVALID_ARGUMENT when get_schema or open is NULL (close runs),
  * or when data->struct_size is outside GF_TASK_DATA_V1_SIZE..sizeof(gf_task_data)
  * (then nothing is called: the fields cannot be located). */
-GF_API int gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
+GF_API gf_status gf_task_outcome_set_data(gf_task_outcome* out, const gf_task_data* data);
 /* Repeatable reads of a table (takes a new reference). */
-GF_API int gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
-                              void* on_close_user);
+GF_API gf_status gf_task_outcome_set_table(gf_task_outcome* out, gf_table* table, void (*on_close)(void*),
+                                           void* on_close_user);
 /* Single-use live stream (moved; its schema is read now). */
-GF_API int gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
-                               void (*on_close)(void*), void* on_close_user, gf_error* err);
+GF_API gf_status gf_task_outcome_set_stream(gf_task_outcome* out, struct ArrowArrayStream* stream,
+                                            void (*on_close)(void*), void* on_close_user, gf_error* err);
 /* ListFlights-style result: takes ownership of the infos (and of the array
  * contents, not the array itself). */
-GF_API int gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
+GF_API gf_status gf_task_outcome_set_flights(gf_task_outcome* out, gf_flight_info* const* infos, size_t n);
 /* Declares how many bytes a data result set above holds, for the server's
  * bound on retained results (`task_result_max_bytes`). Table results are
  * measured automatically (gf_table_byte_size); streams and custom data count
  * 0 unless declared. Call after the set_* that stored the data. */
-GF_API int gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
+GF_API gf_status gf_task_outcome_set_byte_size(gf_task_outcome* out, int64_t bytes);
 /* Returns a TaskError (info copied). */
-GF_API int gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
-                              int client_error);
+GF_API gf_status gf_task_outcome_set_error(gf_task_outcome* out, int flight_status, const gf_error_info* info,
+                                           int client_error);
 
 /* ---- results ------------------------------------------------------------------- */
 
@@ -170,21 +171,21 @@ GF_API const char* gf_task_result_task_id(const gf_task_result* r);
 GF_API gf_bytes gf_task_result_cmd(const gf_task_result* r);
 GF_API gf_task_result_kind gf_task_result_get_kind(const gf_task_result* r);
 GF_API const gf_task_error* gf_task_result_error(const gf_task_result* r);   /* NULL unless ERROR */
-GF_API int gf_task_result_is_cancelled(const gf_task_result* r);
-GF_API int gf_task_result_is_single_use(const gf_task_result* r);
+GF_API bool gf_task_result_is_cancelled(const gf_task_result* r);
+GF_API bool gf_task_result_is_single_use(const gf_task_result* r);
 /* FLIGHTS: borrowed array valid while the reference is held. */
 GF_API gf_flight_info* const* gf_task_result_flights(const gf_task_result* r, size_t* n);
 /* DATA: the schema (caller releases). */
-GF_API int gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err);
+GF_API gf_status gf_task_result_schema(gf_task_result* r, struct ArrowSchema* out, gf_error* err);
 /* DATA: the seed's acquire_data(): takes a non-blocking read lock and opens a
  * stream. Fails with GF_UNKNOWN and err "Result data was already consumed or
  * closed." (code COMMAND_RESULT_CONSUMED) when closed, being closed, or a
  * single-use result already claimed. On GF_OK call gf_task_result_release_data
  * when done reading. */
-GF_API int gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err);
+GF_API GF_WARN_UNUSED gf_status gf_task_result_acquire_data(gf_task_result* r, struct ArrowArrayStream* out, gf_error* err);
 GF_API void gf_task_result_release_data(gf_task_result* r);
 /* Closes the data (waits for readers; once; runs close/on_close). */
-GF_API void gf_task_result_close(gf_task_result* r);
+GF_API void gf_task_result_close_data(gf_task_result* r);
 
 /* ---- DoGet ------------------------------------------------------------------------ */
 
@@ -192,8 +193,8 @@ GF_API void gf_task_result_close(gf_task_result* r);
  * `out` with its data, or raises on `call`: INVALID_TICKET (unknown/expired),
  * the stored task error, COMMAND_CANCELLED, INTERNAL_ERROR (not a data result),
  * COMMAND_RESULT_CONSUMED. Returns GF_OK or the raised status. */
-GF_API int gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
-                          gf_data_source* out);
+GF_API gf_status gf_do_get_task_result(gf_call* call, gf_task_executor* ex, const char* task_id,
+                                       gf_data_source* out);
 
 #ifdef __cplusplus
 }
