@@ -58,6 +58,7 @@ describe('per-method RPC metrics', { skip: SKIP }, () => {
   test('all ten methods count sent and received messages and bytes', async () => {
     const srv = await startOps(PLUGIN, { metrics: true });
     const c = new FlightClient(srv.address);
+    let stopped = false;
     try {
       const before = (await httpGet(srv.metricsPort, '/metrics')).body;
       const got = await callAll(c);
@@ -77,9 +78,15 @@ describe('per-method RPC metrics', { skip: SKIP }, () => {
         assert.ok(moved('received_bytes_total', m) > 0, `${m}: received bytes`);
       assert.equal(moved('received_messages_total', 'DoPut'), 4, 'DoPut: schema + 3 batches');
       assert.equal(moved('received_messages_total', 'DoExchange'), 4, 'DoExchange: schema + 3 batches');
-    } finally {
       c.close();
-      await srv.stop();
+      stopped = true;
+      const r = await srv.stop();
+      assert.equal(r.code, 0, `server exit ${JSON.stringify(r)}: ${srv.stderr().slice(-3000)}`);
+    } finally {
+      if (!stopped) {
+        c.close();
+        await srv.stop();
+      }
     }
   });
 });
