@@ -53,6 +53,14 @@ typedef enum gf_status {
 
 /* Short stable name of a status ("ok", "invalid_argument", ...). */
 GF_API const char* gf_status_name(int status);
+/* The gRPC status code a server sends for `status`: GF_OK and
+ * GF_END_OF_STREAM -> 0 (OK), GF_NO_MEMORY -> 8 (RESOURCE_EXHAUSTED),
+ * GF_IO_ERROR -> 14 (UNAVAILABLE), the others as noted on gf_status;
+ * unknown values -> 2 (UNKNOWN). */
+GF_API int gf_status_grpc_code(int status);
+/* Name of a gRPC status code ("OK", "NOT_FOUND", ..., "UNAUTHENTICATED");
+ * "UNKNOWN" outside 0..16. */
+GF_API const char* gf_grpc_code_name(int grpc_code);
 
 #define GF_ERROR_MESSAGE_SIZE 512
 

@@ -26,7 +26,8 @@ static const struct {
 
 int gf__grpc_from_status(int status) {
   switch (status) {
-    case GF_OK: return 0;
+    case GF_OK:
+    case GF_END_OF_STREAM: return 0;
     case GF_CANCELLED: return 1;
     case GF_INVALID_ARGUMENT: return 3;
     case GF_TIMED_OUT: return 4;
@@ -51,3 +52,7 @@ int gf__status_from_grpc(int grpc_code) {
 const char* gf__grpc_code_name(int grpc_code) {
   return grpc_code >= 0 && grpc_code < GF__GRPC_CODES ? k_codes[grpc_code].name : "UNKNOWN";
 }
+
+int gf_status_grpc_code(int status) { return gf__grpc_from_status(status); }
+
+const char* gf_grpc_code_name(int grpc_code) { return gf__grpc_code_name(grpc_code); }

@@ -35,6 +35,7 @@ TEST(grpc_to_status_every_code) {
   for (int g = 0; g < GF__GRPC_CODES; g++) {
     CHECK_EQ_INT(k_expect[g].grpc, g);
     CHECK_EQ_STR(gf__grpc_code_name(g), k_expect[g].name);
+    CHECK_EQ_STR(gf_grpc_code_name(g), k_expect[g].name);
     CHECK_MSG(gf__status_from_grpc(g) == k_expect[g].status, "gRPC %d -> %d", g,
               gf__status_from_grpc(g));
     int back = gf__grpc_from_status(gf__status_from_grpc(g));
@@ -66,18 +67,19 @@ TEST(status_to_grpc_every_status) {
       {GF_RESOURCE_EXHAUSTED, 8},
       {GF_NO_MEMORY, 8},
       {GF_IO_ERROR, 14},
-      {GF_END_OF_STREAM, 2},
+      {GF_END_OF_STREAM, 0},
   };
   for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
     int s = expect[i][0];
     CHECK_EQ_INT((int)i, s);
     CHECK_MSG(gf__grpc_from_status(s) == expect[i][1], "status %d -> gRPC %d", s,
               gf__grpc_from_status(s));
+    CHECK_EQ_INT(gf_status_grpc_code(s), expect[i][1]);
     /* Back on the client: the same status, or the canonical one of its code. */
     int back = gf__status_from_grpc(gf__grpc_from_status(s));
     int want = s == GF_NO_MEMORY ? GF_RESOURCE_EXHAUSTED
                : s == GF_IO_ERROR ? GF_UNAVAILABLE
-               : s == GF_END_OF_STREAM ? GF_UNKNOWN
+               : s == GF_END_OF_STREAM ? GF_OK
                                        : s;
     CHECK_MSG(back == want, "status %d -> gRPC -> status %d", s, back);
   }
