@@ -171,20 +171,10 @@ gf_call_options cli_call_opts(cli* c, const gf_header* extra, size_t n_extra) {
 
 /* ---- errors --------------------------------------------------------------------------- */
 
-static const char* grpc_code_name(int code) {
-  static const char* const names[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  return code >= 0 && code <= 16 ? names[code] : "UNKNOWN";
-}
-
 /* The gRPC code of the status, or the nearest one for a local failure. */
 static int grpc_code(cli* c, int rc) {
   if (c->status && gf_rpc_status_grpc_code(c->status)) return gf_rpc_status_grpc_code(c->status);
-  static const int map[] = {0, 2, 13, 3, 4, 5, 6, 1, 16, 7, 12, 14, 8, 8, 14, 0};
-  return rc >= 0 && rc < (int)(sizeof(map) / sizeof(map[0])) ? map[rc] : 2;
+  return gf_status_grpc_code(rc);
 }
 
 int cli_exit_code(cli* c, int rc) {
@@ -205,7 +195,7 @@ int cli_report(cli* c, const char* what, int rc, const gf_error* err) {
   memset(&info, 0, sizeof(info));
   bool have_info = extra.len > 0 && gf_error_info_from_json(extra.data, extra.len, &info, NULL) == GF_OK;
   sbuf b = {0};
-  sb_printf(&b, "%s: %s: %s: ", c->prog, what, grpc_code_name(code));
+  sb_printf(&b, "%s: %s: %s: ", c->prog, what, gf_grpc_code_name(code));
   if (have_info) {
     char name[64];
     gf_error_code_name(info.code, name, sizeof(name));

@@ -228,7 +228,7 @@ void gf_client_free(gf_client* c) {
 
 /* ---- per-call helpers -------------------------------------------------------------- */
 
-int gf__client_start(gf_client* c, const gf_call_options* o, const char* method,
+int gf__client_start(gf_client* c, const gf_call_options* o, int method,
                      gf__ccall** out, gf_error* err) {
   gf_call_options co;
   memset(&co, 0, sizeof(co));
@@ -245,9 +245,7 @@ int gf__client_start(gf_client* c, const gf_call_options* o, const char* method,
     h[c->n_headers + i] = (gf__cheader){co.headers[i].key,
                                          {(const uint8_t*)co.headers[i].value, co.headers[i].len}};
   int64_t deadline = co.deadline_ms == 0 ? c->default_deadline_ms : co.deadline_ms;
-  char path[96];
-  snprintf(path, sizeof(path), GF__FLIGHT_SERVICE "%s", method);
-  int rc = gf__ccall_start(c->channel, path, h, n, deadline, out, err);
+  int rc = gf__ccall_start(c->channel, gf__method_get(method)->path, h, n, deadline, out, err);
   if (h != stack) free(h);
   return rc;
 }

@@ -8,9 +8,8 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "gooddata_flight_server/client.h"
+#include "flight/method.h"
 #include "transport/client_call.h"
-
-#define GF__FLIGHT_SERVICE "/arrow.flight.protocol.FlightService/"
 
 struct gf_client {
   gf__cchannel* channel;
@@ -19,9 +18,9 @@ struct gf_client {
   int64_t default_deadline_ms;
 };
 
-/* Starts a call on FlightService/<method> with the client's and the call's
- * headers and the effective deadline. */
-int gf__client_start(gf_client* c, const gf_call_options* o, const char* method,
+/* Starts a call on `method` (enum gf__method, flight/method.h) with the
+ * client's and the call's headers and the effective deadline. */
+int gf__client_start(gf_client* c, const gf_call_options* o, int method,
                      gf__ccall** out, gf_error* err);
 /* Copies the call's final status/metadata into o->status (if any). */
 void gf__client_record_status(const gf_call_options* o, gf__ccall* call, int code,

@@ -227,7 +227,7 @@ gf_status gf_client_do_get(gf_client* c, const gf_call_options* o, const void* t
                            gf_flight_reader** out, gf_error* err) {
   *out = NULL;
   gf__ccall* call = NULL;
-  int rc = gf__client_start(c, o, "DoGet", &call, err);
+  int rc = gf__client_start(c, o, GF__M_DO_GET, &call, err);
   if (rc) return rc;
   Arrow__Flight__Protocol__Ticket t = ARROW__FLIGHT__PROTOCOL__TICKET__INIT;
   t.ticket.data = (uint8_t*)ticket;
@@ -363,7 +363,7 @@ gf_status gf_client_do_put(gf_client* c, const gf_call_options* o, const gf_desc
   gf_put_stream* p = calloc(1, sizeof(*p));
   if (!p) return gf_error_set(err, GF_NO_MEMORY, "DoPut: out of memory");
   p->end.status = o ? o->status : NULL;
-  int rc = gf__client_start(c, o, "DoPut", &p->w.call, err);
+  int rc = gf__client_start(c, o, GF__M_DO_PUT, &p->w.call, err);
   if (rc == GF_OK) rc = writer_begin(&p->w, d, schema, err);
   if (rc) {
     if (p->w.call) {
@@ -465,7 +465,7 @@ gf_status gf_client_do_exchange(gf_client* c, const gf_call_options* o, const gf
   *out = NULL;
   gf_exchange* x = calloc(1, sizeof(*x));
   if (!x) return gf_error_set(err, GF_NO_MEMORY, "DoExchange: out of memory");
-  int rc = gf__client_start(c, o, "DoExchange", &x->w.call, err);
+  int rc = gf__client_start(c, o, GF__M_DO_EXCHANGE, &x->w.call, err);
   if (rc) {
     free(x);
     return rc;

@@ -39,7 +39,7 @@ static int send_descriptor(gf__ccall* call, const gf_descriptor* d, gf_error* er
 }
 
 /* Starts a call with one request message and receives exactly one response. */
-static int unary(gf_client* c, const gf_call_options* o, const char* method,
+static int unary(gf_client* c, const gf_call_options* o, int method,
                  const gf_descriptor* d, gf__ccall** call, uint8_t** resp, size_t* resp_len,
                  gf_error* err) {
   int rc = gf__client_start(c, o, method, call, err);
@@ -47,7 +47,8 @@ static int unary(gf_client* c, const gf_call_options* o, const char* method,
   rc = send_descriptor(*call, d, err);
   if (rc == GF_OK) rc = gf__client_recv_flat(*call, resp, resp_len, err);
   if (rc == GF_END_OF_STREAM)
-    rc = gf_error_set(err, GF_INTERNAL, "%s: server sent no response message", method);
+    rc = gf_error_set(err, GF_INTERNAL, "%s: server sent no response message",
+                      gf__method_name(method));
   return rc;
 }
 
@@ -83,7 +84,7 @@ gf_status gf_client_handshake(gf_client* c, const gf_call_options* o, const gf_b
                               size_t n, gf_client_bytes_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
-  int rc = gf__client_start(c, o, "Handshake", &call, err);
+  int rc = gf__client_start(c, o, GF__M_HANDSHAKE, &call, err);
   if (rc) return rc;
   for (size_t i = 0; i < n && rc == GF_OK; i++) {
     Arrow__Flight__Protocol__HandshakeRequest req = ARROW__FLIGHT__PROTOCOL__HANDSHAKE_REQUEST__INIT;
@@ -121,7 +122,7 @@ gf_status gf_client_list_flights(gf_client* c, const gf_call_options* o, const v
                                  size_t criteria_len, gf_client_flight_list* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
-  int rc = gf__client_start(c, o, "ListFlights", &call, err);
+  int rc = gf__client_start(c, o, GF__M_LIST_FLIGHTS, &call, err);
   if (rc) return rc;
   Arrow__Flight__Protocol__Criteria req = ARROW__FLIGHT__PROTOCOL__CRITERIA__INIT;
   req.expression.data = (uint8_t*)criteria;
@@ -139,7 +140,7 @@ gf_status gf_client_get_flight_info(gf_client* c, const gf_call_options* o, cons
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
   size_t len = 0;
-  int rc = unary(c, o, "GetFlightInfo", d, &call, &data, &len, err);
+  int rc = unary(c, o, GF__M_GET_FLIGHT_INFO, d, &call, &data, &len, err);
   if (rc == GF_OK) rc = gf_flight_info_deserialize(data, len, out, err);
   free(data);
   rc = gf__client_end(o, call, rc, err);
@@ -190,7 +191,7 @@ gf_status gf_client_poll_flight_info(gf_client* c, const gf_call_options* o, con
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
   size_t len = 0;
-  int rc = unary(c, o, "PollFlightInfo", d, &call, &data, &len, err);
+  int rc = unary(c, o, GF__M_POLL_FLIGHT_INFO, d, &call, &data, &len, err);
   if (rc == GF_OK) {
     Arrow__Flight__Protocol__PollInfo* pb = arrow__flight__protocol__poll_info__unpack(NULL, len, data);
     if (!pb) rc = gf_error_set(err, GF_INTERNAL, "PollInfo: malformed protobuf");
@@ -211,7 +212,7 @@ gf_status gf_client_get_schema(gf_client* c, const gf_call_options* o, const gf_
   gf__ccall* call = NULL;
   uint8_t* data = NULL;
   size_t len = 0;
-  int rc = unary(c, o, "GetSchema", d, &call, &data, &len, err);
+  int rc = unary(c, o, GF__M_GET_SCHEMA, d, &call, &data, &len, err);
   if (rc == GF_OK) {
     Arrow__Flight__Protocol__SchemaResult* pb =
         arrow__flight__protocol__schema_result__unpack(NULL, len, data);
@@ -241,7 +242,7 @@ gf_status gf_client_do_action(gf_client* c, const gf_call_options* o, const char
   memset(out, 0, sizeof(*out));
   if (!type) return gf_error_set(err, GF_INVALID_ARGUMENT, "action type: NULL");
   gf__ccall* call = NULL;
-  int rc = gf__client_start(c, o, "DoAction", &call, err);
+  int rc = gf__client_start(c, o, GF__M_DO_ACTION, &call, err);
   if (rc) return rc;
   Arrow__Flight__Protocol__Action req = ARROW__FLIGHT__PROTOCOL__ACTION__INIT;
   req.type = (char*)type;
@@ -280,7 +281,7 @@ gf_status gf_client_list_actions(gf_client* c, const gf_call_options* o,
                                  gf_client_action_types* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
   gf__ccall* call = NULL;
-  int rc = gf__client_start(c, o, "ListActions", &call, err);
+  int rc = gf__client_start(c, o, GF__M_LIST_ACTIONS, &call, err);
   if (rc) return rc;
   Arrow__Flight__Protocol__Empty req = ARROW__FLIGHT__PROTOCOL__EMPTY__INIT;
   rc = gf__client_send_pb(call, &req.base, 1, err);

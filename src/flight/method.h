@@ -1,4 +1,6 @@
-/* Flight method indices shared by transport, dispatcher, metrics and tracing. */
+/* The Flight method table: index, gRPC path, name, span name and call kind of
+ * each FlightService method, shared by the dispatcher (rpc), the client,
+ * metrics and tracing. */
 #ifndef GF__FLIGHT_METHOD_H
 #define GF__FLIGHT_METHOD_H
 
@@ -17,7 +19,28 @@ enum gf__method {
   GF__M_COUNT
 };
 
-/* "Handshake", ..., "ListActions"; "Unknown" for GF__M_UNKNOWN. */
+/* Number of real methods (GF__M_UNKNOWN excluded). */
+#define GF__M_FLIGHT GF__M_UNKNOWN
+
+enum gf__method_kind {
+  GF__MK_UNARY,         /* one request, one response */
+  GF__MK_SERVER_STREAM, /* one request, a response stream */
+  GF__MK_CLIENT_STREAM, /* a request stream, one response */
+  GF__MK_BIDI           /* streams both ways */
+};
+
+typedef struct gf__method_info {
+  const char* path; /* "/arrow.flight.protocol.FlightService/DoGet" (NULL for Unknown) */
+  const char* name; /* "DoGet"; "Unknown" */
+  const char* span; /* span name: "DO_GET"; "INVALID" */
+  int kind;         /* enum gf__method_kind */
+} gf__method_info;
+
+/* The entry of `method`; out-of-range indices give the GF__M_UNKNOWN entry. */
+const gf__method_info* gf__method_get(int method);
+/* gf__method_get(method)->name. */
 const char* gf__method_name(int method);
+/* Index of the method called `name` ("DoGet"), or GF__M_UNKNOWN. */
+int gf__method_by_name(const char* name);
 
 #endif

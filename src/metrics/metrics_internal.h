@@ -28,8 +28,6 @@ int  gf__metrics_http_port(const gf_metrics* m);  /* bound port or -1 */
 void gf__rpc_started(gf_metrics* m, int method);
 void gf__rpc_finished(gf_metrics* m, int method, int grpc_code, double seconds);
 void gf__rpc_message(gf_metrics* m, int method, int sent /*1 sent, 0 received*/, int64_t bytes);
-const char* gf__rpc_method_name(int method);   /* "DoGet", ..., "Unknown" */
-const char* gf__grpc_code_name(int code);      /* "OK", "NOT_FOUND", ... */
 
 /* malloc_trim maintenance thread, one per server instance (each observes
  * gdfs_malloc_trim in its own registry m; m may be NULL). The thread starts

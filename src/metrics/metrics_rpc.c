@@ -3,20 +3,13 @@
  * pointers so every update after the first is an atomic add. Any thread. */
 #include <stdlib.h>
 
+#include "common/grpc_status.h"
+#include "flight/method.h"
 #include "metrics/metrics_core.h"
 
-#define RPC_METHODS 11   /* GF__M_COUNT: 10 methods + Unknown */
-#define RPC_CODES 17
+#define RPC_METHODS GF__M_COUNT /* the Flight methods + Unknown */
+#define RPC_CODES GF__GRPC_CODES
 
-static const char* const k_methods[RPC_METHODS] = {
-    "Handshake", "ListFlights", "GetFlightInfo", "PollFlightInfo", "GetSchema", "DoGet",
-    "DoPut",     "DoExchange",  "DoAction",      "ListActions",    "Unknown"};
-
-static const char* const k_codes[RPC_CODES] = {
-    "OK",        "CANCELLED",         "UNKNOWN",      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-    "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
 
 static const double k_duration_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                            1.0,   2.5,   5.0,  10.0,  30.0, 60.0, 120.0, 300.0};
@@ -29,16 +22,8 @@ typedef struct gf__rpc_metrics {
   gf__mcell* _Atomic handled[RPC_METHODS][RPC_CODES];
 } gf__rpc_metrics;
 
-const char* gf__rpc_method_name(int method) {
-  return method >= 0 && method < RPC_METHODS ? k_methods[method] : "Unknown";
-}
-
-const char* gf__grpc_code_name(int code) {
-  return code >= 0 && code < RPC_CODES ? k_codes[code] : "UNKNOWN";
-}
-
 static int method_index(int method) {
-  return method >= 0 && method < RPC_METHODS ? method : RPC_METHODS - 1;
+  return method >= 0 && method < RPC_METHODS ? method : GF__M_UNKNOWN;
 }
 
 int gf__rpc_metrics_create(gf_metrics* reg, gf__rpc_metrics** out) {
@@ -81,7 +66,7 @@ static gf__mcell* cached(gf_metric* fam, gf__mcell* _Atomic* slot, const char* c
 }
 
 static gf__mcell* method_cell(gf__rpc_metrics* r, int f, int mi) {
-  const char* labels[] = {k_methods[mi]};
+  const char* labels[] = {gf__method_name(mi)};
   return cached(r->fam[f], &r->cells[f][mi], labels);
 }
 
@@ -97,7 +82,7 @@ void gf__rpc_finished(gf_metrics* m, int method, int grpc_code, double seconds) 
   gf__rpc_metrics* r = m->rpc;
   int mi = method_index(method);
   int ci = grpc_code >= 0 && grpc_code < RPC_CODES ? grpc_code : 2;
-  const char* labels[] = {k_methods[mi], k_codes[ci]};
+  const char* labels[] = {gf__method_name(mi), gf__grpc_code_name(ci)};
   gf__cell_add(cached(r->fam[F_HANDLED], &r->handled[mi][ci], labels), 1);
   gf__cell_observe(r->fam[F_DURATION], method_cell(r, F_DURATION, mi), seconds < 0 ? 0 : seconds);
   gf__cell_add(method_cell(r, F_ACTIVE, mi), -1);

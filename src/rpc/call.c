@@ -12,6 +12,7 @@
 #include "rpc/call.h"
 #include "rpc/dispatch.h"
 #include "rpc/errors.h"
+#include "common/grpc_status.h"
 #include "flight/method.h"
 #include "log/log_internal.h"
 #include "gooddata_flight_server/log.h"
@@ -95,9 +96,9 @@ static void finalize_task(void* arg) {
   }
   double secs = elapsed_sec(c);
   if (d->o.hooks.rpc_finished && d->o.hooks.metrics)
-    d->o.hooks.rpc_finished(d->o.hooks.metrics, c->method, gf__grpc_code(status), secs);
+    d->o.hooks.rpc_finished(d->o.hooks.metrics, c->method, gf__grpc_from_status(status), secs);
   if (c->span && d->o.hooks.span_end)
-    d->o.hooks.span_end(c->span, gf__grpc_code(status),
+    d->o.hooks.span_end(c->span, gf__grpc_from_status(status),
                         status == GF_OK ? NULL : (c->err_msg ? c->err_msg : gf_status_name(status)));
   GF_LOG(rpc_log(), GF_LOG_DEBUG, "rpc_finished",
          GF_STR("method", c->method_path), GF_STR("peer", c->peer),
@@ -181,8 +182,7 @@ void gf__call_finish(gf_call* c, gf__obuf* last, int code) {
     gf__call_unref(c);
     return;
   }
-  if (last) c->msgs_out++;
-  int rc = gf__tcall_send(c->t, last, &w.st, finish_done, c);
+  int rc = gf__call_send(c, last, &w.st, finish_done, c);
   gf__wire_status_free(&w);
   if (rc) {
     if (c->final_status == GF_OK) c->final_status = GF_CANCELLED;
@@ -206,6 +206,38 @@ static void count_msg(gf_call* c, int sent, size_t bytes) {
   gf__dispatcher* d = c->d;
   if (d->o.hooks.rpc_message && d->o.hooks.metrics)
     d->o.hooks.rpc_message(d->o.hooks.metrics, c->method, sent, (int64_t)bytes);
+}
+
+void gf__call_count_received(gf_call* c, size_t bytes) {
+  c->msgs_in++;
+  count_msg(c, 0, bytes);
+}
+
+/* CQ thread: the transport finished send `o`; counts its message when written. */
+static void sent(gf_call* c, struct gf__call_out* o, int ok) {
+  struct gf__call_out done = *o;
+  if (ok && done.has_msg) {
+    c->msgs_out++;
+    count_msg(c, 1, done.bytes);
+  }
+  done.done(done.user, ok);
+}
+
+static void sent_message(void* user, int ok) {
+  gf_call* c = user;
+  sent(c, &c->out[0], ok);
+}
+
+static void sent_final(void* user, int ok) {
+  gf_call* c = user;
+  sent(c, &c->out[1], ok);
+}
+
+int gf__call_send(gf_call* c, gf__obuf* msg, const gf__tstatus* status, gf__tdone_fn done,
+                  void* user) {
+  int final = status != NULL;
+  c->out[final] = (struct gf__call_out){msg ? msg->total : 0, msg != NULL, done, user};
+  return gf__tcall_send(c->t, msg, status, final ? sent_final : sent_message, c);
 }
 
 static struct timespec deadline_in(int64_t ms) {
@@ -241,7 +273,7 @@ static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const c
     snprintf(msg, sizeof(msg), "%s: the client %s for %lld ms (server.stream_idle_timeout_sec)",
              gf__method_name(c->method), what, (long long)idle_ms);
     gf__call_set_error(c, GF_TIMED_OUT, msg, NULL, 0);
-    gf__tcall_cancel_with_status(c->t, gf__grpc_code(GF_TIMED_OUT), msg);
+    gf__tcall_cancel_with_status(c->t, gf__grpc_from_status(GF_TIMED_OUT), msg);
     GF_LOG(rpc_log(), GF_LOG_WARNING, "stream_idle_timeout", GF_STR("method", c->method_path),
            GF_STR("peer", c->peer), GF_STR("client", what), GF_INT("idle_ms", idle_ms));
     pthread_mutex_lock(&c->mu);
@@ -250,12 +282,11 @@ static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const c
 }
 
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
-  size_t bytes = msg ? msg->total : 0;
   pthread_mutex_lock(&c->mu);
   while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
   c->send_busy = 1;
   pthread_mutex_unlock(&c->mu);
-  if (gf__tcall_send(c->t, msg, NULL, blocking_send_done, c)) {
+  if (gf__call_send(c, msg, NULL, blocking_send_done, c)) {
     pthread_mutex_lock(&c->mu);
     c->send_busy = 0;
     pthread_cond_broadcast(&c->cv);
@@ -266,10 +297,6 @@ int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
   wait_client_locked(c, send_over, "read nothing");
   int ok = c->send_ok;
   pthread_mutex_unlock(&c->mu);
-  if (ok) {
-    c->msgs_out++;
-    count_msg(c, 1, bytes);
-  }
   return ok ? GF_OK : GF_CANCELLED;
 }
 
@@ -344,8 +371,7 @@ int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
   pthread_mutex_unlock(&c->mu);
   if (!ok) return GF_CANCELLED;
   if (!msg) return confirm_end(c);
-  c->msgs_in++;
-  count_msg(c, 0, gf__ibuf_length(msg));
+  gf__call_count_received(c, gf__ibuf_length(msg));
   *out = msg;
   return GF_OK;
 }
@@ -353,16 +379,11 @@ int gf__call_recv_blocking(gf_call* c, gf__ibuf** out) {
 typedef struct async_send {
   gf_call* c;
   int ok;
-  size_t bytes;
   void (*done)(gf_call* c, int ok);
 } async_send;
 
 static void async_done_task(void* arg) {
   async_send* a = arg;
-  if (a->ok) {
-    a->c->msgs_out++;
-    count_msg(a->c, 1, a->bytes);
-  }
   a->done(a->c, a->ok);
   free(a);
 }
@@ -381,8 +402,7 @@ int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int 
   }
   a->c = c;
   a->done = done;
-  a->bytes = msg ? msg->total : 0;
-  int rc = gf__tcall_send(c->t, msg, NULL, async_send_done, a);
+  int rc = gf__call_send(c, msg, NULL, async_send_done, a);
   if (rc) free(a);
   return rc;
 }

@@ -56,6 +56,14 @@ struct gf_call {
   int flush_done, flush_ok;
   gf__ibuf* recv_msg;
   int64_t msgs_in, msgs_out;
+  /* The sends in flight (gf__call_send): [0] a message alone, [1] the final
+   * send carrying the status. The transport runs at most one of each. */
+  struct gf__call_out {
+    size_t bytes;
+    int has_msg;
+    gf__tdone_fn done;
+    void* user;
+  } out[2];
   int64_t recv_held; /* bytes of the reader's current message charged to d->recv_held */
 
   void* stream; /* per-method streaming state (DoGet, lists) */
@@ -82,6 +90,14 @@ int gf__call_send_blocking(gf_call* c, gf__obuf* msg);
 /* Blocking receive. GF_OK (*out owned), GF_END_OF_STREAM (client half-close
  * only), GF_CANCELLED (cancel, deadline, broken connection, idle timeout). */
 int gf__call_recv_blocking(gf_call* c, gf__ibuf** out);
+/* The one send path of a call: hands msg (may be NULL) and status (may be
+ * NULL) to the transport, and when the transport reports msg written counts
+ * it (msgs_out and the rpc_message hook with its bytes) before running
+ * done(user, ok) on the CQ thread. Same return rules as gf__tcall_send. */
+int gf__call_send(gf_call* c, gf__obuf* msg, const gf__tstatus* status, gf__tdone_fn done,
+                  void* user);
+/* Counts one received message of `bytes` (msgs_in and the rpc_message hook). */
+void gf__call_count_received(gf_call* c, size_t bytes);
 /* Async send of one message; done(call, ok) runs on a worker. */
 int gf__call_send_async(gf_call* c, gf__obuf* msg, void (*done)(gf_call* c, int ok));
 /* Records err as the call's error (if none recorded yet) and returns its code.

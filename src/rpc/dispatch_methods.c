@@ -40,9 +40,7 @@ static ProtobufCMessage* unpack_request(gf_call* c, const ProtobufCMessageDescri
   if (c->request && gf__ibuf_flatten(c->request, &data, &len)) return NULL;
   ProtobufCMessage* m = protobuf_c_message_unpack(desc, NULL, len, data);
   free(data);
-  c->msgs_in++;
-  const gf__server_hooks* h = &c->d->o.hooks;
-  if (h->rpc_message && h->metrics) h->rpc_message(h->metrics, c->method, 0, (int64_t)len);
+  gf__call_count_received(c, len);
   return m;
 }
 
@@ -276,6 +274,8 @@ static void handle_do_action(gf_call* c, const gf_methods* m) {
 
 static void handle_list_actions(gf_call* c, const gf_methods* m) {
   if (!m->list_actions) { finish_unimplemented(c); return; }
+  /* The request is an Empty message: counted, not parsed. */
+  gf__call_count_received(c, c->request ? gf__ibuf_length(c->request) : 0);
   gf_action_type_list* list = gf__action_type_list_new();
   int rc = list ? m->list_actions(m->state, c, list) : GF_NO_MEMORY;
   stream_list(c, rc, list, rc ? 0 : gf__action_type_list_count(list), pack_action_type);

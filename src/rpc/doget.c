@@ -29,13 +29,13 @@ typedef struct doget {
   struct ArrowSchema schema;
   gf_ipc_encoder* enc;
   int64_t batch_index;
-  struct ArrowArray ahead; /* first-batch look-ahead (release == NULL: none) */
-  int ahead_done;          /* the look-ahead was taken (once per stream) */
+  struct ArrowArray ahead; /* the batch peeked after the first one (release == NULL: none) */
   pthread_mutex_t mu;
   gf__obuf** q; /* ring of prepared messages */
   size_t qhead, qn, qcap, qbytes;
-  size_t inflight_bytes;
-  int inflight, filling, eos, done;
+  int inflight; /* a message send is outstanding */
+  int filling;  /* a worker is pulling (fill_task) */
+  enum { PULLING, SOURCE_END, FINISHED } phase; /* source drained; status sent */
   int src_released; /* the filler released the plugin's source (release_source) */
   int err_code;
   char* err_msg;
@@ -68,11 +68,6 @@ static void doget_free_task(void* arg) {
  * held, else at once (saves a worker wake-up at the end of most streams). */
 static void post_free(doget* g) {
   if (g->src_released || gf__pool_post(g->pool, doget_free_task, g)) doget_free_task(g);
-}
-
-static void count_bytes(gf_call* c, size_t bytes) {
-  const gf__server_hooks* h = &c->d->o.hooks;
-  if (h->rpc_message && h->metrics) h->rpc_message(h->metrics, c->method, 1, (int64_t)bytes);
 }
 
 static void fill_task(void* arg);
@@ -112,36 +107,34 @@ static gf__obuf* q_pop(doget* g) {
 
 /* 1 while the prepared queue wants another batch. Locked. */
 static int q_wants_more(const doget* g) {
-  return !g->eos && !g->err_code && !g->done && (g->qn == 0 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
+  return g->phase == PULLING && !g->err_code && (g->qn == 0 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
 }
 
-/* Ends the call with the recorded error (or OK). Locked; sets done. */
+/* Ends the call with the recorded error (or OK). Locked; enters FINISHED. */
 static void finish_locked(doget* g, gf__obuf* last) {
-  g->done = 1;
+  g->phase = FINISHED;
   if (g->err_code && g->err_msg) gf__call_set_error(g->c, g->err_code, g->err_msg, NULL, 0);
-  if (last) count_bytes(g->c, last->total); /* gf__call_finish counts the message */
   gf__call_finish(g->c, last, g->err_code);
 }
 
 /* Decides the next step with nothing in flight. Locked. Returns 1 when the
- * caller must free g (done and no worker filling). */
+ * caller must free g (finished and no worker filling). */
 static int advance_locked(doget* g) {
-  if (g->inflight || g->done) return 0;
+  if (g->inflight || g->phase == FINISHED) return 0;
   if (g->qn) {
     gf__obuf* m = q_pop(g);
-    if (g->qn == 0 && g->eos && !g->err_code) {
+    if (g->qn == 0 && g->phase == SOURCE_END && !g->err_code) {
       finish_locked(g, m);
       return !g->filling;
     }
     g->inflight = 1;
-    g->inflight_bytes = m->total;
-    if (gf__tcall_send(g->c->t, m, NULL, on_sent, g)) {
+    if (gf__call_send(g->c, m, NULL, on_sent, g)) {
       g->inflight = 0;
       g->err_code = GF_CANCELLED;
       finish_locked(g, NULL);
       return !g->filling;
     }
-  } else if (g->eos || g->err_code) {
+  } else if (g->phase == SOURCE_END || g->err_code) {
     finish_locked(g, NULL);
     return !g->filling;
   }
@@ -167,13 +160,11 @@ static void on_sent(void* user, int ok) {
   g->inflight = 0;
   int free_it;
   if (ok) {
-    g->c->msgs_out++;
-    count_bytes(g->c, g->inflight_bytes);
     free_it = advance_locked(g);
   } else {
     g->err_code = GF_CANCELLED;
     free_it = 0;
-    if (!g->done) {
+    if (g->phase != FINISHED) {
       finish_locked(g, NULL);
       free_it = !g->filling;
     }
@@ -210,10 +201,9 @@ static int pull_err(pulled* p, int code, const char* msg) {
 
 /* Next batch from the look-ahead or the source. 0, or -1 (error in p). */
 static int next_batch(doget* g, struct ArrowArray* out, pulled* p) {
-  if (g->ahead_done == 1) {
+  if (g->ahead.release) {
     *out = g->ahead;
     g->ahead.release = NULL;
-    g->ahead_done = 2;
     return 0;
   }
   memset(out, 0, sizeof(*out));
@@ -249,13 +239,9 @@ static void pull_one(doget* g, pulled* p) {
     return;
   }
   /* First data batch: peek one more so a one-batch result ends with the status. */
-  if (g->batch_index == 1 && !g->ahead_done) {
+  if (g->batch_index == 1) {
     if (next_batch(g, &g->ahead, p)) return;
-    g->ahead_done = 1;
-    if (!g->ahead.release) {
-      g->ahead_done = 2;
-      p->eos = 1;
-    }
+    if (!g->ahead.release) p->eos = 1;
   }
 }
 
@@ -276,20 +262,20 @@ static void fill_task(void* arg) {
   doget* g = arg;
   for (;;) {
     pthread_mutex_lock(&g->mu);
-    if (!g->done && !g->err_code && gf_call_is_cancelled(g->c)) g->err_code = GF_CANCELLED;
+    if (g->phase != FINISHED && !g->err_code && gf_call_is_cancelled(g->c)) g->err_code = GF_CANCELLED;
     int stop = !q_wants_more(g);
     if (stop) {
-      /* No more pulls will happen (end, error or done: all sticky): release
+      /* No more pulls will happen (end, error or finished: all sticky): release
        * the plugin's source here, on this worker and outside the lock;
        * filling still set keeps the send path from freeing g meanwhile. */
-      if ((g->eos || g->err_code || g->done) && !g->src_released) {
+      if ((g->phase != PULLING || g->err_code) && !g->src_released) {
         pthread_mutex_unlock(&g->mu);
         release_source(g);
         pthread_mutex_lock(&g->mu);
         g->src_released = 1;
       }
       g->filling = 0;
-      int free_it = g->done || advance_locked(g);
+      int free_it = g->phase == FINISHED || advance_locked(g);
       pthread_mutex_unlock(&g->mu);
       if (free_it) doget_free_task(g); /* on a worker already */
       return;
@@ -298,11 +284,11 @@ static void fill_task(void* arg) {
     pulled p;
     pull_traced(g, &p);
     pthread_mutex_lock(&g->mu);
-    if (!g->done) {
+    if (g->phase != FINISHED) {
       if (p.qn && q_push(g, p.q, p.qn) && !g->err_code) g->err_code = GF_NO_MEMORY;
       p.q = NULL;
       p.qn = 0;
-      if (p.eos) g->eos = 1;
+      if (p.eos) g->phase = SOURCE_END;
       if (p.err_code && !g->err_code) {
         g->err_code = p.err_code;
         g->err_msg = p.err_msg;

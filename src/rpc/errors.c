@@ -5,33 +5,33 @@
 
 #include "rpc/errors.h"
 
+#include "common/grpc_status.h"
+#include "gooddata_flight_server/errors.h"
+
 typedef struct mapping {
-  int grpc;
   int arrow;
   const char* detail; /* NULL: no ". Detail: " suffix */
 } mapping;
 
 static mapping map_status(int code) {
   switch (code) {
-    case GF_OK: return (mapping){0, 0, NULL};
-    case GF_INTERNAL: return (mapping){13, 5, "Internal"};
-    case GF_TIMED_OUT: return (mapping){4, 5, "TimedOut"};
-    case GF_CANCELLED: return (mapping){1, 5, "Cancelled"};
-    case GF_UNAUTHENTICATED: return (mapping){16, 5, "Unauthenticated"};
-    case GF_UNAUTHORIZED: return (mapping){7, 5, "Unauthorized"};
+    case GF_OK: return (mapping){0, NULL};
+    case GF_INTERNAL: return (mapping){5, "Internal"};
+    case GF_TIMED_OUT: return (mapping){5, "TimedOut"};
+    case GF_CANCELLED: return (mapping){5, "Cancelled"};
+    case GF_UNAUTHENTICATED: return (mapping){5, "Unauthenticated"};
+    case GF_UNAUTHORIZED: return (mapping){5, "Unauthorized"};
     case GF_UNAVAILABLE:
-    case GF_IO_ERROR: return (mapping){14, 5, "Unavailable"};
-    case GF_INVALID_ARGUMENT: return (mapping){3, 4, NULL};
-    case GF_NOT_FOUND: return (mapping){5, 2, NULL};
-    case GF_ALREADY_EXISTS: return (mapping){6, 45, NULL};
-    case GF_UNIMPLEMENTED: return (mapping){12, 10, NULL};
+    case GF_IO_ERROR: return (mapping){5, "Unavailable"};
+    case GF_INVALID_ARGUMENT: return (mapping){4, NULL};
+    case GF_NOT_FOUND: return (mapping){2, NULL};
+    case GF_ALREADY_EXISTS: return (mapping){45, NULL};
+    case GF_UNIMPLEMENTED: return (mapping){10, NULL};
     case GF_RESOURCE_EXHAUSTED:
-    case GF_NO_MEMORY: return (mapping){8, 6, NULL};
-    default: return (mapping){2, 5, "Failed"};
+    case GF_NO_MEMORY: return (mapping){6, NULL};
+    default: return (mapping){5, "Failed"};
   }
 }
-
-int gf__grpc_code(int status) { return map_status(status).grpc; }
 
 int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const void* extra,
                          size_t extra_len, const gf__tmd* user_trailers, size_t n_user) {
@@ -62,7 +62,7 @@ int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const vo
     gf__wire_status_free(w);
     return GF_NO_MEMORY;
   }
-  w->st = (gf__tstatus){m.grpc, w->message, n, w->md};
+  w->st = (gf__tstatus){gf__grpc_from_status(code), w->message, n, w->md};
   return GF_OK;
 }
 
@@ -73,9 +73,10 @@ void gf__wire_status_free(gf__wire_status* w) {
 }
 
 char* gf__error_info_json(const char* msg, int code) {
-  /* msg is a fixed server string without characters needing escapes. */
-  size_t n = strlen(msg) + 96;
-  char* out = malloc(n);
-  if (out) snprintf(out, n, "{\"msg\":\"%s\",\"detail\":null,\"code\":%d,\"body\":null}", msg, code);
+  gf_error_info info;
+  char* out = NULL;
+  size_t len = 0;
+  if (gf_error_info_init(&info, code, "%s", msg) == GF_OK) gf_error_info_to_json(&info, &out, &len, NULL);
+  gf_error_info_clear(&info);
   return out;
 }

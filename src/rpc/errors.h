@@ -14,8 +14,6 @@ typedef struct gf__wire_status {
   char xstatus[16];
 } gf__wire_status;
 
-/* gRPC status code for a gf_status (GF_OK -> 0). */
-int gf__grpc_code(int status);
 /* Builds the status for `code` (GF_OK: plain OK plus user trailers). */
 int gf__wire_status_init(gf__wire_status* w, int code, const char* msg, const void* extra,
                          size_t extra_len, const gf__tmd* user_trailers, size_t n_user);

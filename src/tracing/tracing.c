@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/instance.h"
+#include "flight/method.h"
 #include "log/log_internal.h"
 #include "tracing/tracing_internal.h"
 
@@ -224,13 +225,9 @@ int gf__traceparent_parse(const char* s, size_t n, uint8_t trace_id[16], uint8_t
   return 1;
 }
 
-static const char* const k_rpc_names[] = {
-    "HANDSHAKE", "LIST_FLIGHTS", "GET_FLIGHT_INFO", "POLL_FLIGHT_INFO", "GET_SCHEMA", "DO_GET",
-    "DO_PUT",    "DO_EXCHANGE",  "DO_ACTION",       "LIST_ACTIONS"};
-
 gf_span* gf__tracing_rpc_start(int method, const char* tp, size_t tp_len) {
   if (!gf_tracing_enabled()) return NULL;
-  const char* name = method >= 0 && method < 10 ? k_rpc_names[method] : "INVALID";
+  const char* name = gf__method_get(method)->span;
   gf_span remote;
   gf_span* s;
   memset(&remote, 0, sizeof remote);

@@ -8,6 +8,7 @@
 
 #include "flight/descriptor.h"
 #include "rpc/errors.h"
+#include "common/grpc_status.h"
 #include "flight/flightdata.h"
 #include "gooddata_flight_server/arrow.h"
 #include "test.h"
@@ -229,7 +230,7 @@ TEST(wire_status) {
                     {GF_UNAUTHENTICATED, 16}, {GF_UNAUTHORIZED, 7}, {GF_INVALID_ARGUMENT, 3},
                     {GF_ALREADY_EXISTS, 6}, {GF_UNIMPLEMENTED, 12}, {GF_NO_MEMORY, 8},
                     {GF_IO_ERROR, 14}, {GF_OK, 0}};
-  for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) CHECK_EQ_INT(gf__grpc_code(codes[i][0]), codes[i][1]);
+  for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) CHECK_EQ_INT(gf__grpc_from_status(codes[i][0]), codes[i][1]);
   CHECK(gf__wire_status_init(&w, GF_OK, NULL, NULL, 0, NULL, 0) == 0);
   CHECK_EQ_INT(w.st.n_trailers, 0);
   gf__wire_status_free(&w);

@@ -4,6 +4,8 @@
 #include <pthread.h>
 
 #include "support/ops_util.h"
+#include "common/grpc_status.h"
+#include "flight/method.h"
 #include "log/log_internal.h"
 #include "metrics/metrics_core.h"
 #include "test.h"
@@ -166,8 +168,8 @@ TEST(rpc_and_process_metrics) {
   CHECK(st != NULL);
   double start = strtod(st + 28, NULL);
   CHECK_MSG(start > 1.6e9 && start <= gf__metrics_now() + 1, "start %f", start);
-  CHECK_EQ_STR(gf__rpc_method_name(0), "Handshake");
-  CHECK_EQ_STR(gf__rpc_method_name(10), "Unknown");
+  CHECK_EQ_STR(gf__method_name(0), "Handshake");
+  CHECK_EQ_STR(gf__method_name(10), "Unknown");
   CHECK_EQ_STR(gf__grpc_code_name(16), "UNAUTHENTICATED");
   free(t);
   gf__metrics_free(r);

@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "common/grpc_status.h"
 #include "common/json.h"
+#include "rpc/errors.h"
+#include "transport/client_call.h"
 #include "rpc/fake_call.h"
 #include "gooddata_flight_server/errors.h"
 #include "gooddata_flight_server/log.h"
@@ -263,10 +266,21 @@ TEST(poll_error) {
   fake_call_free(&call);
 }
 
+/* The client transport's reading of a gRPC code and the server's ErrorInfo
+ * for gate errors both follow the one map (common/grpc_status.h). */
+TEST(one_grpc_status_map) {
+  for (int g = -1; g <= GF__GRPC_CODES; g++)
+    CHECK_MSG(gf__grpc_code_to_status(g) == gf__status_from_grpc(g), "gRPC %d", g);
+  char* json = gf__error_info_json("Try again later.", GF__ERRCODE_NOT_READY);
+  CHECK_EQ_STR(json, "{\"msg\":\"Try again later.\",\"detail\":null,\"code\":197109,\"body\":null}");
+  free(json);
+}
+
 int main(void) {
   /* Pull in the logging module first: the flight archive (linked after the
    * server archive) logs through it. */
   (void)gf_logger_get("test_errors");
+  RUN(one_grpc_status_map);
   RUN(code_values);
   RUN(code_names);
   RUN(retry_flags);

@@ -71,6 +71,14 @@ GF_API int gf_status_to_errno(gf_status status);
 
 /* Short stable name of a status ("ok", "invalid_argument", ...). */
 GF_API const char* gf_status_name(gf_status status);
+/* The gRPC status code a server sends for `status`: GF_OK and
+ * GF_END_OF_STREAM -> 0 (OK), GF_NO_MEMORY -> 8 (RESOURCE_EXHAUSTED),
+ * GF_IO_ERROR -> 14 (UNAVAILABLE), the others as noted on gf_status;
+ * unknown values -> 2 (UNKNOWN). */
+GF_API int gf_status_grpc_code(gf_status status);
+/* Name of a gRPC status code ("OK", "NOT_FOUND", ..., "UNAUTHENTICATED");
+ * "UNKNOWN" outside 0..16. */
+GF_API const char* gf_grpc_code_name(int grpc_code);
 
 #define GF_ERROR_MESSAGE_SIZE 512
 
