@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "log/log_internal.h"
 #include "otlp_trace.pb-c.h"
 #include "tracing/tracing_otlp_grpc.h"
@@ -250,19 +251,6 @@ long gf__otlp_grpc_timeout_ms(const gf__otlp_grpc* g) { return g->timeout_ms; }
 
 /* ---- encoding ---- */
 
-/* Length of the valid UTF-8 sequence at s (0: invalid). */
-static size_t utf8_seq(const unsigned char* s) {
-  unsigned c = s[0];
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  for (size_t i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80) return 0;
-  if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-      (c == 0xf4 && s[1] > 0x8f))
-    return 0;
-  return n;
-}
-
 typedef struct pb_arena {
   char** owned;  /* repaired strings */
   size_t n_owned, cap_owned;
@@ -270,19 +258,11 @@ typedef struct pb_arena {
 
 /* s itself when valid UTF-8, else a copy with U+FFFD for each bad byte. */
 static char* text(pb_arena* a, const char* s) {
-  const unsigned char* p = (const unsigned char*)(s ? s : "");
-  size_t n, bad = 0;
-  for (size_t i = 0; p[i]; i += n ? n : 1) bad += (n = utf8_seq(p + i)) == 0;
-  if (!bad) return (char*)p;
-  char* out = a->n_owned < a->cap_owned ? malloc(strlen((const char*)p) + 2 * bad + 1) : NULL;
+  const char* p = s ? s : "";
+  size_t n = strlen(p);
+  if (gf__utf8_valid((const uint8_t*)p, n, NULL)) return (char*)p;
+  char* out = a->n_owned < a->cap_owned ? gf__utf8_repair(p, n, NULL) : NULL;
   if (!out) return (char*)"";
-  size_t k = 0;
-  for (size_t i = 0; p[i]; i += n ? n : 1) {
-    n = utf8_seq(p + i);
-    if (n) memcpy(out + k, p + i, n), k += n;
-    else memcpy(out + k, "\xef\xbf\xbd", 3), k += 3;
-  }
-  out[k] = '\0';
   a->owned[a->n_owned++] = out;
   return out;
 }

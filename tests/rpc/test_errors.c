@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common/base64.h"
-#include "common/json.h"
+#include "common/utf8.h"
 #include "rpc/fake_call.h"
 #include "gooddata_flight_server/errors.h"
 #include "gooddata_flight_server/log.h"
