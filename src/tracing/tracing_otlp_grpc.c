@@ -4,6 +4,7 @@
  * Export call and rate-limited failure logging. Configured and freed on the
  * lifecycle thread; gf__otlp_grpc_export runs on the export thread only. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "common/utf8.h"
 #include "log/log_internal.h"
 #include "otlp_trace.pb-c.h"
@@ -164,21 +166,16 @@ static void add_md(void* ctx, const char* key, const char* value) {
 
 /* Reads a whole PEM file (at most PEM_MAX bytes) into a NUL-terminated string. */
 static int read_pem(const char* var, const char* path, char** out, gf_error* err) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: cannot open '%s'", var, path);
-  char* buf = malloc(PEM_MAX + 1);
-  size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf) return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", var);
-  if (bad || n == 0 || n > PEM_MAX) {
-    free(buf);
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: '%s' is %s", var, path,
-                        bad ? "unreadable" : n == 0 ? "empty" : "larger than 4 MiB");
-  }
-  buf[n] = '\0';
-  *out = buf;
-  return GF_OK;
+  size_t n = 0;
+  int e = 0;
+  int rc = gf__read_file(path, PEM_MAX, out, &n, &e);
+  if (rc == GF_NO_MEMORY) return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", var);
+  if (rc != GF_OK && e != EFBIG && e != EISDIR)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: cannot open '%s'", var, path);
+  if (rc == GF_OK && n > 0) return GF_OK;
+  if (rc == GF_OK) free(*out), *out = NULL;
+  return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: '%s' is %s", var, path,
+                      e == EFBIG ? "larger than 4 MiB" : e ? "unreadable" : "empty");
 }
 
 static int read_env_pem(const char* traces_var, const char* var, char** out, gf_error* err) {
