@@ -1,4 +1,4 @@
-/* Log-line JSON cost: the log writer's streaming escaper (log/log_buf.c
+/* Log-line JSON cost: the log writer's streaming escaper (common/buf.c
  * through common/json.c) against libjansson building the same line as a
  * json_t and dumping it compact. Prints ns per line for each; single thread.
  * Usage: json_escape_bench [lines] (default 500000). */

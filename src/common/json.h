@@ -1,7 +1,7 @@
 /* Internal: JSON. Whole documents are libjansson values, parsed and dumped
  * by the two wrappers below with the house's flags (compact, insertion order,
  * any top-level value); plus the streaming string escaper behind the log,
- * metrics and trace text buffer (log/log_buf.h). Pure functions, any thread. */
+ * metrics and trace text buffer (common/buf.h). Pure functions, any thread. */
 #ifndef GF__COMMON_JSON_H
 #define GF__COMMON_JSON_H
 
