@@ -66,6 +66,44 @@ size_t gf__utf8_prefix(const char* s, size_t n, size_t max_cp) {
   return i;
 }
 
+/* True if s[i..end) is a lead byte followed only by continuation bytes. */
+static bool cut_sequence(const unsigned char* s, size_t i, size_t end) {
+  if (s[i] < 0xC0) return false;
+  for (size_t j = i + 1; j < end; j++)
+    if ((s[j] & 0xC0) != 0x80) return false;
+  return end - i < (s[i] >= 0xF0 ? 4u : s[i] >= 0xE0 ? 3u : 2u);
+}
+
+size_t gf__utf8_cut(const char* s, size_t n, size_t max) {
+  const unsigned char* p = (const unsigned char*)s;
+  size_t end = n < max ? n : max, i = 0;
+  while (i < end) {
+    size_t k = gf__utf8_seq_len(p + i, end - i);
+    if (k == 0 && cut_sequence(p, i, end)) return i;
+    i += k ? k : 1;
+  }
+  return end;
+}
+
+size_t gf__utf8_encode(uint32_t cp, char out[4]) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6)), out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12)), out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18)), out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 char* gf__utf8_repair(const char* s, size_t n, size_t* out_len) {
   const unsigned char* p = (const unsigned char*)s;
   size_t bad = 0;

@@ -114,11 +114,29 @@ TEST(utf8_helpers) {
   free(r);
 }
 
+TEST(utf8_cut_and_encode) {
+  const char* s = "ab\xc3\xa9\xe2\x82\xac"; /* a b é € = 7 bytes */
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 100), 7);
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 3), 2);      /* would split é */
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 6), 4);      /* would split € */
+  CHECK_EQ_INT(gf__utf8_cut(s, 6, 100), 4);    /* trailing incomplete € dropped */
+  CHECK_EQ_INT(gf__utf8_cut("a\xff" "b\x80", 4, 100), 4); /* stray bytes kept */
+  char u[4];
+  CHECK_EQ_INT(gf__utf8_encode(0x41, u), 1);
+  CHECK_EQ_INT(gf__utf8_encode(0xE9, u), 2);
+  CHECK(memcmp(u, "\xc3\xa9", 2) == 0);
+  CHECK_EQ_INT(gf__utf8_encode(0x20AC, u), 3);
+  CHECK(memcmp(u, "\xe2\x82\xac", 3) == 0);
+  CHECK_EQ_INT(gf__utf8_encode(0x1F600, u), 4);
+  CHECK(memcmp(u, "\xf0\x9f\x98\x80", 4) == 0);
+}
+
 int main(void) {
   RUN(escaper_escapes_keeps_utf8_and_replaces_invalid);
   RUN(escaper_output_parses_back_to_repaired_input);
   RUN(dump_compact_ordered_int64_exact);
   RUN(load_values_and_rejects);
   RUN(utf8_helpers);
+  RUN(utf8_cut_and_encode);
   TEST_MAIN_END();
 }
