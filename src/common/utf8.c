@@ -1,4 +1,4 @@
-/* UTF-8 well-formedness, code-point counting/cutting and repair, shared by
+/* UTF-8 well-formedness, cutting, encoding and repair, shared by
  * Arrow validation, builders, the TOML reader, ErrorInfo, the log writer and
  * the OTLP exporter. Pure functions, any thread. */
 #include "common/utf8.h"
@@ -44,16 +44,6 @@ bool gf__utf8_valid(const uint8_t* s, size_t n, size_t* bad) {
     i += k;
   }
   return true;
-}
-
-size_t gf__utf8_count(const char* s, size_t n) {
-  size_t i = 0, count = 0;
-  while (i < n) {
-    size_t k = gf__utf8_seq_len((const unsigned char*)s + i, n - i);
-    i += k ? k : 1;
-    count++;
-  }
-  return count;
 }
 
 size_t gf__utf8_prefix(const char* s, size_t n, size_t max_cp) {

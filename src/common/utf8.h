@@ -12,8 +12,6 @@ size_t gf__utf8_seq_len(const unsigned char* s, size_t avail);
 /* True if s[0..n) is well-formed UTF-8; else false and, if bad is not NULL,
  * the offset of the sequence that is not. */
 bool gf__utf8_valid(const uint8_t* s, size_t n, size_t* bad);
-/* Number of code points in s[0..n) (each invalid byte counts as one). */
-size_t gf__utf8_count(const char* s, size_t n);
 /* Byte length of the first max_cp code points of s[0..n). */
 size_t gf__utf8_prefix(const char* s, size_t n, size_t max_cp);
 /* Byte length of s[0..n) cut to at most max bytes without splitting a

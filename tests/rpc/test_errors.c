@@ -93,7 +93,9 @@ TEST(truncation_counts_code_points) {
   CHECK_EQ_STR(info.msg, exact);
   char* long_msg = repeat("\xc3\xa9", 300);
   gf_error_info_set_msg(&info, long_msg);
-  CHECK_EQ_INT(gf__utf8_count(info.msg, strlen(info.msg)), 256 + 12);
+  size_t len = strlen(info.msg); /* exactly 256 + 12 code points */
+  CHECK_EQ_INT(gf__utf8_prefix(info.msg, len, 256 + 12), len);
+  CHECK(gf__utf8_prefix(info.msg, len, 256 + 11) < len);
   CHECK(strncmp(info.msg, exact, 512) == 0);
   CHECK_EQ_STR(info.msg + 512, " [truncated]");
   char* emoji = repeat("\xf0\x9f\x98\x80", 600);
