@@ -1,89 +1,65 @@
 /* Redacted JSON rendering of the validated [server] configuration (plus the
  * enumerated tokens count; [flexconnect] is the provider's), logged in
  * the server_startup event. Table-driven from settings_table.c. Main thread. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "config/config_internal.h"
 
-static void json_str(FILE* out, const char* s) {
-  if (s == NULL) {
-    fputs("null", out);
-    return;
-  }
-  fputc('"', out);
-  for (const unsigned char* p = (const unsigned char*)s; *p; p++) {
-    if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
-    else if (*p == '\n') fputs("\\n", out);
-    else if (*p == '\r') fputs("\\r", out);
-    else if (*p == '\t') fputs("\\t", out);
-    else if (*p < 0x20 || *p == 0x7f) fprintf(out, "\\u%04x", *p);
-    else fputc(*p, out);
-  }
-  fputc('"', out);
-}
+static json_t* str_value(const char* s) { return gf__json_text(s, s ? strlen(s) : 0); }
 
-static void json_field(FILE* out, const gf__setting_def* d, const gf__server_config* cfg) {
+static json_t* field_value(const gf__setting_def* d, const gf__server_config* cfg) {
   const char* f = (const char*)cfg + d->offset;
   switch (d->kind) {
     case GF__SK_STR: {
       const char* v = *(char* const*)f;
-      if (v != NULL && (d->flags & GF__SF_SECRET)) {
-        json_str(out, GF__REDACTED);
-      } else if (v != NULL && (d->flags & GF__SF_PEM)) {
-        char* r = gf__redact_pem(v);
-        json_str(out, r ? r : GF__REDACTED);
-        free(r);
-      } else {
-        json_str(out, v);
-      }
-      break;
+      if (v == NULL || !(d->flags & (GF__SF_SECRET | GF__SF_PEM))) return str_value(v);
+      char* r = (d->flags & GF__SF_SECRET) ? NULL : gf__redact_pem(v);
+      json_t* j = str_value(r ? r : GF__REDACTED);
+      free(r);
+      return j;
     }
     case GF__SK_INT:
-      fprintf(out, "%lld", (d->flags & GF__SF_I64) ? (long long)*(const int64_t*)f
-                                                    : (long long)*(const int*)f);
-      break;
-    case GF__SK_BOOL: fputs(*(const int*)f ? "true" : "false", out); break;
-    case GF__SK_ENUM: json_str(out, d->enum_values[*(const int*)f]); break;
-    default: fputs("null", out); break;
+      return json_integer((d->flags & GF__SF_I64) ? (json_int_t)*(const int64_t*)f
+                                                  : (json_int_t)*(const int*)f);
+    case GF__SK_BOOL: return json_boolean(*(const int*)f);
+    case GF__SK_ENUM: return str_value(d->enum_values[*(const int*)f]);
+    default: return json_null();
   }
 }
 
+static json_t* trace_keys(const gf__server_config* cfg) {
+  json_t* o = json_object();
+  if (json_object_set_new(o, "trace_id", str_value(cfg->log_trace_key_trace_id)) ||
+      json_object_set_new(o, "span_id", str_value(cfg->log_trace_key_span_id)) ||
+      json_object_set_new(o, "parent_span_id", str_value(cfg->log_trace_key_parent_span_id))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static int add_setting(json_t* o, const gf__setting_def* d, const gf__server_config* cfg) {
+  if (d->kind == GF__SK_TRACE_KEYS) return json_object_set_new(o, "log_trace_keys", trace_keys(cfg));
+  if (d->kind == GF__SK_STR_LIST) {
+    char text[64];
+    snprintf(text, sizeof text, "%zu token(s), redacted", cfg->n_enumerated_tokens);
+    return json_object_set_new(o, "enumerated_tokens", json_string(text));
+  }
+  return json_object_set_new(o, d->name, field_value(d, cfg));
+}
+
 int gf__config_to_json(const gf__server_config* cfg, char** out) {
-  size_t len = 0;
-  *out = NULL;
-  FILE* m = open_memstream(out, &len);
-  if (m == NULL) return GF_NO_MEMORY;
-  fputc('{', m);
-  int first = 1;
-  for (size_t i = 0; i < gf__settings_table_len; i++) {
+  json_t* o = json_object();
+  int bad = o == NULL;
+  for (size_t i = 0; i < gf__settings_table_len && !bad; i++) {
     const gf__setting_def* d = &gf__settings_table[i];
     if (strcmp(d->section, "flexconnect") == 0) continue; /* not server config; read by the provider */
-    if (!first) fputc(',', m);
-    first = 0;
-    if (d->kind == GF__SK_TRACE_KEYS) {
-      fputs("\"log_trace_keys\":{\"trace_id\":", m);
-      json_str(m, cfg->log_trace_key_trace_id);
-      fputs(",\"span_id\":", m);
-      json_str(m, cfg->log_trace_key_span_id);
-      fputs(",\"parent_span_id\":", m);
-      json_str(m, cfg->log_trace_key_parent_span_id);
-      fputc('}', m);
-    } else if (d->kind == GF__SK_STR_LIST) {
-      fprintf(m, "\"enumerated_tokens\":\"%zu token(s), redacted\"", cfg->n_enumerated_tokens);
-    } else {
-      json_str(m, d->name);
-      fputc(':', m);
-      json_field(m, d, cfg);
-    }
+    bad = add_setting(o, d, cfg) != 0;
   }
-  fputc('}', m);
-  int bad = ferror(m);
-  fclose(m);
-  if (bad || *out == NULL) {
-    free(*out);
-    *out = NULL;
-    return GF_NO_MEMORY;
-  }
-  return GF_OK;
+  *out = bad ? NULL : gf__json_dump(o, NULL);
+  json_decref(o);
+  return *out ? GF_OK : GF_NO_MEMORY;
 }

@@ -11,6 +11,7 @@
 #include "gooddata_flight_server/config.h"
 #include "config/server_config.h"
 #include "config/toml.h"
+#include "common/file.h"
 
 #define GF__ENV_PREFIX "GOODDATA_FLIGHT_"
 
@@ -50,8 +51,7 @@ int gf__config_to_json(const gf__server_config* cfg, char** out);
 /* The full docs/configuration.md text. */
 int gf__config_docs_markdown(FILE* out);
 
-/* Reads a whole file for "@path" values (capped at GF__AT_FILE_MAX bytes). */
+/* "@path" values are read whole, capped at GF__AT_FILE_MAX bytes. */
 #define GF__AT_FILE_MAX (16u * 1024u * 1024u)
-int gf__read_file(const char* path, size_t max, char** out, size_t* len, int* errno_out);
 
 #endif

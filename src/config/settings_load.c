@@ -11,56 +11,6 @@
 
 #include "config/settings.h"
 
-int gf__read_file(const char* path, size_t max, char** out, size_t* len, int* errno_out) {
-  *out = NULL;
-  *len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return *errno_out = errno, GF_IO_ERROR;
-  struct stat st;
-  int e = 0;
-  if (fstat(fd, &st) != 0) e = errno;
-  else if (S_ISDIR(st.st_mode)) e = EISDIR;
-  else if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) e = EFBIG;
-  if (e != 0) {
-    close(fd);
-    return *errno_out = e, GF_IO_ERROR;
-  }
-  size_t cap = (S_ISREG(st.st_mode) ? (size_t)st.st_size : 4096) + 1, n = 0;
-  char* buf = malloc(cap);
-  if (buf == NULL) {
-    close(fd);
-    return *errno_out = ENOMEM, GF_NO_MEMORY;
-  }
-  for (;;) {
-    if (n + 1 >= cap) { /* file grew (or is a pipe): read on up to the cap */
-      if (cap > max) {
-        free(buf);
-        close(fd);
-        return *errno_out = EFBIG, GF_IO_ERROR;
-      }
-      size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-      char* nb = realloc(buf, ncap);
-      if (nb == NULL) break;
-      buf = nb, cap = ncap;
-    }
-    ssize_t r = read(fd, buf + n, cap - 1 - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      *errno_out = errno;
-      free(buf);
-      close(fd);
-      return GF_IO_ERROR;
-    }
-    if (r == 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  buf[n] = '\0';
-  *out = buf;
-  *len = n;
-  return GF_OK;
-}
-
 int gf__settings_empty(gf_settings** out) {
   gf_settings* s = calloc(1, sizeof(*s));
   if (s == NULL || (s->root = gf__toml_new(GF__TOML_TABLE, NULL)) == NULL) {

@@ -104,7 +104,8 @@ static int is_bare(int c) {
 static int parse_key_part(gf__tp* p, keypath* k) {
   if (k->n >= GF__TOML_MAX_DEPTH)
     return gf__tp_err(p, "key has more than %d parts", GF__TOML_MAX_DEPTH);
-  gf__sbuf sb = {0};
+  gf__buf sb;
+  gf__buf_init(&sb);
   int c = AT(p, 0);
   int rc = GF_OK;
   if (c == '"' || c == '\'') {
@@ -112,22 +113,19 @@ static int parse_key_part(gf__tp* p, keypath* k) {
       return gf__tp_err(p, "multi-line strings are not allowed as keys");
     rc = c == '"' ? gf__tp_basic_string(p, &sb) : gf__tp_literal_string(p, &sb);
   } else if (is_bare(c)) {
-    while (is_bare(AT(p, 0))) rc |= gf__sbuf_put(&sb, (char)p->s[p->pos++]);
+    while (is_bare(AT(p, 0))) rc |= gf__buf_addc(&sb, (char)p->s[p->pos++]);
   } else if (c < 0 || c == '\n' || c == '\r') {
     return gf__tp_err(p, "expected a key, found end of line");
   } else {
     return gf__tp_err(p, "invalid character '%c' in a key (bare keys allow A-Z a-z 0-9 _ -)", c);
   }
-  if (rc != GF_OK) {
-    free(sb.d);
-    return rc == GF_NO_MEMORY ? gf__tp_err(p, "out of memory") : rc;
-  }
-  if (gf__sbuf_put(&sb, '\0') != GF_OK) {
-    free(sb.d);
-    return gf__tp_err(p, "out of memory");
-  }
-  k->parts[k->n] = sb.d;
-  k->lens[k->n] = sb.n - 1;
+  size_t len = 0;
+  char* part = rc == GF_OK ? gf__buf_detach(&sb, &len) : NULL;
+  gf__buf_free(&sb);
+  if (rc != GF_OK && rc != GF_NO_MEMORY) return rc;
+  if (part == NULL) return gf__tp_err(p, "out of memory");
+  k->parts[k->n] = part;
+  k->lens[k->n] = len;
   k->n++;
   return GF_OK;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "common/buf.h"
+#include "common/utf8.h"
 #include "config/toml.h"
 
 typedef struct gf__tp {
@@ -27,13 +29,6 @@ typedef struct gf__tp {
 /* Byte at pos+k, or -1 past the end. */
 #define AT(p, k) ((p)->pos + (k) < (p)->len ? (int)(unsigned char)(p)->s[(p)->pos + (k)] : -1)
 
-typedef struct gf__sbuf {
-  char* d;
-  size_t n, cap;
-} gf__sbuf;
-
-int gf__sbuf_put(gf__sbuf* b, char c);
-int gf__sbuf_putn(gf__sbuf* b, const char* s, size_t n);
 
 int gf__tp_err(gf__tp* p, const char* fmt, ...)
 #if defined(__GNUC__)
@@ -46,13 +41,11 @@ void gf__tp_skip_ws(gf__tp* p);
 int gf__tp_value(gf__tp* p, gf__toml_value** out);
 
 /* Single-line strings (used for keys too); pos is at the opening quote. */
-int gf__tp_basic_string(gf__tp* p, gf__sbuf* out);
-int gf__tp_literal_string(gf__tp* p, gf__sbuf* out);
+int gf__tp_basic_string(gf__tp* p, gf__buf* out);
+int gf__tp_literal_string(gf__tp* p, gf__buf* out);
 /* Any string value (single or multi-line). */
 int gf__tp_string_value(gf__tp* p, gf__toml_value** out);
 /* Booleans, numbers, dates and times. */
 int gf__tp_scalar(gf__tp* p, gf__toml_value** out);
-/* 1 if s[0..len) is valid UTF-8; else 0 and *bad = offset of the bad byte. */
-#include "common/utf8.h"
 
 #endif

@@ -9,39 +9,9 @@
 
 #include "config/toml_parse_internal.h"
 
-/* ---- byte buffer ------------------------------------------------------------- */
-
-int gf__sbuf_putn(gf__sbuf* b, const char* s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 32;
-    while (cap < b->n + n + 1) cap *= 2;
-    char* d = realloc(b->d, cap);
-    if (d == NULL) return GF_NO_MEMORY;
-    b->d = d;
-    b->cap = cap;
-  }
-  if (n) memcpy(b->d + b->n, s, n);
-  b->n += n;
-  return GF_OK;
-}
-
-int gf__sbuf_put(gf__sbuf* b, char c) { return gf__sbuf_putn(b, &c, 1); }
-
-static int put_utf8(gf__sbuf* b, uint32_t cp) {
+static int put_utf8(gf__buf* b, uint32_t cp) {
   char u[4];
-  size_t n;
-  if (cp < 0x80) {
-    u[0] = (char)cp, n = 1;
-  } else if (cp < 0x800) {
-    u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
-  } else if (cp < 0x10000) {
-    u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
-  } else {
-    u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
-  }
-  return gf__sbuf_putn(b, u, n);
+  return gf__buf_add(b, u, gf__utf8_encode(cp, u));
 }
 
 /* ---- strings ----------------------------------------------------------------- */
@@ -58,13 +28,13 @@ static int hexval(int c) {
 }
 
 /* pos at the backslash. */
-static int escape(gf__tp* p, gf__sbuf* out) {
+static int escape(gf__tp* p, gf__buf* out) {
   int c = AT(p, 1);
   const char* simple = "b\bt\tn\nf\fr\r\"\"\\\\";
   for (const char* s = simple; *s; s += 2) {
     if (c == s[0]) {
       p->pos += 2;
-      return gf__sbuf_put(out, s[1]) == GF_OK ? GF_OK : oom(p);
+      return gf__buf_addc(out, s[1]) == GF_OK ? GF_OK : oom(p);
     }
   }
   if (c == 'u' || c == 'U') {
@@ -85,7 +55,7 @@ static int escape(gf__tp* p, gf__sbuf* out) {
   return gf__tp_err(p, "invalid escape sequence '\\%c'", c);
 }
 
-int gf__tp_basic_string(gf__tp* p, gf__sbuf* out) {
+int gf__tp_basic_string(gf__tp* p, gf__buf* out) {
   p->pos++;
   for (;;) {
     int c = AT(p, 0);
@@ -100,12 +70,12 @@ int gf__tp_basic_string(gf__tp* p, gf__sbuf* out) {
       continue;
     }
     if (is_ctrl(c)) return gf__tp_err(p, "control character 0x%02x must be escaped in a string", c);
-    if (gf__sbuf_put(out, (char)c) != GF_OK) return oom(p);
+    if (gf__buf_addc(out, (char)c) != GF_OK) return oom(p);
     p->pos++;
   }
 }
 
-int gf__tp_literal_string(gf__tp* p, gf__sbuf* out) {
+int gf__tp_literal_string(gf__tp* p, gf__buf* out) {
   p->pos++;
   for (;;) {
     int c = AT(p, 0);
@@ -116,7 +86,7 @@ int gf__tp_literal_string(gf__tp* p, gf__sbuf* out) {
     if (c < 0 || c == '\n' || (c == '\r' && AT(p, 1) == '\n'))
       return gf__tp_err(p, "unterminated literal string (missing \"'\" before the end of the line)");
     if (is_ctrl(c)) return gf__tp_err(p, "control character 0x%02x is not allowed in a literal string", c);
-    if (gf__sbuf_put(out, (char)c) != GF_OK) return oom(p);
+    if (gf__buf_addc(out, (char)c) != GF_OK) return oom(p);
     p->pos++;
   }
 }
@@ -134,7 +104,7 @@ static int line_ending_backslash(gf__tp* p) {
 }
 
 /* Multi-line strings; pos at the first of three quotes `q`. */
-static int ml_string(gf__tp* p, int q, gf__sbuf* out) {
+static int ml_string(gf__tp* p, int q, gf__buf* out) {
   static const char qq[2][2] = {{'"', '"'}, {'\'', '\''}};
   const char* two = q == '"' ? qq[0] : qq[1];
   p->pos += 3;
@@ -148,9 +118,9 @@ static int ml_string(gf__tp* p, int q, gf__sbuf* out) {
       if (n >= 3) {
         if (n > 5) return gf__tp_err(p, "too many quotes at the end of a multi-line string");
         p->pos += n;
-        return gf__sbuf_putn(out, two, n - 3) == GF_OK ? GF_OK : oom(p);
+        return gf__buf_add(out, two, n - 3) == GF_OK ? GF_OK : oom(p);
       }
-      if (gf__sbuf_putn(out, two, n) != GF_OK) return oom(p);
+      if (gf__buf_add(out, two, n) != GF_OK) return oom(p);
       p->pos += n;
       continue;
     }
@@ -160,27 +130,28 @@ static int ml_string(gf__tp* p, int q, gf__sbuf* out) {
       continue;
     }
     if (gf__tp_eat_newline(p)) {
-      if (gf__sbuf_put(out, '\n') != GF_OK) return oom(p);
+      if (gf__buf_addc(out, '\n') != GF_OK) return oom(p);
       continue;
     }
     if (is_ctrl(c)) return gf__tp_err(p, "control character 0x%02x is not allowed in a string", c);
-    if (gf__sbuf_put(out, (char)c) != GF_OK) return oom(p);
+    if (gf__buf_addc(out, (char)c) != GF_OK) return oom(p);
     p->pos++;
   }
 }
 
 int gf__tp_string_value(gf__tp* p, gf__toml_value** out) {
   int q = AT(p, 0);
-  gf__sbuf sb = {0};
+  gf__buf sb;
+  gf__buf_init(&sb);
   const char* src = gf__tp_src(p); /* start line; srcbuf is stable until the next call */
   int rc;
   if (AT(p, 1) == q && AT(p, 2) == q) rc = ml_string(p, q, &sb);
   else rc = q == '"' ? gf__tp_basic_string(p, &sb) : gf__tp_literal_string(p, &sb);
   if (rc == GF_OK) {
-    *out = gf__toml_new_string(sb.d ? sb.d : "", sb.n, src);
+    *out = gf__toml_new_string(sb.p, sb.len, src);
     if (*out == NULL) rc = oom(p);
   }
-  free(sb.d);
+  gf__buf_free(&sb);
   return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/json.h"
+#include "common/utf8.h"
 
 #define TRUNC_SUFFIX " [truncated]"
 
@@ -135,74 +136,74 @@ void gf_error_info_clear(gf_error_info* info) {
   memset(info, 0, sizeof(*info));
 }
 
-static void write_limited(gf__json_writer* w, const char* s, size_t max_cp) {
-  if (s == NULL) { gf__jw_null(w); return; }
-  size_t n = strlen(s);
-  size_t keep = gf__utf8_prefix(s, n, max_cp);
-  if (keep == n) { gf__jw_string_n(w, s, n); return; }
+/* The JSON string for s limited to max_cp code points, invalid UTF-8
+ * repaired; json_null() for NULL; NULL when out of memory. */
+static json_t* limited_string(const char* s, size_t max_cp) {
+  if (s == NULL) return json_null();
   char* t = truncated_copy(s, max_cp);
-  if (t == NULL) { w->oom = 1; return; }
-  gf__jw_string(w, t);
+  json_t* v = t ? gf__json_text(t, strlen(t)) : NULL;
   free(t);
+  return v;
+}
+
+static json_t* body_string(const gf_error_info* info) {
+  if (info->body == NULL || info->body_len == 0) return json_null();
+  char* b64 = NULL;
+  size_t n = 0;
+  json_t* v = NULL;
+  if (gf__base64_encode(info->body, info->body_len, &b64, &n) == GF_OK)
+    v = json_stringn_nocheck(b64, n);
+  free(b64);
+  return v;
 }
 
 gf_status gf_error_info_to_json(const gf_error_info* info, char** out, size_t* len, gf_error* err) {
-  gf__json_writer w;
-  gf__jw_init(&w);
-  gf__jw_begin_object(&w);
-  gf__jw_key(&w, "msg");
-  write_limited(&w, info->msg, GF_ERROR_INFO_MAX_MSG);
-  gf__jw_key(&w, "detail");
-  write_limited(&w, info->detail, GF_ERROR_INFO_MAX_DETAIL);
-  gf__jw_key(&w, "code");
-  gf__jw_int(&w, info->code);
-  gf__jw_key(&w, "body");
-  if (info->body != NULL && info->body_len > 0) {
-    char* b64 = NULL;
-    size_t b64_len = 0;
-    if (gf__base64_encode(info->body, info->body_len, &b64, &b64_len) != GF_OK) w.oom = 1;
-    else gf__jw_string_n(&w, b64, b64_len);
-    free(b64);
-  } else {
-    gf__jw_null(&w);
-  }
-  gf__jw_end_object(&w);
-  if (gf__jw_finish(&w, out, len) != GF_OK)
+  json_t* o = json_object();
+  int bad = o == NULL;
+  bad |= json_object_set_new(o, "msg", limited_string(info->msg, GF_ERROR_INFO_MAX_MSG));
+  bad |= json_object_set_new(o, "detail", limited_string(info->detail, GF_ERROR_INFO_MAX_DETAIL));
+  bad |= json_object_set_new(o, "code", json_integer(info->code));
+  bad |= json_object_set_new(o, "body", body_string(info));
+  char* text = bad ? NULL : gf__json_dump(o, len);
+  json_decref(o);
+  if (text == NULL)
     return gf_error_set(err, GF_NO_MEMORY, "ErrorInfo: out of memory while serialising");
+  *out = text;
   return GF_OK;
 }
 
 /* Optional string member: absent/null -> NULL. */
-static int get_str(const gf__json* obj, const char* key, const gf__json** out, gf_error* err) {
-  const gf__json* v = gf__json_get(obj, key);
+static int get_str(const json_t* obj, const char* key, const json_t** out, gf_error* err) {
+  const json_t* v = json_object_get(obj, key);
   *out = NULL;
-  if (v == NULL || v->type == GF__JSON_NULL) return GF_OK;
-  if (v->type != GF__JSON_STRING)
+  if (v == NULL || json_is_null(v)) return GF_OK;
+  if (!json_is_string(v))
     return gf_error_set(err, GF_INVALID_ARGUMENT, "member '%s' is not a string", key);
   *out = v;
   return GF_OK;
 }
 
-static int fill_from_json(const gf__json* root, gf_error_info* out, gf_error* err) {
-  if (root->type != GF__JSON_OBJECT)
+static int fill_from_json(const json_t* root, gf_error_info* out, gf_error* err) {
+  if (!json_is_object(root))
     return gf_error_set(err, GF_INVALID_ARGUMENT, "the JSON value is not an object");
-  const gf__json *msg, *detail, *body;
+  const json_t *msg, *detail, *body;
   int rc;
   if ((rc = get_str(root, "msg", &msg, err)) || (rc = get_str(root, "detail", &detail, err)) ||
       (rc = get_str(root, "body", &body, err)))
     return rc;
-  const gf__json* code = gf__json_get(root, "code");
-  if (code != NULL && code->type != GF__JSON_NULL) {
-    if (code->type != GF__JSON_NUMBER || !code->is_int || code->integer < INT32_MIN ||
-        code->integer > INT32_MAX)
+  const json_t* code = json_object_get(root, "code");
+  if (code != NULL && !json_is_null(code)) {
+    if (!json_is_integer(code) || json_integer_value(code) < INT32_MIN ||
+        json_integer_value(code) > INT32_MAX)
       return gf_error_set(err, GF_INVALID_ARGUMENT, "member 'code' is not a 32-bit integer");
-    out->code = (int32_t)code->integer;
+    out->code = (int32_t)json_integer_value(code);
   }
-  if ((msg && gf_error_info_set_msg(out, msg->str)) ||
-      (detail && gf_error_info_set_detail(out, detail->str)))
+  if ((msg && gf_error_info_set_msg(out, json_string_value(msg))) ||
+      (detail && gf_error_info_set_detail(out, json_string_value(detail))))
     return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   if (body != NULL) {
-    rc = gf__base64_decode(body->str, body->str_len, &out->body, &out->body_len, err);
+    rc = gf__base64_decode(json_string_value(body), json_string_length(body), &out->body,
+                           &out->body_len, err);
     if (rc != GF_OK) return rc;
   }
   return GF_OK;
@@ -210,11 +211,10 @@ static int fill_from_json(const gf__json* root, gf_error_info* out, gf_error* er
 
 gf_status gf_error_info_from_json(const void* data, size_t len, gf_error_info* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
-  gf__json* root = NULL;
   gf_error inner = {0};
-  int rc = gf__json_parse(data, len, 16, &root, &inner);
-  if (rc == GF_OK) rc = fill_from_json(root, out, &inner);
-  gf__json_free(root);
+  json_t* root = gf__json_load(data, len, &inner);
+  int rc = root ? fill_from_json(root, out, &inner) : inner.code;
+  json_decref(root);
   if (rc != GF_OK) {
     gf_error_info_clear(out);
     return gf_error_set(err, rc == GF_NO_MEMORY ? GF_NO_MEMORY : GF_INVALID_ARGUMENT,

@@ -7,18 +7,24 @@
 #include "common/json.h"
 #include "gooddata_flight_server/errors.h"
 
-static void write_b64(gf__json_writer* w, uint8_t* bytes, size_t len) {
+/* The base64 JSON string of bytes; NULL when out of memory. */
+static json_t* b64_string(const uint8_t* bytes, size_t len) {
   char* b64 = NULL;
   size_t n = 0;
-  if (gf__base64_encode(bytes, len, &b64, &n) != GF_OK) w->oom = 1;
-  else gf__jw_string_n(w, b64, n);
+  json_t* v = NULL;
+  if (gf__base64_encode(bytes, len, &b64, &n) == GF_OK) v = json_stringn_nocheck(b64, n);
   free(b64);
+  return v;
 }
 
-static int write_descriptor(gf__json_writer* w, const char* key, const gf_descriptor* d,
-                            gf_error* err) {
-  gf__jw_key(w, key);
-  if (d == NULL) { gf__jw_null(w); return GF_OK; }
+static int put_bytes(json_t* o, const char* key, uint8_t* bytes, size_t len) {
+  int bad = json_object_set_new(o, key, b64_string(bytes, len));
+  free(bytes);
+  return bad ? GF_NO_MEMORY : GF_OK;
+}
+
+static int put_descriptor(json_t* o, const char* key, const gf_descriptor* d, gf_error* err) {
+  if (d == NULL) return json_object_set_new(o, key, json_null()) ? GF_NO_MEMORY : GF_OK;
   uint8_t* bytes = NULL;
   size_t len = 0;
   int rc = gf_descriptor_serialize(d, &bytes, &len, err);
@@ -26,54 +32,51 @@ static int write_descriptor(gf__json_writer* w, const char* key, const gf_descri
     gf_error_prefix(err, "RetryInfo.%s", key);
     return rc;
   }
-  write_b64(w, bytes, len);
-  free(bytes);
-  return GF_OK;
+  return put_bytes(o, key, bytes, len);
+}
+
+static int put_flight_info(json_t* o, const gf_flight_info* fi, gf_error* err) {
+  if (fi == NULL) return json_object_set_new(o, "flight_info", json_null()) ? GF_NO_MEMORY : GF_OK;
+  uint8_t* bytes = NULL;
+  size_t n = 0;
+  int rc = gf_flight_info_serialize(fi, &bytes, &n, err);
+  if (rc != GF_OK) {
+    gf_error_prefix(err, "RetryInfo.flight_info");
+    return rc;
+  }
+  return put_bytes(o, "flight_info", bytes, n);
 }
 
 gf_status gf_retry_info_to_json(const gf_retry_info* ri, char** out, size_t* len, gf_error* err) {
-  gf__json_writer w;
-  gf__jw_init(&w);
-  gf__jw_begin_object(&w);
-  gf__jw_key(&w, "flight_info");
-  int rc = GF_OK;
-  if (ri->flight_info == NULL) {
-    gf__jw_null(&w);
-  } else {
-    uint8_t* bytes = NULL;
-    size_t n = 0;
-    rc = gf_flight_info_serialize(ri->flight_info, &bytes, &n, err);
-    if (rc != GF_OK) gf_error_prefix(err, "RetryInfo.flight_info");
-    else write_b64(&w, bytes, n);
-    free(bytes);
-  }
-  if (rc == GF_OK) rc = write_descriptor(&w, "retry_descriptor", ri->retry_descriptor, err);
-  if (rc == GF_OK) rc = write_descriptor(&w, "cancel_descriptor", ri->cancel_descriptor, err);
-  gf__jw_end_object(&w);
-  if (rc != GF_OK) {
-    gf__jw_free(&w);
-    return rc;
-  }
-  if (gf__jw_finish(&w, out, len) != GF_OK)
+  json_t* o = json_object();
+  int rc = o ? put_flight_info(o, ri->flight_info, err) : GF_NO_MEMORY;
+  if (rc == GF_OK) rc = put_descriptor(o, "retry_descriptor", ri->retry_descriptor, err);
+  if (rc == GF_OK) rc = put_descriptor(o, "cancel_descriptor", ri->cancel_descriptor, err);
+  char* text = rc == GF_OK ? gf__json_dump(o, len) : NULL;
+  json_decref(o);
+  if (rc == GF_OK && text == NULL) rc = GF_NO_MEMORY;
+  if (rc == GF_NO_MEMORY)
     return gf_error_set(err, GF_NO_MEMORY, "RetryInfo: out of memory while serialising");
+  if (rc != GF_OK) return rc;
+  *out = text;
   return GF_OK;
 }
 
 /* Decodes member `key` (null/absent -> *bytes NULL). */
-static int member_bytes(const gf__json* root, const char* key, uint8_t** bytes, size_t* n,
+static int member_bytes(const json_t* root, const char* key, uint8_t** bytes, size_t* n,
                         gf_error* err) {
-  const gf__json* v = gf__json_get(root, key);
+  const json_t* v = json_object_get(root, key);
   *bytes = NULL;
   *n = 0;
-  if (v == NULL || v->type == GF__JSON_NULL) return GF_OK;
-  if (v->type != GF__JSON_STRING)
+  if (v == NULL || json_is_null(v)) return GF_OK;
+  if (!json_is_string(v))
     return gf_error_set(err, GF_INVALID_ARGUMENT, "member '%s' is not a string", key);
-  int rc = gf__base64_decode(v->str, v->str_len, bytes, n, err);
+  int rc = gf__base64_decode(json_string_value(v), json_string_length(v), bytes, n, err);
   if (rc != GF_OK) gf_error_prefix(err, "member '%s'", key);
   return rc;
 }
 
-static int decode_descriptor(const gf__json* root, const char* key, gf_descriptor** out,
+static int decode_descriptor(const json_t* root, const char* key, gf_descriptor** out,
                              gf_error* err) {
   uint8_t* bytes = NULL;
   size_t n = 0;
@@ -86,8 +89,8 @@ static int decode_descriptor(const gf__json* root, const char* key, gf_descripto
   return rc;
 }
 
-static int fill(const gf__json* root, gf_retry_info_parsed* out, gf_error* err) {
-  if (root->type != GF__JSON_OBJECT)
+static int fill(const json_t* root, gf_retry_info_parsed* out, gf_error* err) {
+  if (!json_is_object(root))
     return gf_error_set(err, GF_INVALID_ARGUMENT, "the JSON value is not an object");
   uint8_t* bytes = NULL;
   size_t n = 0;
@@ -105,11 +108,10 @@ static int fill(const gf__json* root, gf_retry_info_parsed* out, gf_error* err) 
 gf_status gf_retry_info_from_json(const void* data, size_t len, gf_retry_info_parsed* out,
                                   gf_error* err) {
   memset(out, 0, sizeof(*out));
-  gf__json* root = NULL;
   gf_error inner = {0};
-  int rc = gf__json_parse(data, len, 16, &root, &inner);
-  if (rc == GF_OK) rc = fill(root, out, &inner);
-  gf__json_free(root);
+  json_t* root = gf__json_load(data, len, &inner);
+  int rc = root ? fill(root, out, &inner) : inner.code;
+  json_decref(root);
   if (rc != GF_OK) {
     gf_retry_info_parsed_clear(out);
     return gf_error_set(err, rc == GF_NO_MEMORY ? GF_NO_MEMORY : GF_INVALID_ARGUMENT,

@@ -283,8 +283,3 @@ int gf__fbv_table(gf__fbr* r, const gf__fbv* v, uint32_t i, gf__fbt* out, const 
   return open_table(r, tp, out, what, err);
 }
 
-int gf__fbv_string(const gf__fbr* r, const gf__fbv* v, uint32_t i, const char** s, size_t* n,
-                   const char* what, gf_error* err) {
-  if (i >= v->n) return bad(err, what, "vector index out of range");
-  return read_string(r, v->pos + 4 * (size_t)i, s, n, what, err);
-}

@@ -101,7 +101,5 @@ int gf__fbt_vector(const gf__fbt* t, int id, size_t elem_size, gf__fbv* v, const
 /* Element i of a vector of tables / strings. */
 int gf__fbv_table(gf__fbr* r, const gf__fbv* v, uint32_t i, gf__fbt* out, const char* what,
                   gf_error* err);
-int gf__fbv_string(const gf__fbr* r, const gf__fbv* v, uint32_t i, const char** s, size_t* n,
-                   const char* what, gf_error* err);
 
 #endif

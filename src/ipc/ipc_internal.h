@@ -59,8 +59,6 @@ typedef struct gf__keep {
   struct gf__src* src; /* encoder-side source batch (split pieces) */
   void** allocs;
   size_t n_allocs, cap_allocs;
-  struct gf__keep** keeps;
-  size_t n_keeps, cap_keeps;
 } gf__keep;
 
 gf__keep* gf__keep_new(gf_ipc_body* body); /* takes a new ref on body */
@@ -68,7 +66,6 @@ void gf__keep_ref(gf__keep* k);
 void gf__keep_unref(gf__keep* k);
 /* Transfers p to k (freed on failure too). */
 int gf__keep_add_alloc(gf__keep* k, void* p);
-int gf__keep_add_keep(gf__keep* k, gf__keep* other); /* refs other */
 
 /* Initialises `a` as a node owning its buffer/children arrays and one ref on
  * k; children structs are zeroed (released); dictionary allocated if asked. */

@@ -78,9 +78,7 @@ void gf__keep_ref(gf__keep* k) {
 void gf__keep_unref(gf__keep* k) {
   if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1) return;
   for (size_t i = 0; i < k->n_allocs; i++) free(k->allocs[i]);
-  for (size_t i = 0; i < k->n_keeps; i++) gf__keep_unref(k->keeps[i]);
   free(k->allocs);
-  free(k->keeps);
   gf_ipc_body_unref(k->body);
   gf__src_unref(k->src);
   free(k);
@@ -102,13 +100,6 @@ int gf__keep_add_alloc(gf__keep* k, void* p) {
     return GF_NO_MEMORY;
   }
   k->allocs[k->n_allocs++] = p;
-  return GF_OK;
-}
-
-int gf__keep_add_keep(gf__keep* k, gf__keep* other) {
-  if (!grow((void***)&k->keeps, &k->cap_keeps, k->n_keeps)) return GF_NO_MEMORY;
-  gf__keep_ref(other);
-  k->keeps[k->n_keeps++] = other;
   return GF_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "ipc/ipc_internal.h"
 
 #define MAX_METADATA (64 * 1024 * 1024)
@@ -348,33 +349,16 @@ gf_status gf_ipc_read_file_buffer(const uint8_t* data, size_t len,
 gf_status gf_ipc_read_path(const char* path, const gf_ipc_read_options* options,
                            struct ArrowArrayStream* out, gf_error* err) {
   memset(out, 0, sizeof(*out));
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return gf_error_set(err, GF_IO_ERROR, "%s: cannot open", path);
-  uint8_t* buf = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len == cap) {
-      cap = cap ? cap * 2 : 65536;
-      uint8_t* q = realloc(buf, cap);
-      if (q == NULL) {
-        free(buf);
-        fclose(f);
-        return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", path);
-      }
-      buf = q;
-    }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    if (got == 0) break;
-    len += got;
-  }
-  int ioerr = ferror(f);
-  fclose(f);
-  int rc;
-  if (ioerr) rc = gf_error_set(err, GF_IO_ERROR, "%s: read error", path);
-  else if (len >= 6 && memcmp(buf, "ARROW1", 6) == 0)
-    rc = gf_ipc_read_file_buffer(buf, len, options, out, err);
+  char* buf = NULL;
+  size_t len = 0;
+  int e = 0;
+  int rc = gf__read_file(path, SIZE_MAX / 4, &buf, &len, &e);
+  if (rc == GF_NO_MEMORY) return gf_error_set(err, rc, "%s: out of memory", path);
+  if (rc != GF_OK) return gf_error_set(err, GF_IO_ERROR, "%s: cannot open: %s", path, strerror(e));
+  if (len >= 6 && memcmp(buf, "ARROW1", 6) == 0)
+    rc = gf_ipc_read_file_buffer((const uint8_t*)buf, len, options, out, err);
   else
-    rc = gf_ipc_read_stream_buffer(buf, len, options, out, err);
+    rc = gf_ipc_read_stream_buffer((const uint8_t*)buf, len, options, out, err);
   free(buf);
   if (rc && err) gf_error_prefix(err, "%s", path);
   return rc;

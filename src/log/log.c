@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/instance.h"
+#include "common/file.h"
 #include "log/log_format.h"
 #include "log/log_internal.h"
 
@@ -142,37 +143,14 @@ void gf_log_kv(gf_logger* logger, gf_log_level level, const char* event, const g
 }
 
 static int read_file(const char* path, char** out, size_t* len, gf_error* err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return gf_error_set(err, GF_IO_ERROR, "logging config %s: %s", path, strerror(errno));
-  char* buf = malloc(LOG_FILE_MAX + 1);
-  size_t n = 0;
-  if (!buf) {
-    close(fd);
-    return gf_error_set(err, GF_NO_MEMORY, "logging config %s: out of memory", path);
-  }
-  for (;;) {
-    ssize_t r = read(fd, buf + n, LOG_FILE_MAX + 1 - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int e = errno;
-      close(fd);
-      free(buf);
-      return gf_error_set(err, GF_IO_ERROR, "logging config %s: %s", path, strerror(e));
-    }
-    if (r == 0) break;
-    n += (size_t)r;
-    if (n > LOG_FILE_MAX) {
-      close(fd);
-      free(buf);
-      return gf_error_set(err, GF_INVALID_ARGUMENT, "logging config %s: larger than %d bytes",
-                          path, LOG_FILE_MAX);
-    }
-  }
-  close(fd);
-  *out = buf;
-  *len = n;
-  return GF_OK;
+  int e = 0;
+  int rc = gf__read_file(path, LOG_FILE_MAX, out, len, &e);
+  if (rc == GF_OK) return GF_OK;
+  if (e == EFBIG)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "logging config %s: larger than %d bytes", path,
+                        LOG_FILE_MAX);
+  if (rc == GF_NO_MEMORY) return gf_error_set(err, rc, "logging config %s: out of memory", path);
+  return gf_error_set(err, GF_IO_ERROR, "logging config %s: %s", path, strerror(e));
 }
 
 static void recompute_levels(const gf__log_domain* d) {

@@ -3,7 +3,7 @@
 #ifndef GF__LOG_FORMAT_H
 #define GF__LOG_FORMAT_H
 
-#include "log/log_buf.h"
+#include "common/buf.h"
 #include "log/log_internal.h"
 
 typedef struct gf__log_format {

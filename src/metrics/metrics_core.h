@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "log/log_buf.h"
+#include "common/buf.h"
 #include "metrics/metrics_internal.h"
 
 enum { GF__MT_COUNTER = 1, GF__MT_GAUGE, GF__MT_HISTOGRAM, GF__MT_SUMMARY };

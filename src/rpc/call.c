@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/utf8.h"
 #include "rpc/call.h"
 #include "rpc/dispatch.h"
 #include "rpc/errors.h"
@@ -128,29 +129,12 @@ void gf__call_unref(gf_call* c) {
   if (finalize_inline_ok(c) || gf__pool_post(c->d->pool, finalize_task, c)) finalize_task(c);
 }
 
-/* Length of s[0..n) cut to at most max bytes without splitting a UTF-8
- * sequence, and without a trailing incomplete sequence (e.g. left by an
- * earlier fixed-size truncation). */
-static size_t utf8_safe_len(const char* s, size_t n, size_t max) {
-  const unsigned char* p = (const unsigned char*)s;
-  if (n > max) {
-    n = max;
-    while (n > 0 && (p[n] & 0xC0) == 0x80) n--; /* p[n] continues a sequence: back off */
-  }
-  size_t lead = n;
-  while (lead > 0 && n - lead < 4 && (p[lead - 1] & 0xC0) == 0x80) lead--;
-  if (lead == 0 || p[lead - 1] < 0xC0) return n; /* ASCII or no lead byte at the end */
-  unsigned char c = p[lead - 1];
-  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-  return n - (lead - 1) < need ? lead - 1 : n;
-}
-
 int gf__call_set_error(gf_call* c, int code, const char* msg, const void* extra, size_t extra_len) {
   pthread_mutex_lock(&c->mu);
   if (!c->err_code) {
     c->err_code = code;
     if (!msg) msg = "";
-    c->err_msg = strndup(msg, utf8_safe_len(msg, strlen(msg), GF__CALL_MSG_MAX));
+    c->err_msg = strndup(msg, gf__utf8_cut(msg, strlen(msg), GF__CALL_MSG_MAX));
     if (extra_len && (c->err_extra = malloc(extra_len))) {
       memcpy(c->err_extra, extra, extra_len);
       c->err_extra_len = extra_len;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "gooddata_flight_server/tracing.h"
-#include "log/log_buf.h"
+#include "common/buf.h"
 #include "log/log_internal.h"
 
 typedef enum {

@@ -4,6 +4,7 @@
  * Export call and rate-limited failure logging. Configured and freed on the
  * lifecycle thread; gf__otlp_grpc_export runs on the export thread only. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/file.h"
+#include "common/utf8.h"
 #include "log/log_internal.h"
 #include "otlp_trace.pb-c.h"
 #include "tracing/tracing_otlp_grpc.h"
@@ -163,21 +166,16 @@ static void add_md(void* ctx, const char* key, const char* value) {
 
 /* Reads a whole PEM file (at most PEM_MAX bytes) into a NUL-terminated string. */
 static int read_pem(const char* var, const char* path, char** out, gf_error* err) {
-  FILE* f = fopen(path, "rb");
-  if (!f) return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: cannot open '%s'", var, path);
-  char* buf = malloc(PEM_MAX + 1);
-  size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf) return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", var);
-  if (bad || n == 0 || n > PEM_MAX) {
-    free(buf);
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: '%s' is %s", var, path,
-                        bad ? "unreadable" : n == 0 ? "empty" : "larger than 4 MiB");
-  }
-  buf[n] = '\0';
-  *out = buf;
-  return GF_OK;
+  size_t n = 0;
+  int e = 0;
+  int rc = gf__read_file(path, PEM_MAX, out, &n, &e);
+  if (rc == GF_NO_MEMORY) return gf_error_set(err, GF_NO_MEMORY, "%s: out of memory", var);
+  if (rc != GF_OK && e != EFBIG && e != EISDIR)
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: cannot open '%s'", var, path);
+  if (rc == GF_OK && n > 0) return GF_OK;
+  if (rc == GF_OK) free(*out), *out = NULL;
+  return gf_error_set(err, GF_INVALID_ARGUMENT, "%s: '%s' is %s", var, path,
+                      e == EFBIG ? "larger than 4 MiB" : e ? "unreadable" : "empty");
 }
 
 static int read_env_pem(const char* traces_var, const char* var, char** out, gf_error* err) {
@@ -250,19 +248,6 @@ long gf__otlp_grpc_timeout_ms(const gf__otlp_grpc* g) { return g->timeout_ms; }
 
 /* ---- encoding ---- */
 
-/* Length of the valid UTF-8 sequence at s (0: invalid). */
-static size_t utf8_seq(const unsigned char* s) {
-  unsigned c = s[0];
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  for (size_t i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80) return 0;
-  if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-      (c == 0xf4 && s[1] > 0x8f))
-    return 0;
-  return n;
-}
-
 typedef struct pb_arena {
   char** owned;  /* repaired strings */
   size_t n_owned, cap_owned;
@@ -270,19 +255,11 @@ typedef struct pb_arena {
 
 /* s itself when valid UTF-8, else a copy with U+FFFD for each bad byte. */
 static char* text(pb_arena* a, const char* s) {
-  const unsigned char* p = (const unsigned char*)(s ? s : "");
-  size_t n, bad = 0;
-  for (size_t i = 0; p[i]; i += n ? n : 1) bad += (n = utf8_seq(p + i)) == 0;
-  if (!bad) return (char*)p;
-  char* out = a->n_owned < a->cap_owned ? malloc(strlen((const char*)p) + 2 * bad + 1) : NULL;
+  const char* p = s ? s : "";
+  size_t n = strlen(p);
+  if (gf__utf8_valid((const uint8_t*)p, n, NULL)) return (char*)p;
+  char* out = a->n_owned < a->cap_owned ? gf__utf8_repair(p, n, NULL) : NULL;
   if (!out) return (char*)"";
-  size_t k = 0;
-  for (size_t i = 0; p[i]; i += n ? n : 1) {
-    n = utf8_seq(p + i);
-    if (n) memcpy(out + k, p + i, n), k += n;
-    else memcpy(out + k, "\xef\xbf\xbd", 3), k += 3;
-  }
-  out[k] = '\0';
   a->owned[a->n_owned++] = out;
   return out;
 }

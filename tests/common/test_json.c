@@ -1,145 +1,141 @@
-/* JSON writer (compact, orjson-style escaping) and parser (strictness,
- * depth bound, unicode escapes, duplicate keys), UTF-8 helpers. */
+/* JSON: the streaming escaper (log writer), the libjansson load/dump wrappers
+ * (compact, insertion order, int64 exact, errors naming the offset) and the
+ * UTF-8 helpers (validate, count, cut, repair). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/json.h"
+#include "common/utf8.h"
 #include "test.h"
 
-static char* finish(gf__json_writer* w) {
-  char* out = NULL;
-  if (gf__jw_finish(w, &out, NULL) != GF_OK) return NULL;
-  return out;
+typedef struct sink { char buf[256]; size_t len; } sink;
+
+static void sink_put(void* ctx, const char* s, size_t n) {
+  sink* k = ctx;
+  if (k->len + n < sizeof(k->buf)) memcpy(k->buf + k->len, s, n), k->len += n;
+  k->buf[k->len] = '\0';
 }
 
-TEST(writer_compact_and_ordered) {
-  gf__json_writer w;
-  gf__jw_init(&w);
-  gf__jw_begin_object(&w);
-  gf__jw_key(&w, "msg");
-  gf__jw_string(&w, "a\"b\\c\n\t\x01\x1f");
-  gf__jw_key(&w, "detail");
-  gf__jw_string(&w, NULL);
-  gf__jw_key(&w, "code");
-  gf__jw_int(&w, -197109);
-  gf__jw_key(&w, "list");
-  gf__jw_begin_array(&w);
-  gf__jw_bool(&w, 1);
-  gf__jw_bool(&w, 0);
-  gf__jw_begin_object(&w);
-  gf__jw_end_object(&w);
-  gf__jw_begin_array(&w);
-  gf__jw_end_array(&w);
-  gf__jw_raw(&w, "1.5", 3);
-  gf__jw_end_array(&w);
-  gf__jw_end_object(&w);
-  char* s = finish(&w);
-  CHECK_EQ_STR(s, "{\"msg\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\",\"detail\":null,\"code\":-197109,"
-                  "\"list\":[true,false,{},[],1.5]}");
-  free(s);
+static const char* escaped(sink* k, const char* s, size_t n) {
+  k->len = 0;
+  gf__json_escape_to(sink_put, k, s, n);
+  return k->buf;
 }
 
-TEST(writer_keeps_utf8_and_replaces_invalid) {
-  gf__json_writer w;
-  gf__jw_init(&w);
-  gf__jw_string(&w, "\xc5\xbelu\xc5\xa5ou\xc4\x8dk\xc3\xbd \xf0\x9f\x98\x80 /\x7f");
-  char* s = finish(&w);
-  CHECK_EQ_STR(s, "\"\xc5\xbelu\xc5\xa5ou\xc4\x8dk\xc3\xbd \xf0\x9f\x98\x80 /\x7f\"");
-  free(s);
-  gf__jw_init(&w);
-  gf__jw_string_n(&w, "a\xff" "b\xc3", 4);
-  s = finish(&w);
-  CHECK_EQ_STR(s, "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"");
-  free(s);
-  gf__jw_init(&w);
-  gf__jw_string_n(&w, "x\0y", 3);
-  s = finish(&w);
-  CHECK_EQ_STR(s, "\"x\\u0000y\"");
-  free(s);
+TEST(escaper_escapes_keeps_utf8_and_replaces_invalid) {
+  sink k;
+  CHECK_EQ_STR(escaped(&k, "a\"b\\c\n\t\x01\x1f", 9), "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\"");
+  const char* u = "\xc5\xbelu\xc5\xa5ou\xc4\x8dk\xc3\xbd \xf0\x9f\x98\x80 /\x7f";
+  CHECK_EQ_STR(escaped(&k, u, strlen(u)),
+               "\"\xc5\xbelu\xc5\xa5ou\xc4\x8dk\xc3\xbd \xf0\x9f\x98\x80 /\x7f\"");
+  CHECK_EQ_STR(escaped(&k, "a\xff" "b\xc3", 4), "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"");
+  CHECK_EQ_STR(escaped(&k, "x\0y", 3), "\"x\\u0000y\"");
 }
 
-TEST(parse_values) {
-  const char* text = " {\"a\":1,\"b\":[true,false,null,-2.5e3,\"x\\u00e9\\ud83d\\ude00\\n\"],"
-                     "\"c\":{\"d\":\"\"},\"a\":9007199254740993} ";
-  gf__json* v = NULL;
-  CHECK_EQ_INT(gf__json_parse(text, strlen(text), 0, &v, NULL), GF_OK);
-  CHECK_EQ_INT(v->type, GF__JSON_OBJECT);
-  const gf__json* a = gf__json_get(v, "a");
-  CHECK(a && a->type == GF__JSON_NUMBER && a->is_int);
-  CHECK(a->integer == 9007199254740993LL); /* last duplicate wins, exact int64 */
-  const gf__json* b = gf__json_get(v, "b");
-  CHECK(b && b->type == GF__JSON_ARRAY && b->n == 5);
-  CHECK(b->items[0].type == GF__JSON_BOOL && b->items[0].boolean == 1);
-  CHECK(b->items[2].type == GF__JSON_NULL);
-  CHECK(b->items[3].number == -2500.0 && !b->items[3].is_int);
-  CHECK_EQ_STR(b->items[4].str, "x\xc3\xa9\xf0\x9f\x98\x80\n");
-  const gf__json* d = gf__json_get(gf__json_get(v, "c"), "d");
-  CHECK(d && d->type == GF__JSON_STRING && d->str_len == 0);
-  CHECK(gf__json_get(v, "zz") == NULL);
-  gf__json_free(v);
+TEST(escaper_output_parses_back_to_repaired_input) {
+  const char* in = "k\"ey\x01\xc3\xa9\xed\xa0\x80!";
+  sink k;
+  char doc[300];
+  snprintf(doc, sizeof doc, "[%s]", escaped(&k, in, strlen(in)));
+  json_t* v = gf__json_load(doc, strlen(doc), NULL);
+  CHECK(json_is_array(v));
+  char* fixed = gf__utf8_repair(in, strlen(in), NULL);
+  CHECK_EQ_STR(json_string_value(json_array_get(v, 0)), fixed);
+  free(fixed);
+  json_decref(v);
 }
 
-TEST(parse_rejects) {
-  const char* bad[] = {"", "{", "[1,]", "{\"a\":1,}", "{'a':1}", "01", "1.", "-", "tru",
-                       "\"abc", "\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "[1] 2", "{\"a\" 1}",
-                       "\"a\tb\"", "\"\xff\"", "nul", "[1 2]", "{\"a\":}"};
+TEST(dump_compact_ordered_int64_exact) {
+  json_t* o = json_object();
+  json_object_set_new(o, "z", json_integer(INT64_MAX));
+  json_object_set_new(o, "a", json_stringn("\xc3\xa9/\n", 4));
+  json_object_set_new(o, "m", json_integer(INT64_MIN));
+  json_t* arr = json_array();
+  json_array_append_new(arr, json_true());
+  json_array_append_new(arr, json_null());
+  json_array_append_new(arr, json_object());
+  json_object_set_new(o, "l", arr);
+  size_t n = 0;
+  char* s = gf__json_dump(o, &n);
+  const char* want = "{\"z\":9223372036854775807,\"a\":\"\xc3\xa9/\\n\","
+                     "\"m\":-9223372036854775808,\"l\":[true,null,{}]}";
+  CHECK_EQ_STR(s, want);
+  CHECK_EQ_INT(n, strlen(want));
+  json_t* back = gf__json_load(s, n, NULL);
+  CHECK(json_integer_value(json_object_get(back, "z")) == INT64_MAX);
+  CHECK(json_integer_value(json_object_get(back, "m")) == INT64_MIN);
+  json_decref(back);
+  free(s);
+  json_decref(o);
+}
+
+TEST(load_values_and_rejects) {
+  const char* text = " {\"a\":1,\"b\":[\"x\\u00e9\\ud83d\\ude00\"],\"a\":2,\"n\":\"\\u0000\"} ";
+  json_t* v = gf__json_load(text, strlen(text), NULL);
+  CHECK(json_is_object(v));
+  CHECK_EQ_INT(json_integer_value(json_object_get(v, "a")), 2); /* last duplicate wins */
+  CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(v, "b"), 0)),
+               "x\xc3\xa9\xf0\x9f\x98\x80");
+  CHECK_EQ_INT(json_string_length(json_object_get(v, "n")), 1);
+  json_decref(v);
+  v = gf__json_load("\"top\"", 5, NULL);
+  CHECK(json_is_string(v));
+  json_decref(v);
+  const char* bad[] = {"", "{", "[1,]", "{\"a\"}", "01", "\"\xff\"", "[1] x", "nul", "{'a':1}"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    gf__json* v = NULL;
     gf_error err = {0};
-    CHECK_MSG(gf__json_parse(bad[i], strlen(bad[i]), 0, &v, &err) == GF_INVALID_ARGUMENT,
-              "accepted '%s'", bad[i]);
-    CHECK(strstr(err.message, "invalid JSON at offset") != NULL);
-    CHECK(v == NULL);
+    CHECK_MSG(gf__json_load(bad[i], strlen(bad[i]), &err) == NULL, "accepted: %s", bad[i]);
+    CHECK_EQ_INT(err.code, GF_INVALID_ARGUMENT);
+    CHECK_MSG(strstr(err.message, "invalid JSON at offset ") != NULL, "%s", err.message);
   }
 }
 
-TEST(depth_bound) {
-  char deep[200];
-  memset(deep, '[', 100);
-  memset(deep + 100, ']', 100);
-  gf__json* v = NULL;
-  gf_error err = {0};
-  CHECK_EQ_INT(gf__json_parse(deep, 200, 64, &v, &err), GF_INVALID_ARGUMENT);
-  CHECK(strstr(err.message, "nesting too deep") != NULL);
-  CHECK_EQ_INT(gf__json_parse(deep + 40, 120, 64, &v, &err), GF_OK); /* 60 levels */
-  gf__json_free(v);
-}
-
 TEST(utf8_helpers) {
-  const char* s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  /* a é € 😀 */
-  CHECK_EQ_INT(gf__utf8_count(s, strlen(s)), 4);
+  const char* s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"; /* a, é, €, 😀 */
   CHECK_EQ_INT(gf__utf8_prefix(s, strlen(s), 2), 3);
   CHECK_EQ_INT(gf__utf8_prefix(s, strlen(s), 3), 6);
   CHECK_EQ_INT(gf__utf8_prefix(s, strlen(s), 10), 10);
-  CHECK_EQ_INT(gf__utf8_count("\xff\xfe", 2), 2);
+  CHECK_EQ_INT(gf__utf8_prefix("\xff\xfe", 2, 1), 1); /* an invalid byte is one code point */
   CHECK_EQ_INT(gf__utf8_seq_len((const unsigned char*)"\xed\xa0\x80", 3), 0); /* surrogate */
   CHECK_EQ_INT(gf__utf8_seq_len((const unsigned char*)"\xc0\x80", 2), 0);     /* overlong */
+  CHECK_EQ_INT(gf__utf8_seq_len((const unsigned char*)"\xf4\x90\x80\x80", 4), 0); /* > 10FFFF */
+  CHECK_EQ_INT(gf__utf8_seq_len((const unsigned char*)"\xe2\x82", 2), 0);     /* cut short */
+  CHECK(gf__utf8_valid((const uint8_t*)s, strlen(s), NULL));
+  size_t bad = 0;
+  const char* t = "0123456789\xe0\x80\x80";
+  CHECK(!gf__utf8_valid((const uint8_t*)t, strlen(t), &bad));
+  CHECK_EQ_INT(bad, 10);
+  size_t n = 0;
+  char* r = gf__utf8_repair("a\xff\xc3\xa9\xc3", 5, &n);
+  CHECK_EQ_STR(r, "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd");
+  CHECK_EQ_INT(n, 9);
+  free(r);
 }
 
-TEST(round_trip_writer_parser) {
-  gf__json_writer w;
-  gf__jw_init(&w);
-  gf__jw_begin_object(&w);
-  gf__jw_key(&w, "k\"ey");
-  gf__jw_string(&w, "v\x01\xc3\xa9");
-  gf__jw_end_object(&w);
-  size_t n = 0;
-  char* s = NULL;
-  CHECK_EQ_INT(gf__jw_finish(&w, &s, &n), GF_OK);
-  gf__json* v = NULL;
-  CHECK_EQ_INT(gf__json_parse(s, n, 0, &v, NULL), GF_OK);
-  CHECK_EQ_STR(gf__json_get(v, "k\"ey")->str, "v\x01\xc3\xa9");
-  gf__json_free(v);
-  free(s);
+TEST(utf8_cut_and_encode) {
+  const char* s = "ab\xc3\xa9\xe2\x82\xac"; /* a b é € = 7 bytes */
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 100), 7);
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 3), 2);      /* would split é */
+  CHECK_EQ_INT(gf__utf8_cut(s, 7, 6), 4);      /* would split € */
+  CHECK_EQ_INT(gf__utf8_cut(s, 6, 100), 4);    /* trailing incomplete € dropped */
+  CHECK_EQ_INT(gf__utf8_cut("a\xff" "b\x80", 4, 100), 4); /* stray bytes kept */
+  char u[4];
+  CHECK_EQ_INT(gf__utf8_encode(0x41, u), 1);
+  CHECK_EQ_INT(gf__utf8_encode(0xE9, u), 2);
+  CHECK(memcmp(u, "\xc3\xa9", 2) == 0);
+  CHECK_EQ_INT(gf__utf8_encode(0x20AC, u), 3);
+  CHECK(memcmp(u, "\xe2\x82\xac", 3) == 0);
+  CHECK_EQ_INT(gf__utf8_encode(0x1F600, u), 4);
+  CHECK(memcmp(u, "\xf0\x9f\x98\x80", 4) == 0);
 }
 
 int main(void) {
-  RUN(writer_compact_and_ordered);
-  RUN(writer_keeps_utf8_and_replaces_invalid);
-  RUN(parse_values);
-  RUN(parse_rejects);
-  RUN(depth_bound);
+  RUN(escaper_escapes_keeps_utf8_and_replaces_invalid);
+  RUN(escaper_output_parses_back_to_repaired_input);
+  RUN(dump_compact_ordered_int64_exact);
+  RUN(load_values_and_rejects);
   RUN(utf8_helpers);
-  RUN(round_trip_writer_parser);
+  RUN(utf8_cut_and_encode);
   TEST_MAIN_END();
 }

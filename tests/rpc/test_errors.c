@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "rpc/errors.h"
 #include "transport/client_call.h"
+#include "common/utf8.h"
 #include "rpc/fake_call.h"
 #include "gooddata_flight_server/errors.h"
 #include "gooddata_flight_server/log.h"
@@ -96,7 +97,9 @@ TEST(truncation_counts_code_points) {
   CHECK_EQ_STR(info.msg, exact);
   char* long_msg = repeat("\xc3\xa9", 300);
   gf_error_info_set_msg(&info, long_msg);
-  CHECK_EQ_INT(gf__utf8_count(info.msg, strlen(info.msg)), 256 + 12);
+  size_t len = strlen(info.msg); /* exactly 256 + 12 code points */
+  CHECK_EQ_INT(gf__utf8_prefix(info.msg, len, 256 + 12), len);
+  CHECK(gf__utf8_prefix(info.msg, len, 256 + 11) < len);
   CHECK(strncmp(info.msg, exact, 512) == 0);
   CHECK_EQ_STR(info.msg + 512, " [truncated]");
   char* emoji = repeat("\xf0\x9f\x98\x80", 600);

@@ -81,15 +81,14 @@ static void receiver_free(receiver* r) {
   pthread_mutex_destroy(&r->mu);
 }
 
-static const char* jstr(const gf__json* o, const char* key) {
-  const gf__json* v = o ? gf__json_get(o, key) : NULL;
-  return v && v->type == GF__JSON_STRING ? v->str : NULL;
+static const char* jstr(const json_t* o, const char* key) {
+  return json_string_value(json_object_get(o, key));
 }
 
 /* Index of the span named `name` in a JSON array, or -1. */
-static int find_span(const gf__json* arr, const char* name) {
-  for (size_t i = 0; arr && i < arr->n; i++)
-    if (jstr(&arr->items[i], "name") && strcmp(jstr(&arr->items[i], "name"), name) == 0) return (int)i;
+static int find_span(const json_t* arr, const char* name) {
+  for (size_t i = 0; i < json_array_size(arr); i++)
+    if (jstr(json_array_get(arr, i), "name") && strcmp(jstr(json_array_get(arr, i), "name"), name) == 0) return (int)i;
   return -1;
 }
 
@@ -171,28 +170,28 @@ TEST(otlp_http_export_links_and_logs) {
   CHECK(strcasestr(rc.heads[0], "x-tenant: t1\r\n") != NULL);
   CHECK(strcasestr(rc.heads[0], "Content-Type: application/json") != NULL);
   /* all spans of every request */
-  gf__json* docs[16] = {0};
-  const gf__json* spans = NULL;
+  json_t* docs[16] = {0};
+  const json_t* spans = NULL;
   for (int i = 0; i < rc.n; i++) {
-    CHECK(gf__json_parse(rc.bodies[i], strlen(rc.bodies[i]), 0, &docs[i], NULL) == GF_OK);
+    CHECK((docs[i] = gf__json_load(rc.bodies[i], strlen(rc.bodies[i]), NULL)) != NULL);
   }
   int found = 0;
-  const gf__json *rs = NULL, *srv = NULL, *task = NULL;
+  const json_t *rs = NULL, *srv = NULL, *task = NULL;
   for (int i = 0; i < rc.n; i++) {
-    rs = &gf__json_get(docs[i], "resourceSpans")->items[0];
-    spans = gf__json_get(&gf__json_get(rs, "scopeSpans")->items[0], "spans");
+    rs = json_array_get(json_object_get(docs[i], "resourceSpans"), 0);
+    spans = json_object_get(json_array_get(json_object_get(rs, "scopeSpans"), 0), "spans");
     int a = find_span(spans, "DO_GET"), b = find_span(spans, "task_run");
-    if (a >= 0) srv = &spans->items[a], found++;
-    if (b >= 0) task = &spans->items[b], found++;
+    if (a >= 0) srv = json_array_get(spans, (size_t)a), found++;
+    if (b >= 0) task = json_array_get(spans, (size_t)b), found++;
   }
   CHECK_EQ_INT(found, 2);
   CHECK_EQ_STR(jstr(srv, "traceId"), "0af7651916cd43dd8448eb211c80319c");
   CHECK_EQ_STR(jstr(task, "traceId"), "0af7651916cd43dd8448eb211c80319c");
   CHECK_EQ_STR(jstr(srv, "parentSpanId"), "b7ad6b7169203331");
   CHECK_EQ_STR(jstr(task, "parentSpanId"), jstr(srv, "spanId"));
-  CHECK_EQ_INT(gf__json_get(srv, "kind")->integer, 2);
-  CHECK_EQ_INT(gf__json_get(gf__json_get(srv, "status"), "code")->integer, 2);
-  CHECK_EQ_STR(jstr(gf__json_get(srv, "status"), "message"), "not there");
+  CHECK_EQ_INT(json_integer_value(json_object_get(srv, "kind")), 2);
+  CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(srv, "status"), "code")), 2);
+  CHECK_EQ_STR(jstr(json_object_get(srv, "status"), "message"), "not there");
   CHECK(strstr(rc.bodies[0], "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"svc\"}}") != NULL);
   int have_rows = 0;
   for (int i = 0; i < rc.n; i++)
@@ -207,7 +206,7 @@ TEST(otlp_http_export_links_and_logs) {
   CHECK(in && out);
   CHECK_MSG(strstr(in, want) && strstr(in, want) < out, "%s", logs);
   CHECK(strstr(out, "trace_id") == NULL);
-  for (int i = 0; i < rc.n; i++) gf__json_free(docs[i]);
+  for (int i = 0; i < rc.n; i++) json_decref(docs[i]);
   free(logs);
   receiver_free(&rc);
   CHECK_EQ_INT(gf__tracing_export_failures(), 0);
@@ -232,19 +231,19 @@ TEST(zipkin_export) {
   unsetenv("OTEL_EXPORTER_ZIPKIN_ENDPOINT");
   CHECK_EQ_INT(rc.n, 1);
   CHECK(strstr(rc.heads[0], "POST /api/v2/spans ") != NULL);
-  gf__json* doc = NULL;
-  CHECK(gf__json_parse(rc.bodies[0], strlen(rc.bodies[0]), 0, &doc, NULL) == GF_OK);
-  CHECK_EQ_INT(doc->type, GF__JSON_ARRAY);
+  json_t* doc = gf__json_load(rc.bodies[0], strlen(rc.bodies[0]), NULL);
+  CHECK(json_is_array(doc));
   int r = find_span(doc, "root"), k = find_span(doc, "kid");
   CHECK(r >= 0 && k >= 0);
-  CHECK_EQ_STR(jstr(&doc->items[k], "parentId"), jstr(&doc->items[r], "id"));
-  CHECK_EQ_STR(jstr(&doc->items[k], "traceId"), jstr(&doc->items[r], "traceId"));
-  CHECK(gf__json_get(&doc->items[r], "parentId") == NULL);
-  CHECK_EQ_STR(jstr(&doc->items[k], "kind"), "CLIENT");
-  CHECK_EQ_STR(jstr(gf__json_get(&doc->items[k], "tags"), "k"), "v\"q");
-  CHECK_EQ_STR(jstr(gf__json_get(&doc->items[r], "localEndpoint"), "serviceName"), "zsvc");
-  CHECK_EQ_STR(jstr(gf__json_get(&doc->items[r], "tags"), "otel.status_code"), "OK");
-  gf__json_free(doc);
+  const json_t *rj = json_array_get(doc, (size_t)r), *kj = json_array_get(doc, (size_t)k);
+  CHECK_EQ_STR(jstr(kj, "parentId"), jstr(rj, "id"));
+  CHECK_EQ_STR(jstr(kj, "traceId"), jstr(rj, "traceId"));
+  CHECK(json_object_get(rj, "parentId") == NULL);
+  CHECK_EQ_STR(jstr(kj, "kind"), "CLIENT");
+  CHECK_EQ_STR(jstr(json_object_get(kj, "tags"), "k"), "v\"q");
+  CHECK_EQ_STR(jstr(json_object_get(rj, "localEndpoint"), "serviceName"), "zsvc");
+  CHECK_EQ_STR(jstr(json_object_get(rj, "tags"), "otel.status_code"), "OK");
+  json_decref(doc);
   receiver_free(&rc);
 }
 
@@ -270,10 +269,9 @@ TEST(console_export_and_bounded_queue) {
   size_t lines = 0;
   for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
   CHECK_EQ_INT(lines, exported);
-  gf__json* v = NULL;
-  CHECK(gf__json_parse(text, strcspn(text, "\n"), 0, &v, NULL) == GF_OK);
-  CHECK_EQ_STR(jstr(gf__json_get(v, "span"), "name"), "burst");
-  gf__json_free(v);
+  json_t* v = gf__json_load(text, strcspn(text, "\n"), NULL);
+  CHECK_EQ_STR(jstr(json_object_get(v, "span"), "name"), "burst");
+  json_decref(v);
   free(text);
 }
 

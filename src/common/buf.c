@@ -1,8 +1,10 @@
-/* Growable text buffer and JSON escaping shared by logging, metrics and
- * tracing (log_buf.h). No global state; safe from any thread. */
-#include "log/log_buf.h"
+/* The growable text buffer and its JSON appenders, shared by logging,
+ * metrics, tracing and the TOML reader (buf.h). No global state; safe from
+ * any thread. */
+#include "common/buf.h"
 
 #include "common/json.h"
+#include "gooddata_flight_server/common.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -57,6 +59,13 @@ void gf__buf_putn(gf__buf* b, const char* s, size_t n) {
 void gf__buf_puts(gf__buf* b, const char* s) { gf__buf_putn(b, s, strlen(s)); }
 
 void gf__buf_putc(gf__buf* b, char c) { gf__buf_putn(b, &c, 1); }
+
+int gf__buf_add(gf__buf* b, const char* s, size_t n) {
+  gf__buf_putn(b, s, n);
+  return b->oom ? GF_NO_MEMORY : GF_OK;
+}
+
+int gf__buf_addc(gf__buf* b, char c) { return gf__buf_add(b, &c, 1); }
 
 void gf__buf_printf(gf__buf* b, const char* fmt, ...) {
   char tmp[256];
