@@ -35,7 +35,7 @@ ifneq ($(findstring clang,$(CC)),)
   WARN += -Wno-unknown-warning-option
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -I$(B)/gen -pthread
-SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ldl -lm -pthread
+SYS_LIBS := -lnghttp2 -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 # Modules in dependency order (a module may use only those after it).
@@ -52,6 +52,21 @@ endef
 
 OBJS_flight_gen := $(patsubst $(B)/gen/%.c,$(B)/obj/gen/%.o,$(GEN_C))
 $(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
+# Server transport: TRANSPORT=grpc (gRPC core, server_transport.c) or
+# TRANSPORT=nghttp2 (h2_*.c on libnghttp2). The C client is on gRPC core in both.
+TRANSPORT ?= grpc
+ifeq ($(TRANSPORT),nghttp2)
+  OBJS_transport := $(filter-out $(B)/obj/transport/server_transport.o,$(OBJS_transport))
+else
+  OBJS_transport := $(filter-out $(B)/obj/transport/h2_%.o,$(OBJS_transport))
+endif
+# A stamp per transport relinks the archive when TRANSPORT changes.
+TRANSPORT_STAMP := $(B)/.transport-$(TRANSPORT)
+$(TRANSPORT_STAMP):
+	@mkdir -p $(B)
+	@rm -f $(B)/.transport-*
+	@touch $@
+OBJS_transport += $(TRANSPORT_STAMP)
 OBJS_flight += $(OBJS_flight_gen)
 ARCHIVES := $(foreach m,$(MODULES),$(B)/lib/libgf_$(m).a)
 
@@ -116,7 +131,7 @@ $(B)/obj/%.o: src/%.c | $(GEN_H)
 $(B)/lib/libgf_%.a: $$(OBJS_$$*)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(filter %.o,$^)
 
 $(LIB_REAL): $(foreach m,$(MODULES),$(OBJS_$(m)))
 	@mkdir -p $(dir $@)
