@@ -135,7 +135,7 @@ $(B)/lib/libgf_%.a: $$(OBJS_$$*)
 
 $(LIB_REAL): $(foreach m,$(MODULES),$(OBJS_$(m)))
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $(filter %.o,$^) $(LDFLAGS_ALL) $(SYS_LIBS)
 
 $(LIB_SO): $(LIB_REAL)
 	ln -sfn $(SONAME) $@

@@ -149,7 +149,8 @@ struct h2_loop {
 
 struct gf__tserver {
   gf__tserver_options opts;
-  int lfd, port;
+  int lfd[4]; /* one listener per address of the host (-1 unused) */
+  int n_lfd, port;
   SSL_CTX* ssl;
   h2_loop* loops;
   int n_loops;

@@ -41,7 +41,7 @@
 #define DEFAULT_LOOKAHEAD (1024 * 1024)
 #define CONN_WINDOW (32 * 1024 * 1024)
 
-static char k_listen_tag, k_event_tag;
+static char k_listen_tag[4], k_event_tag;
 
 int64_t gf__h2_now_ms(void) {
   struct timespec ts;
@@ -385,7 +385,8 @@ static void init_callbacks(void) {
   nghttp2_option_set_max_settings(g_opt, 32);
   nghttp2_option_set_max_outbound_ack(g_opt, 1000);
   nghttp2_option_set_max_deflate_dynamic_table_size(g_opt, 4096);
-  nghttp2_option_set_no_http_messaging(g_opt, 0);
+  /* Metadata values keep their leading/trailing spaces, as gRPC passes them. */
+  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(g_opt, 1);
 }
 
 /* ---- connections --------------------------------------------------------------- */
@@ -605,11 +606,13 @@ static void conn_tick(h2_conn* c, int64_t now, int64_t wall) {
 /* ---- listener -------------------------------------------------------------------- */
 
 static void listener_arm(h2_loop* L, int on) {
-  if (on) {
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &k_listen_tag};
-    epoll_ctl(L->ep, EPOLL_CTL_ADD, L->s->lfd, &ev);
-  } else {
-    epoll_ctl(L->ep, EPOLL_CTL_DEL, L->s->lfd, NULL);
+  for (int i = 0; i < L->s->n_lfd; i++) {
+    if (on) {
+      struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &k_listen_tag[i]};
+      epoll_ctl(L->ep, EPOLL_CTL_ADD, L->s->lfd[i], &ev);
+    } else {
+      epoll_ctl(L->ep, EPOLL_CTL_DEL, L->s->lfd[i], NULL);
+    }
   }
 }
 
@@ -638,10 +641,10 @@ static void hand_over(gf__tserver* s, int fd) {
   loop_wake(T);
 }
 
-static void do_accept(h2_loop* L) {
+static void do_accept(h2_loop* L, int lfd) {
   gf__tserver* s = L->s;
   for (int i = 0; i < 64; i++) {
-    int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* Out of descriptors: pause the listener briefly and try again. */
@@ -721,8 +724,8 @@ static void* loop_main(void* p) {
         uint64_t v;
         ssize_t r = read(L->efd, &v, sizeof(v));
         (void)r;
-      } else if (ptr == &k_listen_tag) {
-        if (listening) do_accept(L);
+      } else if ((char*)ptr >= k_listen_tag && (char*)ptr < k_listen_tag + 4) {
+        if (listening) do_accept(L, s->lfd[(char*)ptr - k_listen_tag]);
       } else {
         conn_event(ptr, evs[i].events);
       }
@@ -866,30 +869,36 @@ static int listen_on(gf__tserver* s, gf_error* err) {
   struct addrinfo* ai = NULL;
   if (getaddrinfo(host, port, &hints, &ai) || !ai)
     return gf_error_set(err, GF_IO_ERROR, "unable to listen on %s:%d (invalid host)", h, s->opts.port);
-  int fd = -1;
-  for (struct addrinfo* a = ai; a && fd < 0; a = a->ai_next) {
-    fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int multi = ai->ai_next != NULL;
+  for (struct addrinfo* a = ai; a && s->n_lfd < 4; a = a->ai_next) {
+    if (s->n_lfd) { /* every address takes the port of the first */
+      if (a->ai_family == AF_INET) ((struct sockaddr_in*)a->ai_addr)->sin_port = htons((uint16_t)s->port);
+      else ((struct sockaddr_in6*)a->ai_addr)->sin6_port = htons((uint16_t)s->port);
+    }
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (a->ai_family == AF_INET6 && (!strcmp(host, "::") || !strcmp(host, "0:0:0:0:0:0:0:0"))) {
-      int zero = 0;
-      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    if (a->ai_family == AF_INET6) {
+      int v6only = multi ? 1 : 0;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
     }
     if (bind(fd, a->ai_addr, a->ai_addrlen) || listen(fd, 4096)) {
       close(fd);
-      fd = -1;
+      continue;
     }
+    if (!s->n_lfd) {
+      struct sockaddr_storage ss;
+      socklen_t sl = sizeof(ss);
+      getsockname(fd, (struct sockaddr*)&ss, &sl);
+      s->port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in*)&ss)->sin_port)
+                                        : ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
+    }
+    s->lfd[s->n_lfd++] = fd;
   }
   freeaddrinfo(ai);
-  if (fd < 0)
+  if (!s->n_lfd)
     return gf_error_set(err, GF_IO_ERROR, "unable to listen on %s:%d (address in use, invalid host or bad TLS material)", h, s->opts.port);
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof(ss);
-  getsockname(fd, (struct sockaddr*)&ss, &sl);
-  s->port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in*)&ss)->sin_port)
-                                    : ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
-  s->lfd = fd;
   return GF_OK;
 }
 
@@ -952,7 +961,7 @@ int gf__tserver_create(const gf__tserver_options* opts, gf__tserver** out, gf_er
   gf__tserver* s = calloc(1, sizeof(*s));
   if (!s) return gf_error_set(err, GF_NO_MEMORY, "out of memory");
   s->opts = *opts;
-  s->lfd = -1;
+  for (int i = 0; i < 4; i++) s->lfd[i] = -1;
   s->n_loops = opts->cq_threads > 0 ? opts->cq_threads : 1;
   if (s->n_loops > 16) s->n_loops = 16;
   s->lookahead = lookahead_bytes(opts);
@@ -1045,7 +1054,7 @@ void gf__tserver_destroy(gf__tserver* s) {
     }
     free(s->loops);
   }
-  if (s->lfd >= 0) close(s->lfd);
+  for (int i = 0; i < s->n_lfd; i++) close(s->lfd[i]);
   if (s->ssl) SSL_CTX_free(s->ssl);
   pthread_mutex_destroy(&s->mu);
   pthread_cond_destroy(&s->cv);
