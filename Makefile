@@ -52,9 +52,10 @@ endef
 
 OBJS_flight_gen := $(patsubst $(B)/gen/%.c,$(B)/obj/gen/%.o,$(GEN_C))
 $(foreach m,$(MODULES),$(eval OBJS_$(m) := $(call module_objs,$(m))))
-# Server transport: TRANSPORT=grpc (gRPC core, server_transport.c) or
-# TRANSPORT=nghttp2 (h2_*.c on libnghttp2). The C client is on gRPC core in both.
-TRANSPORT ?= grpc
+# Server transport: TRANSPORT=nghttp2 (default: h2_*.c on libnghttp2) or
+# TRANSPORT=grpc (the gRPC core, server_transport.c). The C client is on the
+# gRPC core in both.
+TRANSPORT ?= nghttp2
 ifeq ($(TRANSPORT),nghttp2)
   OBJS_transport := $(filter-out $(B)/obj/transport/server_transport.o,$(OBJS_transport))
 else

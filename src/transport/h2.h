@@ -145,6 +145,7 @@ struct h2_loop {
   h2_conn* conns; /* [loop] */
   int n_conns;    /* [loop] */
   int64_t accept_retry_ms; /* [loop 0] listener paused after EMFILE until then */
+  int64_t accept_logged_ms;
 };
 
 struct gf__tserver {

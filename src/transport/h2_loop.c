@@ -29,6 +29,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "common/log_internal.h"
 #include "flight/method.h" /* header-only enum */
 #include "transport/h2.h"
 
@@ -616,6 +617,11 @@ static void listener_arm(h2_loop* L, int on) {
   }
 }
 
+static gf_logger* tlog(void) {
+  static _Atomic(gf_logger*) slot;
+  return gf__logger_cached(&slot, "gooddata_flight_server.transport");
+}
+
 static void hand_over(gf__tserver* s, int fd) {
   h2_loop* T = &s->loops[s->next_loop];
   s->next_loop = (s->next_loop + 1) % s->n_loops;
@@ -648,8 +654,15 @@ static void do_accept(h2_loop* L, int lfd) {
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* Out of descriptors: pause the listener briefly and try again. */
+        int e = errno;
         listener_arm(L, 0);
-        L->accept_retry_ms = gf__h2_now_ms() + 20;
+        int64_t now = gf__h2_now_ms();
+        L->accept_retry_ms = now + 20;
+        if (now - L->accept_logged_ms >= 1000) {
+          L->accept_logged_ms = now;
+          GF_LOG(tlog(), GF_LOG_WARNING, "flight_accept_paused", GF_STR("error", strerror(e)),
+                 GF_INT("connections", atomic_load(&s->n_conns)), GF_INT("retry_ms", 20));
+        }
       }
       return;
     }
@@ -915,8 +928,11 @@ static int raise_nofile(void) {
       getrlimit(RLIMIT_NOFILE, &rl);
     }
   }
-  long cap = (long)rl.rlim_cur - 128;
-  if (cap > 100000) cap = 100000;
+  long reserve = (long)rl.rlim_cur / 16 < 128 ? (long)rl.rlim_cur / 16 : 128;
+  long cap = (long)rl.rlim_cur - reserve;
+  const char* env = getenv("GF_TRANSPORT_MAX_CONNECTIONS"); /* tests: 0 turns the cap off */
+  if (env && *env) cap = strtol(env, NULL, 10) > 0 ? strtol(env, NULL, 10) : INT_MAX;
+  if (cap > INT_MAX) cap = INT_MAX;
   return cap < 16 ? 16 : (int)cap;
 }
 
