@@ -162,11 +162,10 @@ static void arm(h2_conn* c, int want_out) {
   c->epout = want_out;
 }
 
-static int g_would_block; /* per-thread would be cleaner; set only on the loop thread */
+/* Set by the send callbacks when the output buffer is full (loop thread). */
 static __thread int t_blocked;
 
 static void conn_pump(h2_conn* c) {
-  (void)g_would_block;
   if (c->dead || (c->ssl && !c->tls_ready)) return;
   for (int i = 0; i < 64; i++) {
     t_blocked = 0;
@@ -531,7 +530,9 @@ static void tls_handshake(h2_conn* c) {
 
 static void conn_read(h2_conn* c) {
   uint8_t buf[READ_CHUNK];
-  for (int i = 0; i < READS_PER_EVENT && !c->dead; i++) {
+  /* TLS reads on until OpenSSL wants more from the socket: bytes it holds
+   * decrypted would raise no epoll event. */
+  for (int i = 0; (c->ssl || i < READS_PER_EVENT) && !c->dead; i++) {
     ssize_t n;
     if (c->ssl) {
       ERR_clear_error();
@@ -725,7 +726,7 @@ static void drain_all(h2_loop* L) {
 static void* loop_main(void* p) {
   h2_loop* L = p;
   gf__tserver* s = L->s;
-  pthread_setname_np(pthread_self(), "gf-h2io");
+  pthread_setname_np(pthread_self(), "gf-io");
   struct epoll_event evs[64];
   int64_t last_tick = gf__h2_now_ms();
   int drained = 0, killed = 0, listening = L->idx == 0;
@@ -750,10 +751,12 @@ static void* loop_main(void* p) {
     pthread_mutex_unlock(&L->mu);
     if (drain && !drained) {
       drained = 1;
-      if (listening) {
+      if (listening) { /* new connections are refused from now on */
         listener_arm(L, 0);
         listening = 0;
         L->accept_retry_ms = 0;
+        for (int i = 0; i < s->n_lfd; i++) close(s->lfd[i]);
+        s->n_lfd = 0;
       }
       drain_all(L);
     }
@@ -775,7 +778,6 @@ static void* loop_main(void* p) {
     reap(L);
     if (stop && !L->conns) break;
   }
-  (void)s;
   return NULL;
 }
 
