@@ -54,6 +54,7 @@ struct gf__tcall {
   /* request (loop while parsing; read-only after on_call) */
   int method;
   char* path;
+  char* peer;     /* copy: the call may outlive its connection */
   char* identity;
   gf__tmd* headers;
   size_t n_headers, cap_headers;

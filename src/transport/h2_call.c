@@ -63,6 +63,7 @@ static void call_free(gf__tcall* c) {
   }
   free(c->headers);
   free(c->path);
+  free(c->peer);
   free(c->identity);
   free(c->encoding);
   gf__ibuf_free(c->first);
@@ -298,14 +299,19 @@ static void start_send(gf__tcall* c) {
 
 static void dispatch(gf__tcall* c) {
   gf__tserver* s = c->s;
-  c->dispatched = 1;
   if (c->conn->identity) c->identity = strdup(c->conn->identity);
+  c->peer = strdup(c->conn->peer);
+  if (!c->peer) {
+    reject(c, ST_RESOURCE, "out of memory");
+    return;
+  }
+  c->dispatched = 1;
   pthread_mutex_lock(&c->mu);
   c->refs++; /* the callee's */
   pthread_mutex_unlock(&c->mu);
   gf__ibuf* req = c->first;
   c->first = NULL;
-  gf__tcall_info info = {c->method, c->path, c->conn->peer, c->deadline_ms, c->n_headers,
+  gf__tcall_info info = {c->method, c->path, c->peer, c->deadline_ms, c->n_headers,
                          c->headers, c->identity, req};
   if (s->opts.on_call) {
     s->opts.on_call(s->opts.user, c, &info);
@@ -343,6 +349,8 @@ void gf__h2_call_headers_done(gf__tcall* c) {
   if (!unary_request(c->method)) dispatch(c);
 }
 
+static void do_cancel(gf__tcall* c, int code, const char* msg);
+
 static void fail_recv(gf__tcall* c, int code, const char* msg) {
   c->recv_failed = 1;
   free(c->rbuf);
@@ -351,14 +359,8 @@ static void fail_recv(gf__tcall* c, int code, const char* msg) {
     reject(c, code, msg);
     return;
   }
-  pthread_mutex_lock(&c->mu);
-  c->cancel_req = 1;
-  c->cancel_code = code;
-  free(c->cancel_msg);
-  c->cancel_msg = strdup(msg);
   atomic_store(&c->cancelled, 1);
-  pthread_mutex_unlock(&c->mu);
-  gf__h2_kick(c);
+  do_cancel(c, code, msg);
 }
 
 static void deliver(gf__tcall* c, gf__ibuf* msg, size_t wire) {
@@ -761,7 +763,7 @@ int gf__tcall_flush(gf__tcall* c, gf__tdone_fn done, void* user) {
 void gf__tcall_cancel_with_status(gf__tcall* c, int code, const char* message) {
   pthread_mutex_lock(&c->mu);
   atomic_store(&c->cancelled, 1);
-  int post = !c->closed;
+  int post = !c->closed && !c->cancel_req;
   if (post) {
     c->cancel_req = 1;
     c->cancel_code = code;
