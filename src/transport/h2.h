@@ -1,10 +1,11 @@
 /* Internal types of the nghttp2 server transport (TRANSPORT=nghttp2): the
  * server, its I/O loops (one epoll thread each), connections and the
- * per-stream call state shared by h2_loop.c (sockets, TLS, nghttp2 session
- * callbacks), h2_call.c (gf__tcall_* operations and the loop side of sends
- * and receives) and h2_wire.c (gRPC header encodings). Only src/transport
- * includes it. Fields marked [loop] are touched only by the owning loop's
- * thread; [mu] fields only under gf__tcall.mu. */
+ * per-stream call state shared by h2_loop.c (sockets, nghttp2 session
+ * callbacks), h2_tls.c (OpenSSL context), h2_call.c (gf__tcall_* operations
+ * and the loop side of sends and receives) and h2_wire.c (gRPC header
+ * encodings). Only src/transport includes it. Fields marked [loop] are
+ * touched only by the owning loop's thread; [mu] fields only under
+ * gf__tcall.mu. */
 #ifndef GF__TRANSPORT_H2_H
 #define GF__TRANSPORT_H2_H
 
@@ -195,6 +196,11 @@ int gf__h2_conn_write(h2_conn* c, const struct iovec* iov, int n);
 int gf__h2_conn_out_full(const h2_conn* c);
 int64_t gf__h2_now_ms(void);
 int64_t gf__h2_wall_ms(void);
+
+/* ---- h2_tls.c ---- */
+/* GF_OK with *out NULL when TLS is off. */
+int gf__h2_tls_context(const gf__tserver_options* o, SSL_CTX** out, gf_error* err);
+char* gf__h2_tls_identity(SSL* ssl); /* malloc'd, or NULL without a client certificate */
 
 /* ---- h2_wire.c ---- */
 size_t gf__h2_b64_encode(const uint8_t* in, size_t n, char* out); /* out: 4*ceil(n/3)+1 */

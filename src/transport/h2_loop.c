@@ -1,7 +1,7 @@
 /* nghttp2 server transport, connection side: the listener and its accept
  * loop (open-files limit, EMFILE back-off, connection cap), the I/O loops
  * (one epoll thread each, `cq_threads` of them), TLS through OpenSSL with
- * ALPN "h2" and mTLS, socket reads and writes, the nghttp2 session of each
+ * ALPN "h2" and mTLS (context in h2_tls.c), socket reads and writes, the nghttp2 session of each
  * connection and its callbacks, keepalive PINGs, idle and handshake
  * timeouts, GOAWAY drain and server start/shutdown. Every nghttp2 call runs
  * on the loop thread that owns the connection; other threads reach a call
@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/x509.h>
 
 #include "common/log_internal.h"
 #include "flight/method.h" /* header-only enum */
@@ -491,34 +490,12 @@ fail:
   atomic_fetch_sub(&s->n_conns, 1);
 }
 
-static char* cert_identity(SSL* ssl) {
-  X509* x = SSL_get_peer_certificate(ssl);
-  if (!x) return NULL;
-  char* out = NULL;
-  X509_NAME* nm = X509_get_subject_name(x);
-  char cn[512];
-  int n = nm ? X509_NAME_get_text_by_NID(nm, NID_commonName, cn, sizeof(cn)) : -1;
-  if (n > 0) {
-    out = strndup(cn, (size_t)n);
-  } else if (nm) {
-    BIO* b = BIO_new(BIO_s_mem());
-    if (b && X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-      char* p;
-      long l = BIO_get_mem_data(b, &p);
-      if (l > 0) out = strndup(p, (size_t)l);
-    }
-    BIO_free(b);
-  }
-  X509_free(x);
-  return out;
-}
-
 static void tls_handshake(h2_conn* c) {
   ERR_clear_error();
   int r = SSL_do_handshake(c->ssl);
   if (r == 1) {
     c->tls_ready = 1;
-    c->identity = cert_identity(c->ssl);
+    c->identity = gf__h2_tls_identity(c->ssl);
     arm(c, 0);
     return;
   }
@@ -781,92 +758,6 @@ static void* loop_main(void* p) {
   return NULL;
 }
 
-/* ---- TLS context -------------------------------------------------------------------- */
-
-static int alpn_select(SSL* ssl, const unsigned char** out, unsigned char* outlen,
-                       const unsigned char* in, unsigned int inlen, void* arg) {
-  (void)ssl;
-  (void)arg;
-  for (unsigned int i = 0; i < inlen;) {
-    unsigned int l = in[i];
-    if (i + 1 + l > inlen) break;
-    if (l == 2 && !memcmp(in + i + 1, "h2", 2)) {
-      *out = in + i + 1;
-      *outlen = 2;
-      return SSL_TLSEXT_ERR_OK;
-    }
-    i += 1 + l;
-  }
-  return SSL_TLSEXT_ERR_ALERT_FATAL;
-}
-
-static int load_pem_chain(SSL_CTX* ctx, const char* pem) {
-  BIO* b = BIO_new_mem_buf(pem, -1);
-  if (!b) return -1;
-  X509* leaf = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
-  int rc = leaf && SSL_CTX_use_certificate(ctx, leaf) == 1 ? 0 : -1;
-  X509_free(leaf);
-  X509* x;
-  while (!rc && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
-    if (!SSL_CTX_add_extra_chain_cert(ctx, x)) {
-      X509_free(x);
-      rc = -1;
-    }
-  ERR_clear_error();
-  BIO_free(b);
-  return rc;
-}
-
-static int load_key(SSL_CTX* ctx, const char* pem) {
-  BIO* b = BIO_new_mem_buf(pem, -1);
-  EVP_PKEY* k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-  int rc = k && SSL_CTX_use_PrivateKey(ctx, k) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
-  EVP_PKEY_free(k);
-  BIO_free(b);
-  return rc;
-}
-
-static int load_roots(SSL_CTX* ctx, const char* pem) {
-  BIO* b = BIO_new_mem_buf(pem, -1);
-  if (!b) return -1;
-  X509_STORE* st = SSL_CTX_get_cert_store(ctx);
-  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
-  int n = 0;
-  X509* x;
-  while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
-    if (X509_STORE_add_cert(st, x) == 1) n++;
-    if (names) sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(x)));
-    X509_free(x);
-  }
-  ERR_clear_error();
-  BIO_free(b);
-  if (names) SSL_CTX_set_client_CA_list(ctx, names);
-  return n > 0 ? 0 : -1;
-}
-
-static int make_tls(gf__tserver* s, gf_error* err) {
-  const gf__tserver_options* o = &s->opts;
-  if (!o->use_tls) return GF_OK;
-  if (!o->cert_pem || !o->key_pem)
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "TLS is enabled but tls_certificate or tls_private_key is not set");
-  if (o->use_mtls && !o->root_pem)
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "mTLS is enabled but tls_root_certificate is not set");
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx) return gf_error_set(err, GF_INTERNAL, "cannot create the TLS context");
-  s->ssl = ctx;
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
-  if (load_pem_chain(ctx, o->cert_pem) || load_key(ctx, o->key_pem))
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "invalid TLS certificate or private key");
-  if (o->use_mtls) {
-    if (load_roots(ctx, o->root_pem))
-      return gf_error_set(err, GF_INVALID_ARGUMENT, "invalid tls_root_certificate");
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-  }
-  return GF_OK;
-}
-
 /* ---- server ------------------------------------------------------------------------ */
 
 static int listen_on(gf__tserver* s, gf_error* err) {
@@ -986,7 +877,7 @@ int gf__tserver_create(const gf__tserver_options* opts, gf__tserver** out, gf_er
   s->max_conns = raise_nofile();
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
-  int rc = make_tls(s, err);
+  int rc = gf__h2_tls_context(&s->opts, &s->ssl, err);
   if (!rc) rc = listen_on(s, err);
   if (!rc) rc = start_loops(s, err);
   if (rc) {
