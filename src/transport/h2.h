@@ -109,8 +109,25 @@ struct gf__tcall {
   void* close_user;
 };
 
+/* Work that waits until queued bytes are written: a sent message's buffers
+ * to release and its call's send to complete. */
+typedef struct h2_after {
+  gf__obuf* rel;
+  gf__tcall* call; /* holds a reference */
+} h2_after;
+
+#define GF__H2_WIOV 128
+
 struct h2_conn {
   h2_loop* L;
+  /* DATA frames queued for one writev (zero-copy segments; frame headers and
+   * gRPC prefixes copied into warena) [loop] */
+  struct iovec wiov[GF__H2_WIOV];
+  int nwiov, narena;
+  size_t wbytes;
+  uint8_t warena[GF__H2_WIOV][16];
+  h2_after* after;
+  size_t n_after, cap_after;
   int fd;
   SSL* ssl;
   int tls_ready;
@@ -194,6 +211,14 @@ void gf__h2_kick(gf__tcall* c); /* any thread; c->mu NOT held */
  * connection's output buffer). [loop] */
 int gf__h2_conn_write(h2_conn* c, const struct iovec* iov, int n);
 int gf__h2_conn_out_full(const h2_conn* c);
+/* Queues bytes that stay valid until the connection's next flush. [loop] */
+int gf__h2_conn_queue(h2_conn* c, const void* p, size_t n);
+/* Queues a copy of n <= 16 bytes. [loop] */
+int gf__h2_conn_queue_copy(h2_conn* c, const void* p, size_t n);
+/* Runs once the queued bytes are written: frees rel, completes call's send. */
+int gf__h2_conn_after(h2_conn* c, gf__obuf* rel, gf__tcall* call);
+/* Loop side of completing a send (h2_call.c). */
+void gf__h2_call_send_written(gf__tcall* c, int ok);
 int64_t gf__h2_now_ms(void);
 int64_t gf__h2_wall_ms(void);
 

@@ -20,7 +20,9 @@
  * it is given back only as the consumer takes messages. */
 #define RA_MSGS 8
 #define RA_BYTES (256 * 1024)
-#define RBUF_FIRST (4 * 1024 * 1024)
+/* A message up to this size gets its whole buffer at once (only touched
+ * pages become resident); a larger one grows by doubling. */
+#define RBUF_FIRST (64 * 1024 * 1024)
 
 enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_DEADLINE = 4, ST_RESOURCE = 8,
        ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13 };
@@ -227,37 +229,39 @@ int gf__h2_send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd,
   (void)f;
   h2_conn* conn = user;
   gf__tcall* c = src->ptr;
-  struct iovec iov[64];
-  int k = 0;
-  iov[k++] = (struct iovec){(void*)hd, 9};
+  if (gf__h2_conn_queue_copy(conn, hd, 9)) return NGHTTP2_ERR_CALLBACK_FAILURE;
   size_t want = len;
   while (want > 0) {
     size_t sl;
     const uint8_t* p = seg_ptr(c, c->s_seg, &sl);
     size_t take = sl - c->s_off < want ? sl - c->s_off : want;
-    iov[k++] = (struct iovec){(void*)(p + c->s_off), take};
+    int rc = c->s_seg == 0 ? gf__h2_conn_queue_copy(conn, p + c->s_off, take)
+                           : gf__h2_conn_queue(conn, p + c->s_off, take);
+    if (rc) return NGHTTP2_ERR_CALLBACK_FAILURE;
     want -= take;
     c->s_off += take;
     if (c->s_off == sl) {
       c->s_seg++;
       c->s_off = 0;
     }
-    if (k == 64 || want == 0) {
-      if (gf__h2_conn_write(conn, iov, k)) return NGHTTP2_ERR_CALLBACK_FAILURE;
-      k = 0;
-    }
   }
-  if (k && gf__h2_conn_write(conn, iov, k)) return NGHTTP2_ERR_CALLBACK_FAILURE;
   if (c->s_left == 0 && c->s_seg == c->smsg->n + 1) {
-    gf__obuf* m = c->smsg;
+    /* Released and completed once the queued bytes are written. */
     pthread_mutex_lock(&c->mu);
+    gf__obuf* m = c->smsg;
     c->smsg = NULL;
+    c->refs++;
     pthread_mutex_unlock(&c->mu);
-    gf__obuf_free(m); /* the bytes are in the socket or our output buffer */
-    complete_send(c, 1);
+    if (gf__h2_conn_after(conn, m, c)) {
+      gf__obuf_free(m);
+      gf__h2_call_unref(c);
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
   }
   return 0;
 }
+
+void gf__h2_call_send_written(gf__tcall* c, int ok) { complete_send(c, ok); }
 
 /* Loop: starts the send gf__tcall_send queued. */
 static void start_send(gf__tcall* c) {

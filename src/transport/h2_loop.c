@@ -126,7 +126,60 @@ int gf__h2_conn_write(h2_conn* c, const struct iovec* iov, int n) {
   return GF_OK;
 }
 
-int gf__h2_conn_out_full(const h2_conn* c) { return c->out_len >= OUT_HIGH; }
+int gf__h2_conn_out_full(const h2_conn* c) { return c->out_len + c->wbytes >= OUT_HIGH; }
+
+/* Writes the queued DATA iovecs (one writev). */
+static void wflush(h2_conn* c) {
+  if (!c->nwiov) return;
+  gf__h2_conn_write(c, c->wiov, c->nwiov);
+  c->nwiov = c->narena = 0;
+  c->wbytes = 0;
+}
+
+int gf__h2_conn_queue(h2_conn* c, const void* p, size_t n) {
+  if (c->nwiov == GF__H2_WIOV) wflush(c);
+  c->wiov[c->nwiov++] = (struct iovec){(void*)p, n};
+  c->wbytes += n;
+  return c->dead ? GF_CANCELLED : GF_OK;
+}
+
+int gf__h2_conn_queue_copy(h2_conn* c, const void* p, size_t n) {
+  if (c->nwiov == GF__H2_WIOV || c->narena == GF__H2_WIOV) wflush(c);
+  uint8_t* slot = c->warena[c->narena++];
+  memcpy(slot, p, n);
+  return gf__h2_conn_queue(c, slot, n);
+}
+
+int gf__h2_conn_after(h2_conn* c, gf__obuf* rel, gf__tcall* call) {
+  if (c->n_after == c->cap_after) {
+    size_t cap = c->cap_after ? c->cap_after * 2 : 8;
+    h2_after* a = realloc(c->after, cap * sizeof(*a));
+    if (!a) return GF_NO_MEMORY;
+    c->after = a;
+    c->cap_after = cap;
+  }
+  c->after[c->n_after++] = (h2_after){rel, call};
+  return GF_OK;
+}
+
+/* Releases written messages and completes their sends (no nghttp2 call on
+ * the stack: the callbacks may start the next send). */
+static void run_after(h2_conn* c) {
+  while (c->n_after) {
+    size_t n = c->n_after;
+    h2_after* a = c->after;
+    c->after = NULL;
+    c->n_after = c->cap_after = 0;
+    for (size_t i = 0; i < n; i++) {
+      gf__obuf_free(a[i].rel);
+      if (a[i].call) {
+        gf__h2_call_send_written(a[i].call, !c->dead);
+        gf__h2_call_unref(a[i].call);
+      }
+    }
+    free(a);
+  }
+}
 
 static void flush_out(h2_conn* c) {
   while (c->out_len && !c->dead) {
@@ -168,13 +221,14 @@ static void conn_pump(h2_conn* c) {
   if (c->dead || (c->ssl && !c->tls_ready)) return;
   for (int i = 0; i < 64; i++) {
     t_blocked = 0;
-    if (nghttp2_session_send(c->sess) != 0) {
-      c->dead = 1;
-      return;
-    }
+    int rv = nghttp2_session_send(c->sess);
+    wflush(c);
     flush_out(c);
+    run_after(c);
+    if (rv != 0) c->dead = 1;
     if (c->dead || c->out_len || !t_blocked) break;
   }
+  if (c->dead) return;
   arm(c, c->out_len > 0);
   if (!nghttp2_session_want_read(c->sess) && !nghttp2_session_want_write(c->sess) && !c->out_len)
     c->dead = 1;
@@ -190,6 +244,7 @@ static ssize_t send_cb(nghttp2_session* s, const uint8_t* data, size_t len, int 
     t_blocked = 1;
     return NGHTTP2_ERR_WOULDBLOCK;
   }
+  wflush(c); /* queued DATA first: frames go out in order */
   struct iovec iov = {(void*)data, len};
   if (gf__h2_conn_write(c, &iov, 1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
   return (ssize_t)len;
@@ -203,6 +258,18 @@ static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd,
     return NGHTTP2_ERR_WOULDBLOCK;
   }
   return gf__h2_send_data_cb(s, f, hd, len, src, user);
+}
+
+/* DATA frames as large as the peer allows (nghttp2 would cut them at 16 KiB). */
+static ssize_t read_length_cb(nghttp2_session* s, uint8_t type, int32_t sid, int32_t conn_window,
+                              int32_t stream_window, uint32_t max_frame, void* user) {
+  (void)s;
+  (void)type;
+  (void)sid;
+  (void)user;
+  int64_t n = conn_window < stream_window ? conn_window : stream_window;
+  if (n > (int64_t)max_frame) n = max_frame;
+  return n > 0 ? (ssize_t)n : 1;
 }
 
 static gf__tcall* stream_call(nghttp2_session* s, int32_t sid) {
@@ -371,6 +438,7 @@ static void init_callbacks(void) {
   nghttp2_session_callbacks_new(&g_cbs);
   nghttp2_session_callbacks_set_send_callback(g_cbs, send_cb);
   nghttp2_session_callbacks_set_send_data_callback(g_cbs, send_data_cb);
+  nghttp2_session_callbacks_set_data_source_read_length_callback(g_cbs, read_length_cb);
   nghttp2_session_callbacks_set_on_begin_headers_callback(g_cbs, begin_headers_cb);
   nghttp2_session_callbacks_set_on_header_callback(g_cbs, header_cb);
   nghttp2_session_callbacks_set_on_frame_recv_callback(g_cbs, frame_recv_cb);
@@ -438,6 +506,8 @@ static void conn_free(h2_conn* c) {
     nghttp2_session_set_stream_user_data(c->sess, call->sid, NULL);
     gf__h2_call_stream_closed(call, NGHTTP2_CANCEL);
   }
+  run_after(c); /* its calls' sends fail: the streams are closed */
+  free(c->after);
   if (c->prev) c->prev->next = c->next;
   else L->conns = c->next;
   if (c->next) c->next->prev = c->prev;
