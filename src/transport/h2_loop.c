@@ -33,6 +33,7 @@
 #include "transport/h2.h"
 
 #define OUT_HIGH (512 * 1024)     /* output buffered per connection before nghttp2 waits */
+#define MAX_DATA_FRAME (256 * 1024)
 #define READ_CHUNK (64 * 1024)
 #define READS_PER_EVENT 16
 #define TICK_MS 50
@@ -260,7 +261,9 @@ static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd,
   return gf__h2_send_data_cb(s, f, hd, len, src, user);
 }
 
-/* DATA frames as large as the peer allows (nghttp2 would cut them at 16 KiB). */
+/* DATA frames as large as the peer allows (nghttp2 would cut them at 16 KiB),
+ * at most MAX_DATA_FRAME: a frame the socket refuses is copied to the output
+ * buffer, so this bounds that buffer at OUT_HIGH + MAX_DATA_FRAME. */
 static ssize_t read_length_cb(nghttp2_session* s, uint8_t type, int32_t sid, int32_t conn_window,
                               int32_t stream_window, uint32_t max_frame, void* user) {
   (void)s;
@@ -269,6 +272,7 @@ static ssize_t read_length_cb(nghttp2_session* s, uint8_t type, int32_t sid, int
   (void)user;
   int64_t n = conn_window < stream_window ? conn_window : stream_window;
   if (n > (int64_t)max_frame) n = max_frame;
+  if (n > MAX_DATA_FRAME) n = MAX_DATA_FRAME;
   return n > 0 ? (ssize_t)n : 1;
 }
 
