@@ -41,7 +41,7 @@ PUB_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclu
 ALL_CFLAGS := $(PUB_CFLAGS) -Isrc -I$(B)/gen
 # The library exports only what include/ marks GF_API (gf_*).
 LIB_CFLAGS := $(ALL_CFLAGS) -fvisibility=hidden
-SYS_LIBS := -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
+SYS_LIBS := -lnghttp2 -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 # Modules in dependency order, highest first (a module may use only those
@@ -139,11 +139,11 @@ $(B)/obj/%.o: src/%.c | $(GEN_H)
 $(B)/lib/libgf_%.a: $$(OBJS_$$*)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(filter %.o,$^)
 
 $(LIB_REAL): $(foreach m,$(MODULES),$(OBJS_$(m)))
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL) $(SYS_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $(filter %.o,$^) $(LDFLAGS_ALL) $(SYS_LIBS)
 
 $(LIB_SO): $(LIB_REAL)
 	ln -sfn $(SONAME) $@

@@ -56,7 +56,7 @@ fetch_promtool() {
   return $rc
 }
 
-install_packages build-essential pkg-config libgrpc-dev \
+install_packages build-essential pkg-config libgrpc-dev libnghttp2-dev \
   libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev liblz4-dev libzstd-dev \
   libcurl4-openssl-dev libssl-dev libjansson-dev openssl curl
 [ "$TEST" = 1 ] || exit 0

@@ -31,3 +31,12 @@ int gf__method_by_name(const char* name) {
     if (name && strcmp(k_methods[m].name, name) == 0) return m;
   return GF__M_UNKNOWN;
 }
+
+int gf__method_by_path(const char* path, int* unary_request) {
+  int found = GF__M_UNKNOWN;
+  for (int m = 0; m < GF__M_FLIGHT && found == GF__M_UNKNOWN; m++)
+    if (path && strcmp(k_methods[m].path, path) == 0) found = m;
+  int kind = k_methods[found].kind;
+  *unary_request = found != GF__M_UNKNOWN && (kind == GF__MK_UNARY || kind == GF__MK_SERVER_STREAM);
+  return found;
+}

@@ -42,5 +42,8 @@ const gf__method_info* gf__method_get(int method);
 const char* gf__method_name(int method);
 /* Index of the method called `name` ("DoGet"), or GF__M_UNKNOWN. */
 int gf__method_by_name(const char* name);
+/* Index of the method whose gRPC path is `path`, or GF__M_UNKNOWN; *unary_request
+ * = 1 when its client sends exactly one message (unary and server-stream). */
+int gf__method_by_path(const char* path, int* unary_request);
 
 #endif

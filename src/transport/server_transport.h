@@ -29,7 +29,7 @@ typedef struct gf__tmd {
 } gf__tmd;
 
 typedef struct gf__tcall_info {
-  int method;              /* enum gf__method (GF__M_UNKNOWN for generic calls) */
+  int method;              /* what opts.method_of returned for the path */
   const char* method_path; /* "/arrow.flight.protocol.FlightService/DoGet" */
   const char* peer;        /* "ipv4:127.0.0.1:50512" */
   int64_t deadline_ms;     /* ms since the epoch, INT64_MAX when none */
@@ -55,6 +55,11 @@ typedef struct gf__tserver_options {
   int64_t stream_lookahead_bytes;
   int use_tls, use_mtls;
   const char* cert_pem, *key_pem, *root_pem;
+  /* Which method a request path names (I/O thread, must not block): the
+   * returned value becomes gf__tcall_info.method; *unary_request = 1 when the
+   * call carries exactly one request message, read before on_call (in
+   * gf__tcall_info.request). The transport itself knows no method names. */
+  int (*method_of)(const char* path, int* unary_request);
   /* New call (CQ thread). The callee owns one reference on `call` and must
    * end it with gf__tcall_release. */
   void (*on_call)(void* user, gf__tcall* call, const gf__tcall_info* info);

@@ -1,0 +1,41 @@
+/* libFuzzer target: the gRPC header encodings of the nghttp2 server
+ * transport (src/transport/h2_wire.c) on arbitrary bytes: grpc-timeout
+ * parsing, base64 decoding of -bin metadata (and a re-encode round trip),
+ * percent-encoding of grpc-message. Single-threaded. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport/h2.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  (void)gf__h2_parse_timeout((const char*)data, size);
+  uint8_t* out = malloc(size + 1);
+  if (!out) return 0;
+  size_t n = 0;
+  if (gf__h2_b64_decode((const char*)data, size, out, &n) == 0) {
+    if (n > size) abort(); /* decoding never grows */
+    char* enc = malloc(n / 3 * 4 + 8);
+    if (enc) {
+      size_t el = gf__h2_b64_encode(out, n, enc);
+      uint8_t* back = malloc(el + 1);
+      size_t bn = 0;
+      if (back && (gf__h2_b64_decode(enc, el, back, &bn) != 0 || bn != n || memcmp(back, out, n))) abort();
+      free(back);
+      free(enc);
+    }
+  }
+  free(out);
+  char* s = malloc(size + 1);
+  if (!s) return 0;
+  memcpy(s, data, size);
+  s[size] = 0;
+  char* p = gf__h2_pct_encode(s);
+  if (p) {
+    for (char* q = p; *q; q++)
+      if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e) abort();
+    free(p);
+  }
+  free(s);
+  return 0;
+}
