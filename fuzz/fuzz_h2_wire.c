@@ -8,6 +8,8 @@
 
 #include "transport/h2.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)gf__h2_parse_timeout((const char*)data, size);
   uint8_t* out = malloc(size + 1);
