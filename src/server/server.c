@@ -256,6 +256,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.stream_idle_timeout_ms = (int64_t)c->stream_idle_timeout_sec * 1000;
   d.stream_end_grace_ms = c->stream_end_grace_ms;
   d.max_receive_buffer_bytes = c->max_receive_buffer_bytes;
+  d.max_queued_calls = c->max_queued_calls;
   d.ctx = &s->ctx;
   d.hooks.auth = s->auth;
   d.hooks.auth_verify = auth_verify_hook;
@@ -264,6 +265,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.hooks.rpc_started = gf__rpc_started;
   d.hooks.rpc_finished = gf__rpc_finished;
   d.hooks.rpc_message = gf__rpc_message;
+  d.hooks.rpc_rejected_busy = gf__rpc_rejected_busy;
   if (gf__tracer_on(s->inst.tracer)) {
     d.hooks.trace_user = s;
     d.hooks.span_start = span_start_hook;
