@@ -247,6 +247,9 @@ static int auth_verify_hook(void* auth, const gf_call* call, char** identity, vo
 
 static void auth_release_hook(void* auth, void* data) { gf__auth_release_data(auth, data); }
 
+/* Readiness check: the Flight listener accepts connections. */
+static bool listener_accepting(void* ts) { return gf__tserver_accepting(ts); }
+
 static int start_transport(gf_server* s, gf_error* err) {
   const gf__server_config* c = &s->cfg;
   gf__dispatcher_options d = {0};
@@ -296,6 +299,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   rc = gf__tserver_create(&t, &s->ts, err);
   if (rc) return rc;
   s->port = gf__tserver_port(s->ts);
+  gf__health_set_ready_check(s->health, listener_accepting, s->ts);
   return GF_OK;
 }
 
@@ -520,6 +524,7 @@ void gf_server_free(gf_server* s) {
   if (g_signal_server == s) g_signal_server = NULL;
   if (s->methods_set && s->methods.release) s->methods.release(s->methods.state);
   gf__dispatcher_free(s->disp);
+  gf__health_set_ready_check(s->health, NULL, NULL); /* before the transport goes */
   gf__tserver_destroy(s->ts);
   if (s->auth) gf__auth_free(s->auth);
   if (s->tasks) gf__task_executor_free(s->tasks);
