@@ -23,6 +23,8 @@ struct gf_health {
   module* mods;
   size_t n, cap;
   gf__http_server* http;
+  bool (*ready_check)(void* user); /* under mu */
+  void* ready_user;
 };
 
 static gf_logger* health_log(void) {
@@ -87,9 +89,17 @@ bool gf_health_is_ready(gf_health* h) {
   if (!h) return 0;
   pthread_mutex_lock(&h->mu);
   module* m = find_locked(h, "server");
-  int ready = m && m->status == GF_MODULE_OK;
+  int ready = m && m->status == GF_MODULE_OK && (!h->ready_check || h->ready_check(h->ready_user));
   pthread_mutex_unlock(&h->mu);
   return ready;
+}
+
+void gf__health_set_ready_check(gf_health* h, bool (*check)(void* user), void* user) {
+  if (!h) return;
+  pthread_mutex_lock(&h->mu);
+  h->ready_check = check;
+  h->ready_user = user;
+  pthread_mutex_unlock(&h->mu);
 }
 
 /* Returns 1 if alive; otherwise copies the first NOT_OK module name. */

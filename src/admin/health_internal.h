@@ -4,6 +4,8 @@
 #ifndef GF__HEALTH_INTERNAL_H
 #define GF__HEALTH_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "gooddata_flight_server/health.h"
 
 int gf__health_create(gf_health** out);
@@ -13,6 +15,11 @@ void gf__health_free(gf_health* h);
  * thread. Logs health_check_started. GF_ALREADY_EXISTS if already running. */
 int gf__health_http_start(gf_health* h, const char* host, int port, gf_error* err);
 void gf__health_http_stop(gf_health* h);
+/* Adds a readiness condition: while check(user) is false gf_health_is_ready
+ * (and /ready) says not ready. check runs under the monitor's lock on any
+ * thread and must not block; NULL removes it (after which it no longer
+ * runs). One check at a time. */
+void gf__health_set_ready_check(gf_health* h, bool (*check)(void* user), void* user);
 /* Bound port of the running endpoint, or -1. */
 int gf__health_http_port(const gf_health* h);
 

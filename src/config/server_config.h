@@ -65,6 +65,7 @@ typedef struct gf__server_config {
   int64_t max_receive_message_bytes; /* 256 MiB */
   int64_t max_metadata_bytes;    /* 16 KiB */
   int max_concurrent_streams;    /* per connection: 1000 */
+  int max_queued_calls;          /* calls waiting for a worker, per pool: 1024 */
   int64_t max_put_inflight_bytes;/* largest DoPut/DoExchange message: 64 MiB */
   int64_t max_receive_buffer_bytes; /* server-wide upload messages held: 1 GiB */
   int keepalive_time_sec;        /* server pings idle connections: 60 */

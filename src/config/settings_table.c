@@ -127,6 +127,13 @@ const gf__setting_def gf__settings_table[] = {
       "Largest request metadata (headers) accepted (16 KiB)."),
     S("max_concurrent_streams", GF__SK_INT, "1000", NULL, 1, 1000000, NULL, GF__SF_ADDED,
       OFF(max_concurrent_streams), "Concurrent calls (HTTP/2 streams) allowed per connection."),
+    S("max_queued_calls", GF__SK_INT, "1024", NULL, 1, 1000000, NULL, GF__SF_ADDED,
+      OFF(max_queued_calls),
+      "Server-wide: calls admitted and waiting for a worker, per pool (`rpc_threads` workers "
+      "for most methods, as many upload workers for DoPut/DoExchange/Handshake); 1024 is 128 "
+      "per worker at the default 8 `rpc_threads`, raise it with them. A new call beyond it is "
+      "answered `RESOURCE_EXHAUSTED` naming this setting at once and counted in "
+      "`gdfs_rpc_rejected_busy_total`."),
     S("max_put_inflight_bytes", GF__SK_INT, "67108864", NULL, 65536, 1099511627776LL, NULL,
       GF__SF_ADDED | GF__SF_I64, OFF(max_put_inflight_bytes),
       "Largest DoPut/DoExchange FlightData message handed to the plugin (64 MiB); checked once "

@@ -27,6 +27,7 @@ int  gf__metrics_http_port(const gf_metrics* m);  /* bound port or -1 */
  * is a gRPC status code 0..16 (others count as UNKNOWN). */
 void gf__rpc_started(gf_metrics* m, int method);
 void gf__rpc_finished(gf_metrics* m, int method, int grpc_code, double seconds);
+void gf__rpc_rejected_busy(gf_metrics* m, int method);
 void gf__rpc_message(gf_metrics* m, int method, int sent /*1 sent, 0 received*/, int64_t bytes);
 
 /* malloc_trim maintenance thread, one per server instance (each observes

@@ -14,7 +14,7 @@
 static const double k_duration_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                            1.0,   2.5,   5.0,  10.0,  30.0, 60.0, 120.0, 300.0};
 
-enum { F_STARTED, F_HANDLED, F_DURATION, F_SENT_B, F_RECV_B, F_SENT_M, F_RECV_M, F_ACTIVE, F_N };
+enum { F_STARTED, F_HANDLED, F_DURATION, F_SENT_B, F_RECV_B, F_SENT_M, F_RECV_M, F_ACTIVE, F_BUSY, F_N };
 
 typedef struct gf__rpc_metrics {
   gf_metric* fam[F_N];
@@ -46,6 +46,9 @@ int gf__rpc_metrics_create(gf_metrics* reg, gf__rpc_metrics** out) {
   r->fam[F_RECV_M] = gf_metrics_counter(reg, "gdfs_rpc_received_messages",
                                         "Number of messages received from clients.", lm, 1);
   r->fam[F_ACTIVE] = gf_metrics_gauge(reg, "gdfs_rpc_active", "Number of RPCs in progress.", lm, 1);
+  r->fam[F_BUSY] = gf_metrics_counter(
+      reg, "gdfs_rpc_rejected_busy",
+      "RPCs answered RESOURCE_EXHAUSTED because max_queued_calls calls waited for a worker.", lm, 1);
   for (int i = 0; i < F_N; i++)
     if (!r->fam[i]) {
       free(r);
@@ -75,6 +78,11 @@ void gf__rpc_started(gf_metrics* m, int method) {
   int mi = method_index(method);
   gf__cell_add(method_cell(m->rpc, F_STARTED, mi), 1);
   gf__cell_add(method_cell(m->rpc, F_ACTIVE, mi), 1);
+}
+
+void gf__rpc_rejected_busy(gf_metrics* m, int method) {
+  if (!m || !m->rpc) return;
+  gf__cell_add(method_cell(m->rpc, F_BUSY, method_index(method)), 1);
 }
 
 void gf__rpc_finished(gf_metrics* m, int method, int grpc_code, double seconds) {

@@ -21,6 +21,8 @@ int gf__dispatcher_create(const gf__dispatcher_options* o, gf__dispatcher** out,
   atomic_init(&d->gate, GF__GATE_NOT_READY);
   atomic_init(&d->active_calls, 0);
   atomic_init(&d->admitted_calls, 0);
+  atomic_init(&d->waiting[0], 0);
+  atomic_init(&d->waiting[1], 0);
   atomic_init(&d->recv_held, 0);
   pthread_mutex_init(&d->adm_mu, NULL);
   int n = o->rpc_threads > 0 ? o->rpc_threads : 8;
@@ -109,8 +111,15 @@ static void leave_span(gf_call* c, void* span, void* prev) {
   gf__call_unref(c);
 }
 
+/* Methods whose handler blocks until the client sends: they run on their
+ * own pool so silent uploads never take the workers of other calls. */
+static bool reads_client(int method) {
+  return method == GF__M_DO_PUT || method == GF__M_DO_EXCHANGE || method == GF__M_HANDSHAKE;
+}
+
 static void auth_and_handle(void* arg) {
   gf_call* c = arg;
+  atomic_fetch_sub(&c->d->waiting[reads_client(c->method)], 1);
   void* span;
   void* prev = enter_span(c, &span);
   gf__dispatcher* d = c->d;
@@ -133,10 +142,20 @@ static void auth_and_handle(void* arg) {
   leave_span(c, span, prev);
 }
 
-/* Methods whose handler blocks until the client sends: they run on their
- * own pool so silent uploads never take the workers of other calls. */
-static bool reads_client(int method) {
-  return method == GF__M_DO_PUT || method == GF__M_DO_EXCHANGE || method == GF__M_HANDSHAKE;
+/* Takes a waiting slot of the call's pool; false (and RESOURCE_EXHAUSTED
+ * sent, without blocking) when max_queued_calls calls already wait there. */
+static bool take_queue_slot(gf__dispatcher* d, gf_call* c) {
+  atomic_int* w = &d->waiting[reads_client(c->method)];
+  int cap = d->o.max_queued_calls;
+  if (atomic_fetch_add(w, 1) < cap || cap <= 0) return true;
+  atomic_fetch_sub(w, 1);
+  if (d->o.hooks.rpc_rejected_busy && d->o.hooks.metrics)
+    d->o.hooks.rpc_rejected_busy(d->o.hooks.metrics, c->method);
+  char msg[200];
+  snprintf(msg, sizeof(msg),
+           "Server is busy: %d calls already wait for a worker (server.max_queued_calls).", cap);
+  reject(c, GF_RESOURCE_EXHAUSTED, msg, 0);
+  return false;
 }
 
 void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info) {
@@ -165,7 +184,10 @@ void gf__dispatcher_on_call(void* user, gf__tcall* t, const gf__tcall_info* info
     reject(c, GF_UNAVAILABLE, "Server is shutting down.", GF__ERRCODE_SHUTTING_DOWN);
     return;
   }
+  if (!take_queue_slot(d, c)) return;
   list_admitted(d, c);
-  if (gf__pool_post(reads_client(c->method) ? d->upload_pool : d->pool, auth_and_handle, c))
+  if (gf__pool_post(reads_client(c->method) ? d->upload_pool : d->pool, auth_and_handle, c)) {
+    atomic_fetch_sub(&d->waiting[reads_client(c->method)], 1);
     reject(c, GF_UNAVAILABLE, "Server is shutting down.", GF__ERRCODE_SHUTTING_DOWN);
+  }
 }

@@ -24,6 +24,7 @@ typedef struct gf__server_hooks {
   void (*rpc_started)(gf_metrics* m, int method);
   void (*rpc_finished)(gf_metrics* m, int method, int grpc_code, double seconds);
   void (*rpc_message)(gf_metrics* m, int method, int sent, int64_t bytes);
+  void (*rpc_rejected_busy)(gf_metrics* m, int method); /* max_queued_calls turned it away */
   /* Tracing; span_start NULL = off. span_start runs on the worker before
    * auth (and on the CQ thread for unknown methods) and may return NULL; the
    * span is current on the worker while auth and the handler run
@@ -46,6 +47,7 @@ typedef struct gf__dispatcher_options {
   int64_t stream_idle_timeout_ms; /* <= 0: no idle limit on blocking receives */
   int64_t stream_end_grace_ms;    /* wait for a reset after the client ends its stream */
   int64_t max_receive_buffer_bytes; /* server-wide bytes of upload messages held; <= 0: none */
+  int max_queued_calls;    /* calls waiting for a worker, per pool; beyond: RESOURCE_EXHAUSTED; <= 0: none */
   gf_server_context* ctx;
   gf__server_hooks hooks;
 } gf__dispatcher_options;
@@ -58,6 +60,7 @@ struct gf__dispatcher {
   atomic_int gate;
   atomic_int active_calls;
   atomic_int admitted_calls; /* passed the gate, not yet finalised */
+  atomic_int waiting[2];     /* calls posted to pool [0] / upload_pool [1], handler not started */
   atomic_llong recv_held;    /* bytes of upload messages held by readers (max_receive_buffer_bytes) */
   pthread_mutex_t adm_mu;    /* guards the list of admitted calls */
   gf_call* adm_head;

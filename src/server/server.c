@@ -247,6 +247,9 @@ static int auth_verify_hook(void* auth, const gf_call* call, char** identity, vo
 
 static void auth_release_hook(void* auth, void* data) { gf__auth_release_data(auth, data); }
 
+/* Readiness check: the Flight listener accepts connections. */
+static bool listener_accepting(void* ts) { return gf__tserver_accepting(ts); }
+
 static int start_transport(gf_server* s, gf_error* err) {
   const gf__server_config* c = &s->cfg;
   gf__dispatcher_options d = {0};
@@ -256,6 +259,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.stream_idle_timeout_ms = (int64_t)c->stream_idle_timeout_sec * 1000;
   d.stream_end_grace_ms = c->stream_end_grace_ms;
   d.max_receive_buffer_bytes = c->max_receive_buffer_bytes;
+  d.max_queued_calls = c->max_queued_calls;
   d.ctx = &s->ctx;
   d.hooks.auth = s->auth;
   d.hooks.auth_verify = auth_verify_hook;
@@ -264,6 +268,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   d.hooks.rpc_started = gf__rpc_started;
   d.hooks.rpc_finished = gf__rpc_finished;
   d.hooks.rpc_message = gf__rpc_message;
+  d.hooks.rpc_rejected_busy = gf__rpc_rejected_busy;
   if (gf__tracer_on(s->inst.tracer)) {
     d.hooks.trace_user = s;
     d.hooks.span_start = span_start_hook;
@@ -294,6 +299,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   rc = gf__tserver_create(&t, &s->ts, err);
   if (rc) return rc;
   s->port = gf__tserver_port(s->ts);
+  gf__health_set_ready_check(s->health, listener_accepting, s->ts);
   return GF_OK;
 }
 
@@ -518,6 +524,7 @@ void gf_server_free(gf_server* s) {
   if (g_signal_server == s) g_signal_server = NULL;
   if (s->methods_set && s->methods.release) s->methods.release(s->methods.state);
   gf__dispatcher_free(s->disp);
+  gf__health_set_ready_check(s->health, NULL, NULL); /* before the transport goes */
   gf__tserver_destroy(s->ts);
   if (s->auth) gf__auth_free(s->auth);
   if (s->tasks) gf__task_executor_free(s->tasks);

@@ -181,6 +181,7 @@ struct gf__tserver {
   atomic_int n_conns;
   atomic_int streams; /* open HTTP/2 streams */
   atomic_int shutting;
+  _Atomic int64_t paused_since_ms; /* first failed accept of the current pause; 0 = accepting */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int live; /* gf__tcall objects */

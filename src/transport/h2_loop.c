@@ -688,6 +688,21 @@ static void hand_over(gf__tserver* s, int fd) {
   loop_wake(T);
 }
 
+/* True when the process can open a socket now (the accept pause is over
+ * even if no connection is waiting to prove it). */
+static bool descriptor_free(void) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+bool gf__tserver_accepting(gf__tserver* s) {
+  if (!s) return false;
+  int64_t since = atomic_load(&s->paused_since_ms);
+  return since == 0 || gf__h2_now_ms() - since < GF__TSERVER_PAUSE_READY_MS;
+}
+
 static void do_accept(h2_loop* L, int lfd) {
   gf__tserver* s = L->s;
   for (int i = 0; i < 64; i++) {
@@ -698,6 +713,8 @@ static void do_accept(h2_loop* L, int lfd) {
         int e = errno;
         listener_arm(L, 0);
         int64_t now = gf__h2_now_ms();
+        int64_t none = 0;
+        atomic_compare_exchange_strong(&s->paused_since_ms, &none, now);
         L->accept_retry_ms = now + 20;
         if (now - L->accept_logged_ms >= 1000) {
           L->accept_logged_ms = now;
@@ -707,6 +724,7 @@ static void do_accept(h2_loop* L, int lfd) {
       }
       return;
     }
+    atomic_store(&s->paused_since_ms, 0);
     if (atomic_fetch_add(&s->n_conns, 1) >= s->max_conns) {
       atomic_fetch_sub(&s->n_conns, 1);
       close(fd);
@@ -812,6 +830,7 @@ static void* loop_main(void* p) {
         if (!c->dead) conn_tick(c, now, wall);
       if (listening && L->accept_retry_ms && now >= L->accept_retry_ms) {
         L->accept_retry_ms = 0;
+        if (descriptor_free()) atomic_store(&s->paused_since_ms, 0);
         listener_arm(L, 1);
       }
     }

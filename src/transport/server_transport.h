@@ -12,6 +12,7 @@
 #ifndef GF__TRANSPORT_SERVER_TRANSPORT_H
 #define GF__TRANSPORT_SERVER_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,13 @@ int gf__tserver_port(const gf__tserver* s);
 void gf__tserver_shutdown(gf__tserver* s, int64_t grace_ms);
 /* Frees the server (after shutdown) and drops the grpc_init reference. */
 void gf__tserver_destroy(gf__tserver* s);
+/* Whether the listener accepts connections: false while accepting has
+ * failed for lack of descriptors (EMFILE/ENFILE) for more than
+ * GF__TSERVER_PAUSE_READY_MS; true again as soon as a descriptor is free.
+ * The graceful drain (which closes the listener) does not count: readiness
+ * stays as it was while draining, like the seed's. Any thread, lock-free. */
+#define GF__TSERVER_PAUSE_READY_MS 250
+bool gf__tserver_accepting(gf__tserver* s);
 /* Number of live calls (for tests and shutdown). */
 int gf__tserver_live_calls(gf__tserver* s);
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { FlightClient } from './lib/flight.mjs';
-import { BUILD, haveServer, startServer } from './lib/server.mjs';
+import { BUILD, freePort, haveServer, startServer } from './lib/server.mjs';
 import { openFilesLimit, rssBytes } from '../security/helpers.mjs';
 
 const MIB = 1024 * 1024;
@@ -187,6 +187,37 @@ async function underAttack(name, attack, { server = '', wrap, env, checkClient =
 async function forAttack(fn) {
   const end = Date.now() + ATTACK_MS;
   while (Date.now() < end) if ((await fn()) === false) break;
+}
+
+/** One keep-alive HTTP/1.1 connection to the health port; get() -> status (-1 on timeout). */
+async function healthConn(port) {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((res, rej) => { sock.once('connect', res); sock.once('error', rej); });
+  let buf = '';
+  let waiter = null;
+  sock.setEncoding('latin1');
+  sock.on('data', (d) => {
+    buf += d;
+    const end = buf.indexOf('\r\n\r\n');
+    if (end >= 0 && waiter) {
+      const status = Number(buf.slice(9, 12));
+      buf = buf.slice(end + 4);
+      const w = waiter;
+      waiter = null;
+      w(status);
+    }
+  });
+  sock.on('error', () => {});
+  return {
+    get(p, timeoutMs = 1000) {
+      return new Promise((resolve) => {
+        const t = setTimeout(() => { waiter = null; resolve(-1); }, timeoutMs);
+        waiter = (st) => { clearTimeout(t); resolve(st); };
+        sock.write(`GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      });
+    },
+    close() { sock.destroy(); },
+  };
 }
 
 describe('HTTP/2 abuse (nghttp2 transport)', () => {
@@ -387,5 +418,42 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
     console.log(`# EMFILE: accepting again ${r.recovered} ms after the descriptors were freed`);
     assert.ok(r.paused, 'the server never ran out of descriptors (no flight_accept_paused)');
     assert.ok(r.recovered !== null && r.recovered < 1000, `accepting again took ${r.recovered} ms`);
+  });
+
+  test('EMFILE: /ready says not ready while the listener cannot accept, ready again once descriptors free', async () => {
+    const healthPort = await freePort();
+    const r = await underAttack('EMFILE /ready', async (srv) => {
+      const hc = await healthConn(healthPort); // opened before the descriptors run out
+      const before = await hc.get('/ready');
+      const socks = [];
+      for (let i = 0; i < 400; i++) socks.push(await rawConn(srv.port).catch(() => null));
+      let notReady = null;
+      const t1 = Date.now();
+      while (Date.now() - t1 < 3000 && notReady === null) {
+        const st = await hc.get('/ready');
+        if (st === 500) notReady = Date.now() - t1;
+        else await sleep(50);
+      }
+      const paused = srv.stderr().includes('flight_accept_paused');
+      for (const s of socks) if (s) s.sock.destroy();
+      const t0 = Date.now();
+      let ready = null;
+      while (Date.now() - t0 < 5000 && ready === null) {
+        if ((await hc.get('/ready')) === 204) ready = Date.now() - t0;
+        else await sleep(20);
+      }
+      hc.close();
+      return { before, paused, notReady, ready };
+    }, {
+      server: `health_check_host = "127.0.0.1"\nhealth_check_port = ${healthPort}`,
+      wrap: ['sh', '-c', 'ulimit -n 256 && exec "$@"', 'sh'],
+      env: { GF_TRANSPORT_MAX_CONNECTIONS: '0' },
+      checkClient: false,
+    });
+    console.log(`# EMFILE /ready: not ready after ${r.notReady} ms of exhaustion, ready ${r.ready} ms after freeing`);
+    assert.equal(r.before, 204, '/ready before the attack');
+    assert.ok(r.paused, 'the server never ran out of descriptors (no flight_accept_paused)');
+    assert.ok(r.notReady !== null, '/ready never said not ready while the listener could not accept');
+    assert.ok(r.ready !== null && r.ready < 2000, `/ready took ${r.ready} ms to say ready again`);
   });
 });
