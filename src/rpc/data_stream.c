@@ -59,8 +59,6 @@ void gf__data_reader_free(gf_data_reader* r) {
   free(r);
 }
 
-int64_t gf__data_reader_messages(const gf_data_reader* r) { return r->messages; }
-
 const gf_descriptor* gf_data_reader_descriptor(const gf_data_reader* r) { return r->descriptor; }
 
 /* Reads the next raw message (stash first). */

@@ -21,8 +21,6 @@ typedef int (*gf__msg_sink_fn)(void* sink, gf__obuf* msg, gf_error* err);
  * read the descriptor); it is moved into the reader. */
 gf_data_reader* gf__data_reader_new(gf__msg_source_fn fn, void* src, gf__flight_data* first);
 void gf__data_reader_free(gf_data_reader* r);
-/* Messages / body bytes received so far. */
-int64_t gf__data_reader_messages(const gf_data_reader* r);
 /* The last error code the reader returned to the plugin (0: none) and its
  * message. */
 int gf__data_reader_last_error(const gf_data_reader* r, const char** message);

@@ -973,13 +973,6 @@ int gf__tserver_create(const gf__tserver_options* opts, gf__tserver** out, gf_er
 
 int gf__tserver_port(const gf__tserver* s) { return s->port; }
 
-int gf__tserver_live_calls(gf__tserver* s) {
-  pthread_mutex_lock(&s->mu);
-  int n = s->live;
-  pthread_mutex_unlock(&s->mu);
-  return n;
-}
-
 static void set_all(gf__tserver* s, int which) {
   for (int i = 0; i < s->n_loops; i++) {
     h2_loop* L = &s->loops[i];

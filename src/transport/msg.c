@@ -239,16 +239,6 @@ gf__ibuf* gf__ibuf_from_segments(const gf_bytes* segs, size_t n) {
   return b;
 }
 
-gf__ibuf* gf__ibuf_from_obuf(const gf__obuf* ob) {
-  gf_bytes stack[16] = {{0}};
-  gf_bytes* segs = ob->n <= 16 ? stack : malloc(ob->n * sizeof(gf_bytes));
-  if (!segs) return NULL;
-  for (size_t i = 0; i < ob->n; i++) segs[i] = (gf_bytes){ob->segs[i].data, ob->segs[i].len};
-  gf__ibuf* b = gf__ibuf_from_segments(segs, ob->n);
-  if (segs != stack) free(segs);
-  return b;
-}
-
 int gf__ibuf_flatten(const gf__ibuf* b, uint8_t** out, size_t* len) {
   uint8_t* p = malloc(b->total ? b->total : 1);
   if (!p) return GF_NO_MEMORY;

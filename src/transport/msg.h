@@ -64,8 +64,6 @@ void gf__ibuf_free(gf__ibuf* b);
 gf__ibuf* gf__ibuf_from_owned(uint8_t* data, size_t len);
 /* Builds an ibuf from copies of memory segments (tests, loopback). */
 gf__ibuf* gf__ibuf_from_segments(const gf_bytes* segs, size_t n);
-/* Makes an ibuf that has the same bytes as an obuf (copying). */
-gf__ibuf* gf__ibuf_from_obuf(const gf__obuf* b);
 /* Copies the whole message into one malloc'd buffer. */
 int gf__ibuf_flatten(const gf__ibuf* b, uint8_t** out, size_t* len);
 

@@ -83,8 +83,6 @@ void gf__tserver_destroy(gf__tserver* s);
  * stays as it was while draining, like the seed's. Any thread, lock-free. */
 #define GF__TSERVER_PAUSE_READY_MS 250
 bool gf__tserver_accepting(gf__tserver* s);
-/* Number of live calls (for tests and shutdown). */
-int gf__tserver_live_calls(gf__tserver* s);
 
 /* ---- calls ----------------------------------------------------------------- */
 
