@@ -1,4 +1,5 @@
-/* libFuzzer target: the FlightData decoder and the data reader on arbitrary
+/* libFuzzer target: the FlightData decoder, the body-offset probe the
+ * transport uses to align received bodies, and the data reader on arbitrary
  * bytes. Input: a sequence of messages, each a 2-byte little-endian length
  * followed by that many bytes; every message is decoded from two segments
  * (split point from its first byte) and the sequence is read through
@@ -39,6 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     gf__transport_init();
     inited = 1;
   }
+  /* body offset: within the input, and the same when only the bytes up to it are seen */
+  size_t off = 0, off2 = 0;
+  if (gf__flight_data_body_offset(data, size, &off) == 1 &&
+      (off > size || gf__flight_data_body_offset(data, off, &off2) != 1 || off2 != off))
+    __builtin_trap();
   /* single message */
   gf__flight_data fd;
   if (gf__flight_data_decode_bytes(data, size, &fd, NULL) == GF_OK) gf__flight_data_clear(&fd);

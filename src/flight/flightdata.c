@@ -293,3 +293,45 @@ void gf__flight_data_clear(gf__flight_data* fd) {
   if (fd->body) gf_ipc_body_unref(fd->body);
   memset(fd, 0, sizeof(*fd));
 }
+
+/* One varint at p[*i..n): 1 read, 0 runs past n, -1 longer than 10 bytes. */
+static int varint_at(const uint8_t* p, size_t n, size_t* i, uint64_t* v) {
+  uint64_t r = 0;
+  for (int k = 0; k < 10; k++) {
+    if (*i >= n) return 0;
+    uint8_t b = p[(*i)++];
+    r |= (uint64_t)(b & 0x7F) << (7 * k);
+    if (!(b & 0x80)) {
+      *v = r;
+      return 1;
+    }
+  }
+  return -1;
+}
+
+int gf__flight_data_body_offset(const uint8_t* p, size_t n, size_t* off) {
+  size_t i = 0;
+  for (int fields = 0; fields < 64; fields++) {
+    uint64_t key, v;
+    int r = varint_at(p, n, &i, &key);
+    if (r <= 0) return r;
+    unsigned wt = (unsigned)(key & 7);
+    if (wt == 0) {
+      if ((r = varint_at(p, n, &i, &v)) <= 0) return r;
+      continue;
+    }
+    if (wt == 1 || wt == 5) {
+      i += wt == 1 ? 8 : 4;
+      continue;
+    }
+    if (wt != 2) return -1;
+    if ((r = varint_at(p, n, &i, &v)) <= 0) return r;
+    if (key >> 3 == 1000) {
+      *off = i;
+      return 1;
+    }
+    if (v > SIZE_MAX - i) return -1;
+    i += (size_t)v;
+  }
+  return -1;
+}

@@ -38,6 +38,12 @@ int gf__flight_data_decode(gf__ibuf* msg, gf__flight_data* out, gf_error* err);
 int gf__flight_data_decode_bytes(const uint8_t* data, size_t len, gf__flight_data* out,
                                  gf_error* err);
 void gf__flight_data_clear(gf__flight_data* fd);
+/* Where the data_body bytes start in a FlightData message whose first `n`
+ * bytes are `p` (the first data_body field, fields walked in order): 1 with
+ * *off set, 0 when more bytes are needed to tell, -1 when the message is
+ * malformed or has no data_body within 64 fields. Reads only p[0..n); lets
+ * the transport place a received body at an aligned address. */
+int gf__flight_data_body_offset(const uint8_t* p, size_t n, size_t* off);
 
 /* Appends one FlightData message to `out`: descriptor (NULL = absent),
  * payload (NULL = metadata-only message; a reference is taken for the

@@ -19,8 +19,8 @@
 #include "rpc/data_stream.h"
 #include "rpc/dispatch.h"
 
-#define PREFETCH_BYTES (256 * 1024)
-#define PREFETCH_MSGS 8
+#define PREFETCH_BYTES (1024 * 1024)
+#define PREFETCH_MSGS 16
 
 typedef struct doget {
   gf_call* c; /* one reference held until doget_free */
@@ -138,8 +138,9 @@ static int advance_locked(doget* g) {
     finish_locked(g, NULL);
     return !g->filling;
   }
-  /* Refill when the queue runs low (at most one message left). */
-  if (!g->filling && g->qn <= 1 && q_wants_more(g)) {
+  /* Refill when the queue is half empty: the worker pulls while the
+   * transport sends what is queued. */
+  if (!g->filling && (g->qn <= PREFETCH_MSGS / 2 && g->qbytes <= PREFETCH_BYTES / 2) && q_wants_more(g)) {
     g->filling = 1;
     if (gf__pool_post(g->pool, fill_task, g)) {
       g->filling = 0;

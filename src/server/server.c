@@ -22,6 +22,7 @@
 
 #include "common/instance.h"
 #include "log/log_internal.h"
+#include "flight/flightdata.h"
 #include "flight/method.h"
 #include "rpc/dispatch.h"
 #include "gooddata_flight_server/log.h"
@@ -294,6 +295,7 @@ static int start_transport(gf_server* s, gf_error* err) {
   t.key_pem = c->tls_private_key;
   t.root_pem = c->tls_root_certificate;
   t.method_of = gf__method_by_path;
+  t.payload_offset = gf__flight_data_body_offset;
   t.on_call = gf__dispatcher_on_call;
   t.user = s->disp;
   rc = gf__tserver_create(&t, &s->ts, err);

@@ -69,8 +69,12 @@ struct gf__tcall {
   /* receive assembly [loop] */
   uint8_t pfx[5];
   int pfx_have;
+  uint8_t* rraw;  /* the allocation; rbuf may start past it (payload alignment) */
   uint8_t* rbuf;
   size_t rlen, rhave, rcap;
+  uint8_t* probe; /* a message's first bytes until its payload offset is known */
+  size_t probe_have;
+  int probing;
   int recv_failed;  /* [loop] assembly failed: call cancelled */
   /* receive queue [mu] */
   h2_qmsg* qhead;
@@ -138,8 +142,17 @@ struct h2_conn {
   uint8_t* out;
   size_t out_off, out_len, out_cap;
   int epout; /* EPOLLOUT armed */
+  int repump; /* pump again before the loop waits */
   int dead;
   int64_t born_ms, last_rx_ms, last_stream_ms, ping_sent_ms;
+  /* incoming frames as read [loop]: lets DATA payload be read straight
+   * into the message buffer of its stream */
+  size_t rx_skip;   /* client preface bytes still to come */
+  uint8_t rx_hd[9]; /* frame header being read */
+  int rx_hd_have;
+  size_t rx_left;   /* payload bytes left in the current frame */
+  int32_t rx_sid;   /* its stream when it is an unpadded DATA frame, else 0 */
+  int rx_bulk;      /* the last read went (partly) straight into a message */
   int h2_ready;  /* the client preface arrived */
   int goaway;    /* GOAWAY submitted */
   int n_streams;
@@ -163,6 +176,7 @@ struct h2_loop {
   int drain; /* GOAWAY every connection */
   int kill;  /* close every connection */
   h2_conn* conns; /* [loop] */
+  int repump;     /* [loop] a connection waits to be pumped again */
   int n_conns;    /* [loop] */
   int64_t accept_retry_ms; /* [loop 0] listener paused after EMFILE until then */
   int64_t accept_logged_ms;
@@ -194,6 +208,11 @@ void gf__h2_call_unref(gf__tcall* c);
 void gf__h2_call_headers_done(gf__tcall* c);
 /* Loop side: DATA bytes of a stream; returns nonzero to reset the stream. */
 void gf__h2_call_data(gf__tcall* c, const uint8_t* data, size_t len);
+/* Loop side: where the next DATA bytes of the stream may be read to land
+ * in the message being assembled (at most *len of them), or NULL. Bytes
+ * read there are then passed to nghttp2, and gf__h2_call_data sees them in
+ * place and does not copy them. */
+uint8_t* gf__h2_call_direct(gf__tcall* c, size_t* len);
 void gf__h2_call_remote_end(gf__tcall* c);
 /* Loop side: the stream closed (error_code from nghttp2). Drops the stream ref. */
 void gf__h2_call_stream_closed(gf__tcall* c, uint32_t error_code);

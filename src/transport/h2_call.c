@@ -22,6 +22,13 @@
 /* A message up to this size gets its whole buffer at once (only touched
  * pages become resident); a larger one grows by doubling. */
 #define RBUF_FIRST (64 * 1024 * 1024)
+/* A streamed message of at least ALIGN_MIN bytes has its first bytes (up to
+ * PROBE_MAX) held back until opts.payload_offset tells where its payload
+ * starts; the buffer is then placed so that the payload is PAYLOAD_ALIGN
+ * aligned and the layer above uses it without copying. */
+#define ALIGN_MIN 4096
+#define PROBE_MAX 4096
+#define PAYLOAD_ALIGN 64
 
 enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_DEADLINE = 4, ST_RESOURCE = 8,
        ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13 };
@@ -64,7 +71,8 @@ static void call_free(gf__tcall* c) {
   free(c->identity);
   free(c->encoding);
   gf__ibuf_free(c->first);
-  free(c->rbuf);
+  free(c->rraw);
+  free(c->probe);
   while (c->qhead) {
     h2_qmsg* q = c->qhead;
     c->qhead = q->next;
@@ -352,8 +360,9 @@ static void do_cancel(gf__tcall* c, int code, const char* msg);
 
 static void fail_recv(gf__tcall* c, int code, const char* msg) {
   c->recv_failed = 1;
-  free(c->rbuf);
-  c->rbuf = NULL;
+  free(c->rraw);
+  c->rraw = c->rbuf = NULL;
+  c->probing = 0;
   if (!c->dispatched) {
     reject(c, code, msg);
     return;
@@ -389,10 +398,10 @@ static void deliver(gf__tcall* c, gf__ibuf* msg, size_t wire) {
 }
 
 static void message_done(gf__tcall* c) {
-  gf__ibuf* m = gf__ibuf_from_owned(c->rbuf, c->rlen);
+  gf__ibuf* m = gf__ibuf_from_owned_at(c->rraw, c->rbuf, c->rlen);
   size_t wire = c->rlen + 5;
-  if (!m) free(c->rbuf);
-  c->rbuf = NULL;
+  if (!m) free(c->rraw);
+  c->rraw = c->rbuf = NULL;
   c->pfx_have = 0;
   if (!m) {
     fail_recv(c, ST_RESOURCE, "out of memory");
@@ -414,6 +423,8 @@ static void message_done(gf__tcall* c) {
   deliver(c, m, wire);
 }
 
+static int alloc_rbuf(gf__tcall* c, size_t body_off);
+
 static int start_message(gf__tcall* c) {
   if (c->pfx[0] & 1) {
     fail_recv(c, ST_INTERNAL, "compressed message received without grpc-encoding (identity only)");
@@ -429,14 +440,60 @@ static int start_message(gf__tcall* c) {
   }
   c->rlen = n;
   c->rhave = 0;
-  c->rcap = n < RBUF_FIRST ? n : RBUF_FIRST;
-  c->rbuf = malloc(c->rcap ? c->rcap : 1);
-  if (!c->rbuf) {
+  if (n >= ALIGN_MIN && n <= RBUF_FIRST && !c->unary && c->s->opts.payload_offset) {
+    if (!c->probe) c->probe = malloc(PROBE_MAX);
+    if (c->probe) {
+      c->probing = 1;
+      c->probe_have = 0;
+      return 0;
+    }
+  }
+  if (alloc_rbuf(c, SIZE_MAX)) return -1;
+  if (n == 0) message_done(c);
+  return 0;
+}
+
+/* Loop: the message's buffer; body_off (SIZE_MAX: unknown) is placed at a
+ * PAYLOAD_ALIGN boundary. */
+static int alloc_rbuf(gf__tcall* c, size_t body_off) {
+  c->rcap = c->rlen < RBUF_FIRST ? c->rlen : RBUF_FIRST;
+  size_t extra = body_off < c->rlen && c->rcap == c->rlen ? PAYLOAD_ALIGN : 0;
+  c->rraw = malloc(c->rcap + extra ? c->rcap + extra : 1);
+  if (!c->rraw) {
     fail_recv(c, ST_RESOURCE, "out of memory");
     return -1;
   }
-  if (n == 0) message_done(c);
+  size_t shift = extra ? (PAYLOAD_ALIGN - ((uintptr_t)c->rraw + body_off) % PAYLOAD_ALIGN) % PAYLOAD_ALIGN : 0;
+  c->rbuf = c->rraw + shift;
   return 0;
+}
+
+/* Loop: takes a message's first bytes until its payload offset is known (or
+ * PROBE_MAX / the whole message is held), then moves them to its buffer.
+ * Returns the bytes taken, or -1 when the receive failed. */
+static ssize_t probe_take(gf__tcall* c, const uint8_t* p, size_t len) {
+  size_t room = PROBE_MAX - c->probe_have;
+  if (room > c->rlen - c->probe_have) room = c->rlen - c->probe_have;
+  size_t take = len < room ? len : room;
+  memcpy(c->probe + c->probe_have, p, take);
+  c->probe_have += take;
+  size_t off = SIZE_MAX;
+  int r = c->s->opts.payload_offset(c->probe, c->probe_have, &off);
+  if (r == 0 && c->probe_have < PROBE_MAX && c->probe_have < c->rlen) return (ssize_t)take;
+  c->probing = 0;
+  if (alloc_rbuf(c, r == 1 ? off : SIZE_MAX)) return -1;
+  memcpy(c->rbuf, c->probe, c->probe_have);
+  c->rhave = c->probe_have;
+  if (c->rhave == c->rlen) message_done(c);
+  return (ssize_t)take;
+}
+
+uint8_t* gf__h2_call_direct(gf__tcall* c, size_t* len) {
+  if (c->recv_failed || c->pfx_have < 5 || c->probing || !c->rbuf) return NULL;
+  size_t lim = c->rcap < c->rlen ? c->rcap : c->rlen;
+  if (c->rhave >= lim) return NULL;
+  *len = lim - c->rhave;
+  return c->rbuf + c->rhave;
 }
 
 static void give_window(gf__tcall* c, size_t len) {
@@ -463,19 +520,26 @@ void gf__h2_call_data(gf__tcall* c, const uint8_t* p, size_t len) {
       if (c->pfx_have == 5 && start_message(c)) return;
       continue;
     }
+    if (c->probing) {
+      ssize_t t = probe_take(c, p, len);
+      if (t < 0) return;
+      p += t;
+      len -= (size_t)t;
+      continue;
+    }
     size_t take = c->rlen - c->rhave < len ? c->rlen - c->rhave : len;
     if (c->rhave + take > c->rcap) {
       size_t cap = c->rcap ? c->rcap : 4096;
       while (cap < c->rhave + take) cap = cap * 2 > c->rlen ? c->rlen : cap * 2;
-      uint8_t* b = realloc(c->rbuf, cap);
+      uint8_t* b = realloc(c->rraw, cap); /* rbuf == rraw: no alignment beyond RBUF_FIRST */
       if (!b) {
         fail_recv(c, ST_RESOURCE, "out of memory");
         return;
       }
-      c->rbuf = b;
+      c->rraw = c->rbuf = b;
       c->rcap = cap;
     }
-    memcpy(c->rbuf + c->rhave, p, take);
+    if (p != c->rbuf + c->rhave) memcpy(c->rbuf + c->rhave, p, take); /* else read in place */
     c->rhave += take;
     p += take;
     len -= take;

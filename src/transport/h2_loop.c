@@ -35,6 +35,10 @@
 #define OUT_HIGH (512 * 1024)     /* output buffered per connection before nghttp2 waits */
 #define MAX_DATA_FRAME (256 * 1024)
 #define READ_CHUNK (64 * 1024)
+/* While uploads are read straight into their messages, the stack part of a
+ * read is this small: it catches the next frame header and the start of the
+ * next message (held until its payload offset is known). */
+#define READ_TAIL 4096
 #define READS_PER_EVENT 16
 #define TICK_MS 50
 #define HANDSHAKE_MS 10000        /* TLS handshake + client preface */
@@ -55,6 +59,10 @@ int64_t gf__h2_wall_ms(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* The loop this thread runs, or NULL: kicks from a loop's own thread need
+ * no wake-up, the loop takes them before it waits again. */
+static __thread h2_loop* t_loop;
 
 static void loop_wake(h2_loop* L) {
   uint64_t one = 1;
@@ -78,7 +86,7 @@ void gf__h2_kick(gf__tcall* c) {
   else L->khead = c;
   L->ktail = c;
   pthread_mutex_unlock(&L->mu);
-  loop_wake(L);
+  if (L != t_loop) loop_wake(L);
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -163,6 +171,55 @@ int gf__h2_conn_after(h2_conn* c, gf__obuf* rel, gf__tcall* call) {
   return GF_OK;
 }
 
+/* Completes the sends whose last bytes are queued for this writev (no
+ * nghttp2 call on the stack: the callbacks may start the next send, whose
+ * frames then join the same writev); the buffers are released after it.
+ * Returns how many completed. */
+static int run_done(h2_conn* c) {
+  int n = 0;
+  for (size_t i = 0; i < c->n_after; i++) {
+    gf__tcall* call = c->after[i].call;
+    if (!call) continue;
+    c->after[i].call = NULL;
+    gf__h2_call_send_written(call, !c->dead);
+    gf__h2_call_unref(call);
+    n++;
+  }
+  return n;
+}
+
+/* Takes the kicks of this connection's calls (posted on this thread by the
+ * completions run_done ran) and processes them without pumping. */
+static int take_conn_kicks(h2_conn* c) {
+  h2_loop* L = c->L;
+  gf__tcall* mine = NULL;
+  gf__tcall** tail = &mine;
+  gf__tcall* last = NULL;
+  pthread_mutex_lock(&L->mu);
+  for (gf__tcall** pp = &L->khead; *pp;) {
+    gf__tcall* k = *pp;
+    if (k->conn != c) {
+      last = k;
+      pp = &k->knext;
+      continue;
+    }
+    *pp = k->knext;
+    k->knext = NULL;
+    *tail = k;
+    tail = &k->knext;
+  }
+  L->ktail = last;
+  pthread_mutex_unlock(&L->mu);
+  int n = 0;
+  while (mine) {
+    gf__tcall* next = mine->knext;
+    gf__h2_call_kicked(mine);
+    mine = next;
+    n++;
+  }
+  return n;
+}
+
 /* Releases written messages and completes their sends (no nghttp2 call on
  * the stack: the callbacks may start the next send). */
 static void run_after(h2_conn* c) {
@@ -220,16 +277,22 @@ static __thread int t_blocked;
 
 static void conn_pump(h2_conn* c) {
   if (c->dead || (c->ssl && !c->tls_ready)) return;
-  for (int i = 0; i < 64; i++) {
+  int i;
+  for (i = 0; i < 64; i++) {
     t_blocked = 0;
     int rv = nghttp2_session_send(c->sess);
+    if (rv == 0 && !c->dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
     wflush(c);
     flush_out(c);
     run_after(c);
     if (rv != 0) c->dead = 1;
     if (c->dead || c->out_len || !t_blocked) break;
   }
+  wflush(c); /* after the last round's continue */
+  flush_out(c);
+  run_after(c);
   if (c->dead) return;
+  if (i == 64) c->repump = c->L->repump = 1; /* the loop pumps it again before it waits */
   arm(c, c->out_len > 0);
   if (!nghttp2_session_want_read(c->sess) && !nghttp2_session_want_write(c->sess) && !c->out_len)
     c->dead = 1;
@@ -522,6 +585,7 @@ static void conn_new(h2_loop* L, int fd) {
   c->L = L;
   c->fd = fd;
   c->born_ms = c->last_rx_ms = c->last_stream_ms = gf__h2_now_ms();
+  c->rx_skip = NGHTTP2_CLIENT_MAGIC_LEN;
   peer_name(fd, c->peer, sizeof(c->peer));
   if (nghttp2_session_server_new2(&c->sess, g_cbs, c, g_opt)) goto fail;
   if (conn_settings(c)) goto fail;
@@ -568,41 +632,88 @@ static void tls_handshake(h2_conn* c) {
   else c->dead = 1;
 }
 
+/* Follows the client's framing over the bytes read: the preface, then
+ * 9-byte frame headers and their payloads. */
+static void rx_track(h2_conn* c, const uint8_t* p, size_t n) {
+  while (n) {
+    size_t t;
+    if (c->rx_skip || c->rx_left) {
+      size_t* left = c->rx_skip ? &c->rx_skip : &c->rx_left;
+      t = *left < n ? *left : n;
+      *left -= t;
+    } else {
+      t = 9 - (size_t)c->rx_hd_have < n ? 9 - (size_t)c->rx_hd_have : n;
+      memcpy(c->rx_hd + c->rx_hd_have, p, t);
+      c->rx_hd_have += (int)t;
+      if (c->rx_hd_have == 9) {
+        const uint8_t* h = c->rx_hd;
+        c->rx_hd_have = 0;
+        c->rx_left = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+        int32_t sid = (int32_t)((uint32_t)(h[5] & 0x7F) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8]);
+        c->rx_sid = h[3] == NGHTTP2_DATA && !(h[4] & NGHTTP2_FLAG_PADDED) ? sid : 0;
+      }
+    }
+    p += t;
+    n -= t;
+  }
+}
+
+/* Where the next read may put DATA payload in place (see gf__h2_call_direct). */
+static uint8_t* rx_direct(h2_conn* c, size_t* len) {
+  if (c->rx_skip || !c->rx_left || !c->rx_sid) return NULL;
+  gf__tcall* call = stream_call(c->sess, c->rx_sid);
+  uint8_t* dst = call ? gf__h2_call_direct(call, len) : NULL;
+  if (dst && *len > c->rx_left) *len = c->rx_left;
+  return dst;
+}
+
+/* Hands bytes read to nghttp2; -1 when the connection is done. */
+static int feed(h2_conn* c, const uint8_t* p, size_t n) {
+  rx_track(c, p, n);
+  c->last_rx_ms = gf__h2_now_ms();
+  ssize_t rv = nghttp2_session_mem_recv(c->sess, p, n);
+  if (rv >= 0) return 0;
+  /* Protocol errors: nghttp2 queued a GOAWAY where it could. */
+  conn_pump(c);
+  c->dead = 1;
+  return -1;
+}
+
+/* One read: DATA payload of a message being assembled goes straight into
+ * its buffer, the rest into buf. Returns bytes read, 0 when the socket has
+ * no more for now, -1 when the connection is done. */
+static ssize_t read_some(h2_conn* c, uint8_t* dst, size_t dn, uint8_t* buf, size_t bn) {
+  ssize_t n;
+  if (c->ssl) {
+    ERR_clear_error();
+    int r = SSL_read(c->ssl, dst ? dst : buf, (int)(dst ? dn : bn));
+    if (r > 0) return r;
+    int e = SSL_get_error(c->ssl, r);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) c->dead = 1;
+    return c->dead ? -1 : 0;
+  }
+  struct iovec iov[2] = {{dst, dn}, {buf, bn}};
+  n = dst ? readv(c->fd, iov, 2) : read(c->fd, buf, bn);
+  if (n > 0) return n;
+  if (n == 0 || (errno != EAGAIN && errno != EINTR)) c->dead = 1;
+  return c->dead ? -1 : 0;
+}
+
 static void conn_read(h2_conn* c) {
   uint8_t buf[READ_CHUNK];
   /* TLS reads on until OpenSSL wants more from the socket: bytes it holds
    * decrypted would raise no epoll event. */
   for (int i = 0; (c->ssl || i < READS_PER_EVENT) && !c->dead; i++) {
-    ssize_t n;
-    if (c->ssl) {
-      ERR_clear_error();
-      int r = SSL_read(c->ssl, buf, sizeof(buf));
-      if (r <= 0) {
-        int e = SSL_get_error(c->ssl, r);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) c->dead = 1;
-        return;
-      }
-      n = r;
-    } else {
-      n = read(c->fd, buf, sizeof(buf));
-      if (n == 0) {
-        c->dead = 1;
-        return;
-      }
-      if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR) c->dead = 1;
-        return;
-      }
-    }
-    c->last_rx_ms = gf__h2_now_ms();
-    ssize_t rv = nghttp2_session_mem_recv(c->sess, buf, (size_t)n);
-    if (rv < 0) {
-      /* Protocol errors: nghttp2 queued a GOAWAY where it could. */
-      conn_pump(c);
-      c->dead = 1;
-      return;
-    }
-    if ((size_t)n < sizeof(buf) && !c->ssl) return;
+    size_t dn = 0;
+    uint8_t* dst = rx_direct(c, &dn);
+    size_t bn = dst || c->rx_bulk ? READ_TAIL : sizeof(buf);
+    ssize_t n = read_some(c, dst, dn, buf, bn);
+    if (n <= 0) return;
+    c->rx_bulk = dst != NULL;
+    size_t nd = dst ? ((size_t)n < dn ? (size_t)n : dn) : 0;
+    if (nd && feed(c, dst, nd)) return;
+    if ((size_t)n > nd && feed(c, buf, (size_t)n - nd)) return;
+    if (!c->ssl && (size_t)n < (dst ? dn + bn : bn)) return;
   }
 }
 
@@ -763,9 +874,15 @@ static void take_kicks(h2_loop* L) {
   }
 }
 
+/* Frees dead connections and pumps those whose last pump hit its bound. */
 static void reap(h2_loop* L) {
+  L->repump = 0;
   for (h2_conn* c = L->conns; c;) {
     h2_conn* next = c->next;
+    if (c->repump && !c->dead) {
+      c->repump = 0;
+      conn_pump(c);
+    }
     if (c->dead) conn_free(c);
     c = next;
   }
@@ -785,11 +902,15 @@ static void* loop_main(void* p) {
   h2_loop* L = p;
   gf__tserver* s = L->s;
   pthread_setname_np(pthread_self(), "gf-io");
+  t_loop = L;
   struct epoll_event evs[64];
   int64_t last_tick = gf__h2_now_ms();
   int drained = 0, killed = 0, listening = L->idx == 0;
   for (;;) {
-    int n = epoll_wait(L->ep, evs, 64, TICK_MS);
+    pthread_mutex_lock(&L->mu);
+    int pending = L->khead != NULL;
+    pthread_mutex_unlock(&L->mu);
+    int n = epoll_wait(L->ep, evs, 64, pending || L->repump ? 0 : TICK_MS);
     for (int i = 0; i < n; i++) {
       void* ptr = evs[i].data.ptr;
       if (ptr == &k_event_tag) {

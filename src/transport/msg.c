@@ -228,6 +228,19 @@ gf__ibuf* gf__ibuf_from_owned(uint8_t* data, size_t len) {
   return b;
 }
 
+gf__ibuf* gf__ibuf_from_owned_at(void* base, uint8_t* data, size_t len) {
+  gf__ibuf* b = ibuf_alloc(1);
+  if (!b) return NULL;
+  if (len) {
+    b->slices[0] = grpc_slice_new_with_user_data(data, len, free, base);
+    b->n = 1;
+    b->total = len;
+  } else {
+    free(base);
+  }
+  return b;
+}
+
 gf__ibuf* gf__ibuf_from_segments(const gf_bytes* segs, size_t n) {
   gf__ibuf* b = ibuf_alloc(n);
   if (!b) return NULL;

@@ -61,6 +61,12 @@ typedef struct gf__tserver_options {
    * call carries exactly one request message, read before on_call (in
    * gf__tcall_info.request). The transport itself knows no method names. */
   int (*method_of)(const char* path, int* unary_request);
+  /* Optional (I/O thread, must not block): where the payload starts in a
+   * streamed request message whose first n bytes are p: 1 with *off set, 0
+   * when more bytes are needed, -1 when there is none. The transport then
+   * places that offset of the receive buffer at a 64-byte aligned address,
+   * so the layer above can use the payload in place. */
+  int (*payload_offset)(const uint8_t* p, size_t n, size_t* off);
   /* New call (CQ thread). The callee owns one reference on `call` and must
    * end it with gf__tcall_release. */
   void (*on_call)(void* user, gf__tcall* call, const gf__tcall_info* info);
