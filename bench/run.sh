@@ -155,8 +155,8 @@ if [ -n "$tput" ]; then
       if (!(what in worst) || fig < worst[what]) { worst[what] = fig; at[what] = where }
     }
     function line(what, label) {
-      if (!(what in n)) { printf "  %-44s no cells\n", label; return }
-      printf "  %-44s %s  %d/%d cells; worst %.2f (%s)\n", label, p[what] == n[what] ? "PASS" : "MISS", p[what] + 0, n[what], worst[what], at[what]
+      if (!(what in n)) { printf "  %-50s no cells\n", label; return }
+      printf "  %-50s %s  %d/%d cells; worst %.2f (%s)\n", label, p[what] == n[what] ? "PASS" : "MISS", p[what] + 0, n[what], worst[what], at[what]
     }
     {
       delete v
