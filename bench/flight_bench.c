@@ -6,9 +6,14 @@
  *   targets the issue's throughput targets (DoGet 1 stream, DoPut 1 stream,
  *         DoGet 4 streams; 1 MiB batches; 2 x --bytes each) run 5 times
  *         interleaved, each with its raw-TCP reference: the medians;
- *   tput  DoGet/DoPut throughput for 1/2/4/8 streams x 128 KiB/64 KiB/1 MiB/
- *         16 MiB batches, each beside raw loopback TCP for the same bytes and
- *         write size (ratio_to_raw_tcp=) and the server's CPU seconds per GB;
+ *   tput  DoGet/DoPut/DoExchange (echo) throughput for 1/2/4/8 streams x
+ *         128 KiB/64 KiB/1 MiB/16 MiB batches, every cell run --reps times
+ *         (default 5) interleaved (round r runs each cell once), each run
+ *         beside raw loopback TCP for the same bytes and write size; prints
+ *         one line of medians per cell (gbps, raw TCP, ratio_to_raw_tcp with
+ *         its min/max over the runs, server and client CPU seconds per GB);
+ *         per-run lines go to --runs-file; --tput-bytes per run (default
+ *         --bytes; at least 4 batches per stream);
  *   calls small-call p50/p99 and calls/s (ListActions, GetFlightInfo,
  *         DoAction, one-row DoGet) at concurrency 1, 8, 64;
  *   flow  GetFlightInfo that runs a task (tasks example) + DoGet of its
@@ -21,12 +26,15 @@
  *         curve over 100 small cycles; VmHWM.
  * Usage: flight_bench <uri> [--tasks-uri U] [--fc-uri U] [--server-pid P] [--bytes N]
  *        [--calls N] [--json F] [--only LIST] [--streams 1,2,4,8]
- *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput]
+ *        [--batches 131072,65536,1048576,16777216] [--mem-bytes N] [--methods doget,doput,doexchange]
+ *        [--reps N] [--tput-bytes N] [--runs-file F]
  *        [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]
- * Threads: one per stream / per concurrent caller, each with its own client.
+ * Threads: one per stream / per concurrent caller, each with its own client;
+ * a DoExchange stream writes on its thread and reads the echo on a second.
  * bench/run.sh runs the targets and tput sections with GRPC_POLL_STRATEGY=poll
  * (each stream thread polls its own connection) and the small-call sections
  * with gRPC's default epoll1; see docs/client.md, "Throughput tuning". */
+#include <dirent.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <math.h>
@@ -136,38 +144,45 @@ static void json_rec(const char* fmt, ...) {
   va_end(ap);
 }
 
-/* ---- DoGet / DoPut throughput ---------------------------------------------------------- */
+/* ---- DoGet / DoPut / DoExchange throughput ------------------------------------------------ */
+
+enum { M_GET, M_PUT, M_EXCHANGE, M_COUNT };
+static const char* const k_method_names[M_COUNT] = {"doget", "doput", "doexchange"};
 
 typedef struct stream_job {
   gf_client* client;
   const uint8_t* ticket;
   size_t ticket_len;
-  int64_t rows;     /* DoPut: rows to send */
+  int64_t rows;     /* DoPut, DoExchange: rows to send */
   int32_t per_batch;
   const uint8_t* cmd;
   size_t cmd_len;
-  int64_t bytes;    /* result */
+  int64_t bytes;    /* result: payload read (DoGet) or sent (DoPut, DoExchange) */
   int failed;
 } stream_job;
+
+/* Reads a stream to its end; adds the rows read to *rows. */
+static int drain_reader(gf_flight_reader* r, int64_t* rows, gf_error* err) {
+  struct ArrowArray a;
+  gf_bytes md;
+  int rc;
+  while ((rc = gf_flight_reader_next(r, &a, &md, err)) == GF_OK) {
+    if (!a.release) continue;
+    *rows += a.length;
+    a.release(&a);
+  }
+  return rc == GF_END_OF_STREAM ? GF_OK : rc;
+}
 
 static void* doget_thread(void* p) {
   stream_job* j = p;
   gf_flight_reader* r = NULL;
   gf_error err = {0};
-  if (gf_client_do_get(j->client, NULL, j->ticket, j->ticket_len, &r, &err)) {
-    fprintf(stderr, "DoGet: %s\n", err.message);
-    j->failed = 1;
-    return NULL;
-  }
-  struct ArrowArray a;
-  gf_bytes md;
-  int rc;
-  while ((rc = gf_flight_reader_next(r, &a, &md, &err)) == GF_OK) {
-    if (!a.release) continue;
-    j->bytes += a.length * ROW_BYTES;
-    a.release(&a);
-  }
-  if (rc != GF_END_OF_STREAM) {
+  int64_t rows = 0;
+  int rc = gf_client_do_get(j->client, NULL, j->ticket, j->ticket_len, &r, &err);
+  if (rc == GF_OK) rc = drain_reader(r, &rows, &err);
+  j->bytes = rows * ROW_BYTES;
+  if (rc) {
     fprintf(stderr, "DoGet: %s\n", err.message);
     j->failed = 1;
   }
@@ -189,32 +204,98 @@ static int make_perf_batch(int64_t rows, struct ArrowArray* out) {
   return rc;
 }
 
+/* Writes j->rows rows as zero-copy views of one batch, through gf_put_stream_write
+ * (put != NULL) or gf_exchange_write; counts the payload in j->bytes. */
+static int write_batches(stream_job* j, gf_put_stream* put, gf_exchange* x, gf_error* err) {
+  struct ArrowArray batch;
+  gf_array_holder* h = NULL;
+  int rc = make_perf_batch(j->per_batch, &batch) || gf_array_holder_create(&batch, &h, err);
+  for (int64_t sent = 0; rc == 0 && sent < j->rows; sent += j->per_batch) {
+    struct ArrowArray view;
+    rc = gf_array_holder_share(h, &view, err);
+    if (rc == 0) rc = put ? gf_put_stream_write(put, &view, NULL, 0, err) : gf_exchange_write(x, &view, NULL, 0, err);
+    if (rc == 0) j->bytes += (int64_t)j->per_batch * ROW_BYTES;
+  }
+  if (h) gf_array_holder_unref(h);
+  return rc;
+}
+
 static void* doput_thread(void* p) {
   stream_job* j = p;
   struct ArrowSchema s;
-  struct ArrowArray batch;
-  gf_array_holder* h = NULL;
   gf_put_stream* ps = NULL;
   gf_error err = {0};
   gf_descriptor d = cmd_desc(j->cmd, j->cmd_len);
-  int rc = perf_schema(&s) || make_perf_batch(j->per_batch, &batch) ||
-           gf_array_holder_create(&batch, &h, &err);
+  int rc = perf_schema(&s);
   if (rc == 0) rc = gf_client_do_put(j->client, NULL, &d, &s, &ps, &err);
-  for (int64_t sent = 0; rc == 0 && sent < j->rows; sent += j->per_batch) {
-    struct ArrowArray view; /* zero-copy view of the same batch for every write */
-    rc = gf_array_holder_share(h, &view, &err);
-    if (rc == 0) rc = gf_put_stream_write(ps, &view, NULL, 0, &err);
-    if (rc == 0) j->bytes += (int64_t)j->per_batch * ROW_BYTES;
-  }
+  if (rc == 0) rc = write_batches(j, ps, NULL, &err);
   if (rc == 0) rc = gf_put_stream_finish(ps, &err);
   if (rc) {
     fprintf(stderr, "DoPut: rc=%d %s\n", rc, err.message);
     j->failed = 1;
   }
   gf_put_stream_free(ps);
-  if (h) gf_array_holder_unref(h);
   if (s.release) s.release(&s);
   return NULL;
+}
+
+typedef struct echo_read {
+  gf_flight_reader* r;
+  int64_t rows;
+  int rc;
+  gf_error err;
+} echo_read;
+
+static void* echo_reader_thread(void* p) {
+  echo_read* e = p;
+  e->rc = drain_reader(e->r, &e->rows, &e->err);
+  return NULL;
+}
+
+/* DoExchange against the perf example's echo: this thread writes, a second
+ * thread reads the echo; the run fails unless every row came back. */
+static void* doexchange_thread(void* p) {
+  stream_job* j = p;
+  struct ArrowSchema s;
+  gf_exchange* x = NULL;
+  gf_error err = {0};
+  echo_read e = {0};
+  pthread_t rt;
+  int reading = 0;
+  gf_descriptor d = cmd_desc(j->cmd, j->cmd_len);
+  int rc = perf_schema(&s);
+  if (rc == 0) rc = gf_client_do_exchange(j->client, NULL, &d, &x, &err);
+  if (rc == 0) rc = gf_exchange_begin(x, &s, &err);
+  if (rc == 0) {
+    e.r = gf_exchange_reader(x);
+    rc = pthread_create(&rt, NULL, echo_reader_thread, &e) ? GF_INTERNAL : GF_OK;
+    reading = rc == GF_OK;
+  }
+  if (rc == 0) rc = write_batches(j, NULL, x, &err);
+  if (x) { /* half-close even after a failed write, so the echo and the reader end */
+    gf_error e2 = {0};
+    int rc2 = gf_exchange_done_writing(x, &e2);
+    if (rc == 0 && rc2) rc = rc2, err = e2;
+  }
+  if (reading) pthread_join(rt, NULL);
+  if (rc == 0 && e.rc) rc = e.rc, err = e.err;
+  if (rc == 0 && e.rows * ROW_BYTES != j->bytes)
+    rc = gf_error_set(&err, GF_INTERNAL, "echoed %lld rows of %lld", (long long)e.rows, (long long)(j->bytes / ROW_BYTES));
+  if (rc) {
+    fprintf(stderr, "DoExchange: rc=%d %s\n", rc, err.message);
+    j->failed = 1;
+  }
+  gf_exchange_free(x);
+  if (s.release) s.release(&s);
+  return NULL;
+}
+
+static int has(const char* list, const char* word) {
+  if (!list) return 1;
+  size_t n = strlen(word);
+  for (const char* p = list; (p = strstr(p, word)); p += n)
+    if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+  return 0;
 }
 
 /* ---- server process figures (/proc/<pid>) ---------------------------------------------- */
@@ -244,6 +325,31 @@ static double server_cpu_s(void) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU seconds of the server so far, to the nanosecond: the sum of every
+ * thread's on-CPU time (/proc/<pid>/task/<tid>/schedstat, first field). The
+ * server's threads live as long as it does, so none is lost between two
+ * readings. Falls back to server_cpu_s() (clock ticks) without schedstat. */
+static double server_cpu_fine_s(void) {
+  if (g_pid <= 0) return 0;
+  char p[64];
+  snprintf(p, sizeof(p), "/proc/%d/task", g_pid);
+  DIR* d = opendir(p);
+  if (!d) return server_cpu_s();
+  unsigned long long ns = 0;
+  int n = 0;
+  for (struct dirent* e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char q[300];
+    snprintf(q, sizeof(q), "/proc/%d/task/%s/schedstat", g_pid, e->d_name);
+    FILE* f = fopen(q, "r");
+    unsigned long long v = 0;
+    if (f && fscanf(f, "%llu", &v) == 1) ns += v, n++;
+    if (f) fclose(f);
+  }
+  closedir(d);
+  return n ? (double)ns / 1e9 : server_cpu_s();
+}
+
 /* VmRSS / VmHWM in KiB, or -1. */
 static long server_status_kb(const char* key) { return g_pid > 0 ? gf_test_proc_status(g_pid, key) : -1; }
 
@@ -254,9 +360,10 @@ static int server_threads(void) {
 
 /* ---- throughput ------------------------------------------------------------------------------- */
 
-/* Runs one DoGet or DoPut with `streams` streams of `per_stream` rows; returns
- * bytes moved (rows x 32) and sets *secs; -1 on failure. */
-static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t per_stream, int tuned,
+/* Runs one DoGet, DoPut or DoExchange (method M_*) with `streams` streams of
+ * `per_stream` rows; returns bytes moved (rows x 32; DoExchange: sent) and
+ * sets *secs; -1 on failure. */
+static int64_t run_streams(int method, int streams, int32_t per_batch, int64_t per_stream, int tuned,
                            double* secs) {
   uint8_t cmd[4096];
   size_t cmd_len = perf_cmd(cmd, sizeof(cmd), streams, per_stream, per_batch);
@@ -265,6 +372,8 @@ static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t p
   memset(jobs, 0, sizeof(jobs));
   gf_flight_info* info = NULL;
   gf_error err = {0};
+  int is_get = method == M_GET;
+  static void* (*const threads[M_COUNT])(void*) = {doget_thread, doput_thread, doexchange_thread};
   if (is_get) {
     gf_client* c0 = connect_client(0);
     gf_descriptor d = cmd_desc(cmd, cmd_len);
@@ -289,7 +398,7 @@ static int64_t run_streams(int is_get, int streams, int32_t per_batch, int64_t p
     }
   }
   double t0 = tcp_raw_now();
-  for (int i = 0; i < streams; i++) pthread_create(&th[i], NULL, is_get ? doget_thread : doput_thread, &jobs[i]);
+  for (int i = 0; i < streams; i++) pthread_create(&th[i], NULL, threads[method], &jobs[i]);
   int64_t bytes = 0;
   int failed = 0;
   for (int i = 0; i < streams; i++) {
@@ -311,20 +420,19 @@ typedef struct tput {
 
 /* One throughput run with raw loopback TCP for the same bytes and write
  * size right before and right after (their mean is the reference). */
-static tput measure(const char* method, int streams, int64_t batch_bytes, int64_t total) {
+static tput measure(int method, int streams, int64_t batch_bytes, int64_t total) {
   tput t = {0};
   int32_t per_batch = (int32_t)(batch_bytes / ROW_BYTES);
   if (total < batch_bytes * 4 * streams) total = batch_bytes * 4 * streams;
   int64_t per_stream = total / streams / ROW_BYTES;
-  int is_get = strcmp(method, "doget") == 0;
   /* BDP probing off + a fixed flow-control window pays off for large messages only:
    * for small ones the probing window grows fast enough and a fixed one wastes memory. */
-  t.tuned = is_get && batch_bytes >= (1 << 20);
+  t.tuned = method == M_GET && batch_bytes >= (1 << 20);
   size_t ws = batch_bytes > (8 << 20) ? (size_t)(8 << 20) : (size_t)batch_bytes;
   double raw0 = tcp_raw_throughput(ws, total);
-  double cpu0 = server_cpu_s(), ccpu0 = client_cpu_s();
-  t.bytes = run_streams(is_get, streams, per_batch, per_stream, t.tuned, &t.dt);
-  double cpu = server_cpu_s() - cpu0, ccpu = client_cpu_s() - ccpu0;
+  double cpu0 = server_cpu_fine_s(), ccpu0 = client_cpu_s();
+  t.bytes = run_streams(method, streams, per_batch, per_stream, t.tuned, &t.dt);
+  double cpu = server_cpu_fine_s() - cpu0, ccpu = client_cpu_s() - ccpu0;
   t.failed = t.bytes < 0;
   if (t.failed) t.bytes = 0;
   t.gbps = t.dt > 0 ? (double)t.bytes / t.dt / 1e9 : 0;
@@ -333,20 +441,6 @@ static tput measure(const char* method, int streams, int64_t batch_bytes, int64_
   t.cpu_gb = t.bytes > 0 ? cpu / ((double)t.bytes / 1e9) : 0;
   t.ccpu_gb = t.bytes > 0 ? ccpu / ((double)t.bytes / 1e9) : 0;
   return t;
-}
-
-static void throughput(const char* method, int streams, int64_t batch_bytes, int64_t total) {
-  tput t = measure(method, streams, batch_bytes, total);
-  printf("%-6s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
-         "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f client=%s%s\n",
-         method, streams, (long long)batch_bytes, (long long)t.bytes, t.dt, t.gbps, t.raw, t.ratio, t.cpu_gb,
-         t.ccpu_gb, t.tuned ? "tuned" : "default", t.failed ? " FAILED" : "");
-  fflush(stdout);
-  json_rec("{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, "
-           "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
-           "\"server_cpu_s_per_gb\": %.4f, \"client_cpu_s_per_gb\": %.4f, \"client\": \"%s\", \"ok\": %s}",
-           method, streams, (long long)batch_bytes, (long long)t.bytes, t.dt, t.gbps, t.raw, t.ratio, t.cpu_gb,
-           t.ccpu_gb, t.tuned ? "tuned" : "default", t.failed ? "false" : "true");
 }
 
 static double median(double* v, int n) {
@@ -359,11 +453,98 @@ static double median(double* v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* ---- the tput matrix: every cell `reps` times, interleaved ------------------------------------- */
+
+#define MAX_REPS 64
+
+typedef struct cell {
+  int method, streams, tuned, failed;
+  int64_t batch, bytes;
+  double dt[MAX_REPS], g[MAX_REPS], raw[MAX_REPS], q[MAX_REPS], scpu[MAX_REPS], ccpu[MAX_REPS];
+} cell;
+
+static const char* load_avg(char* buf, size_t cap) {
+  FILE* f = fopen("/proc/loadavg", "r");
+  buf[0] = 0;
+  if (f) {
+    if (!fgets(buf, (int)cap, f)) buf[0] = 0;
+    fclose(f);
+  }
+  char* sp = strchr(buf, ' ');
+  if (sp) *sp = 0; /* the 1-minute figure */
+  return buf;
+}
+
+static void run_line(FILE* f, int round, const cell* c, const tput* t) {
+  if (!f) return;
+  fprintf(f, "run round=%d %s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
+             "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f client=%s%s\n",
+          round, k_method_names[c->method], c->streams, (long long)c->batch, (long long)t->bytes, t->dt, t->gbps,
+          t->raw, t->ratio, t->cpu_gb, t->ccpu_gb, t->tuned ? "tuned" : "default", t->failed ? " FAILED" : "");
+  fflush(f);
+}
+
+/* The median line of one cell (same keys as a run line, plus runs= and the
+ * ratio's range over the runs) and its JSON record. */
+static void cell_line(cell* c, int reps) {
+  double dt = median(c->dt, reps), g = median(c->g, reps), raw = median(c->raw, reps);
+  double q = median(c->q, reps), qmin = c->q[0], qmax = c->q[reps - 1]; /* sorted by median() */
+  double scpu = median(c->scpu, reps), ccpu = median(c->ccpu, reps);
+  const char* m = k_method_names[c->method];
+  const char* client = c->tuned ? "tuned" : "default";
+  printf("%-10s streams=%d batch_bytes=%lld bytes=%lld runs=%d seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
+         "ratio_to_raw_tcp=%.2f ratio_min=%.2f ratio_max=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f "
+         "client=%s%s\n",
+         m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax, scpu, ccpu, client,
+         c->failed ? " FAILED" : "");
+  json_rec("{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, \"runs\": %d, "
+           "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
+           "\"ratio_min\": %.4f, \"ratio_max\": %.4f, \"server_cpu_s_per_gb\": %.4f, "
+           "\"client_cpu_s_per_gb\": %.4f, \"client\": \"%s\", \"ok\": %s}",
+           m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax, scpu, ccpu,
+           client, c->failed ? "false" : "true");
+}
+
+/* Round r runs every cell once, in matrix order; after `reps` rounds each
+ * cell prints its medians. Per-run lines go to `runs` (if any). */
+static void tput_matrix(const char* methods, const int64_t* streams, int ns, const int64_t* batches, int nb,
+                        int64_t total, int reps, FILE* runs) {
+  cell* cells = calloc((size_t)(M_COUNT * ns * nb), sizeof(cell));
+  if (!cells) exit(1);
+  int n = 0;
+  for (int m = 0; m < M_COUNT; m++)
+    for (int s = 0; s < ns && has(methods, k_method_names[m]); s++)
+      for (int z = 0; z < nb; z++)
+        cells[n++] = (cell){.method = m, .streams = (int)streams[s], .batch = batches[z]};
+  double t_all = tcp_raw_now();
+  for (int r = 0; r < reps; r++) {
+    double t0 = tcp_raw_now();
+    for (int i = 0; i < n; i++) {
+      cell* c = &cells[i];
+      tput t = measure(c->method, c->streams, c->batch, total);
+      c->dt[r] = t.dt, c->g[r] = t.gbps, c->raw[r] = t.raw, c->q[r] = t.ratio;
+      c->scpu[r] = t.cpu_gb, c->ccpu[r] = t.ccpu_gb;
+      c->tuned = t.tuned;
+      c->failed |= t.failed;
+      if (!t.failed) c->bytes = t.bytes;
+      run_line(runs, r + 1, c, &t);
+    }
+    char la[64];
+    printf("tput round %d/%d cells=%d seconds=%.1f load1=%s\n", r + 1, reps, n, tcp_raw_now() - t0,
+           load_avg(la, sizeof(la)));
+    fflush(stdout);
+  }
+  printf("tput medians of %d interleaved runs per cell (%.0f s in all)\n", reps, tcp_raw_now() - t_all);
+  for (int i = 0; i < n; i++) cell_line(&cells[i], reps);
+  fflush(stdout);
+  free(cells);
+}
+
 /* The issue's throughput targets, each run `reps` times (interleaved, so
  * machine noise spreads over all three) with its own raw-TCP reference;
  * prints the medians. One run on a shared 2-core VM swings by 2x. */
 static void targets(int64_t total, int reps) {
-  static const struct { const char* m; int streams; } cfg[3] = {{"doget", 1}, {"doput", 1}, {"doget", 4}};
+  static const struct { int m; int streams; } cfg[3] = {{M_GET, 1}, {M_PUT, 1}, {M_GET, 4}};
   double g[3][16], r[3][16], q[3][16];
   int failed = 0;
   if (reps > 16) reps = 16;
@@ -375,15 +556,16 @@ static void targets(int64_t total, int reps) {
     }
   double g1 = 0;
   for (int k = 0; k < 3; k++) {
+    const char* m = k_method_names[cfg[k].m];
     double mg = median(g[k], reps), mr = median(r[k], reps), mq = median(q[k], reps);
     if (k == 0) g1 = mg;
     printf("target %-5s streams=%d batch_bytes=1048576 runs=%d median_gbps=%.3f median_raw_tcp_gbps=%.3f "
            "median_ratio_to_raw_tcp=%.2f%s\n",
-           cfg[k].m, cfg[k].streams, reps, mg, mr, mq, failed ? " FAILED" : "");
+           m, cfg[k].streams, reps, mg, mr, mq, failed ? " FAILED" : "");
     if (k == 2) printf("target doget streams=4 over streams=1 (median gbps) ratio=%.2f\n", g1 > 0 ? mg / g1 : 0);
     json_rec("{\"kind\": \"target_%s\", \"streams\": %d, \"batch_bytes\": 1048576, \"runs\": %d, "
              "\"median_gbps\": %.4f, \"median_raw_tcp_gbps\": %.4f, \"median_ratio_to_raw_tcp\": %.4f}",
-             cfg[k].m, cfg[k].streams, reps, mg, mr, mq);
+             m, cfg[k].streams, reps, mg, mr, mq);
   }
   fflush(stdout);
 }
@@ -569,8 +751,8 @@ static int cycle(int64_t bytes) {
   double dt;
   int32_t per_batch = (1 << 20) / ROW_BYTES;
   int64_t rows = bytes / ROW_BYTES;
-  if (run_streams(0, 1, per_batch, rows, 0, &dt) < 0) return -1;
-  return run_streams(1, 1, per_batch, rows, 1, &dt) < 0 ? -1 : 0;
+  if (run_streams(M_PUT, 1, per_batch, rows, 0, &dt) < 0) return -1;
+  return run_streams(M_GET, 1, per_batch, rows, 1, &dt) < 0 ? -1 : 0;
 }
 
 static void memory(int64_t big) {
@@ -598,14 +780,6 @@ static void memory(int64_t big) {
   }
   sleep_s(2.5);
   mem_line("after_100_cycles_trim");
-}
-
-static int has(const char* list, const char* word) {
-  if (!list) return 1;
-  size_t n = strlen(word);
-  for (const char* p = list; (p = strstr(p, word)); p += n)
-    if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
-  return 0;
 }
 
 static int parse_list(const char* s, int64_t* out, int cap) {
@@ -640,6 +814,7 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
                     "[--calls N] [--json F] [--only targets,tput,calls,flow,flexconnect,mem] [--fc-uri U] [--streams L] [--batches L]\n"
+                    "       [--methods doget,doput,doexchange] [--reps N] [--tput-bytes N] [--runs-file F]\n"
                     "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
     return 2;
   }
@@ -647,11 +822,13 @@ int main(int argc, char** argv) {
   /* Large mmap/trim thresholds: no mmap/munmap churn for gRPC read buffers. */
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  int64_t total = (int64_t)256 << 20, mem_bytes = (int64_t)4 << 30;
+  int64_t total = (int64_t)256 << 20, tput_total = 0, mem_bytes = (int64_t)4 << 30;
   int calls = 2000;
   const char* json = NULL;
   const char* only = NULL;
-  const char* methods = "doget,doput";
+  const char* methods = "doget,doput,doexchange";
+  const char* runs_path = NULL;
+  int reps = 5;
   const char* kinds_sel = "ListActions,GetFlightInfo,DoAction,DoGet1Row";
   const char* conc_sel = "1,8,64";
   int64_t streams[8] = {1, 2, 4, 8}, batches[8] = {131072, 65536, 1048576, 16777216};
@@ -661,10 +838,13 @@ int main(int argc, char** argv) {
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) break;
     if (strcmp(a, "--bytes") == 0) total = strtoll(v, NULL, 10);
+    else if (strcmp(a, "--tput-bytes") == 0) tput_total = strtoll(v, NULL, 10);
     else if (strcmp(a, "--calls") == 0) calls = atoi(v);
     else if (strcmp(a, "--json") == 0) json = v;
     else if (strcmp(a, "--only") == 0) only = v;
     else if (strcmp(a, "--methods") == 0) methods = v;
+    else if (strcmp(a, "--reps") == 0) reps = atoi(v);
+    else if (strcmp(a, "--runs-file") == 0) runs_path = v;
     else if (strcmp(a, "--kinds") == 0) kinds_sel = v;
     else if (strcmp(a, "--conc") == 0) conc_sel = v;
     else if (strcmp(a, "--tasks-uri") == 0) g_tasks_uri = v;
@@ -676,27 +856,35 @@ int main(int argc, char** argv) {
     else continue;
     i++;
   }
-  if (total < (1 << 20) || calls < 10) {
-    fprintf(stderr, "flight_bench: --bytes >= 1 MiB and --calls >= 10\n");
+  if (tput_total == 0) tput_total = total;
+  if (total < (1 << 20) || tput_total < (1 << 20) || calls < 10 || reps < 1 || reps > MAX_REPS) {
+    fprintf(stderr, "flight_bench: --bytes and --tput-bytes >= 1 MiB, --calls >= 10, --reps 1..%d\n", MAX_REPS);
     return 2;
   }
   for (int i = 0; i < ns; i++)
     if (streams[i] < 1 || streams[i] > 64) return 2;
+  for (int i = 0; i < nb; i++)
+    if (batches[i] < ROW_BYTES || batches[i] > (1 << 30)) return 2;
   if (json) {
     g_json = fopen(json, "w");
     if (!g_json) {
       perror(json);
       return 1;
     }
-    fprintf(g_json, "{\n  \"uri\": \"%s\",\n  \"bytes_per_run\": %lld,\n  \"results\": [", g_uri,
-            (long long)total);
+    fprintf(g_json, "{\n  \"uri\": \"%s\",\n  \"bytes_per_run\": %lld,\n  \"tput_bytes_per_run\": %lld,\n"
+            "  \"tput_reps\": %d,\n  \"results\": [", g_uri, (long long)total, (long long)tput_total, reps);
   }
   if (has(only, "mem")) mem_line("idle");
   if (has(only, "targets")) targets(total * 2, 5);
-  if (has(only, "tput"))
-    for (int m = 0; m < 2; m++)
-      for (int s = 0; s < ns && has(methods, m ? "doput" : "doget"); s++)
-        for (int z = 0; z < nb; z++) throughput(m ? "doput" : "doget", (int)streams[s], batches[z], total);
+  if (has(only, "tput")) {
+    FILE* runs = runs_path ? fopen(runs_path, "w") : NULL;
+    if (runs_path && !runs) {
+      perror(runs_path);
+      return 1;
+    }
+    tput_matrix(methods, streams, ns, batches, nb, tput_total, reps, runs);
+    if (runs) fclose(runs);
+  }
   if (has(only, "calls")) {
     static const char* kinds[4] = {"ListActions", "GetFlightInfo", "DoAction", "DoGet1Row"};
     for (int k = 0; k < 4; k++) {

@@ -5,8 +5,10 @@
  * perf.Token{1 definition, 2 start, 3 end}; DoGet(Token) streams four
  * nullable int64 columns a,b,c,d built once per call and re-sent zero-copy
  * (the last batch partial); DoPut reads and discards everything, echoing
- * app_metadata. The tiny protobuf messages are hand-encoded. Worker threads;
- * no shared mutable state. */
+ * app_metadata; DoExchange echoes: the client's schema, then every record
+ * batch (moved, not copied) with its app_metadata and every metadata-only
+ * message, in order. The tiny protobuf messages are hand-encoded. Worker
+ * threads; no shared mutable state. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +290,34 @@ static gf_status do_put(void* state, gf_call* call, const gf_descriptor* d, gf_d
   }
 }
 
+/* Echo: the reader's schema starts the writer (none when the client sent
+ * only metadata-only messages), then each message goes back as it came. */
+static gf_status do_exchange(void* state, gf_call* call, const gf_descriptor* d, gf_data_reader* in,
+                             gf_data_writer* out) {
+  (void)state;
+  (void)d;
+  gf_error err;
+  struct ArrowSchema schema;
+  int rc = gf_data_reader_schema(in, &schema, &err);
+  if (rc == GF_OK) {
+    rc = gf_data_writer_begin(out, &schema, &err);
+    schema.release(&schema);
+    if (rc) return gf_call_error(call, rc, "DoExchange echo: %s", err.message);
+  } else if (rc != GF_END_OF_STREAM) {
+    return gf_call_error(call, rc, "%s", err.message);
+  }
+  for (;;) {
+    struct ArrowArray batch;
+    gf_bytes md;
+    rc = gf_data_reader_next(in, &batch, &md, &err);
+    if (rc == GF_END_OF_STREAM) return GF_OK;
+    if (rc) return gf_call_error(call, rc, "%s", err.message);
+    if (batch.release) rc = gf_data_writer_write(out, &batch, md.data, md.len, &err);
+    else rc = gf_data_writer_write_metadata(out, md.data, md.len, &err);
+    if (rc) return gf_call_error(call, rc, "DoExchange echo: %s", err.message);
+  }
+}
+
 static gf_status do_action(void* state, gf_call* call, const gf_action* a, gf_result_list* out) {
   (void)state;
   if (strcmp(a->type, "ping") != 0) return gf_call_error(call, GF_UNIMPLEMENTED, "Unknown action '%s'", a->type);
@@ -313,6 +343,7 @@ static gf_status factory(gf_server_context* ctx, gf_methods* out, gf_error* err)
   out->get_flight_info = get_flight_info;
   out->do_get = do_get;
   out->do_put = do_put;
+  out->do_exchange = do_exchange;
   out->do_action = do_action;
   out->list_actions = list_actions;
   return GF_OK;

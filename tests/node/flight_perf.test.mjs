@@ -3,13 +3,18 @@
 // batches, DoPut with echoed app_metadata, a client cancel mid-DoGet that the
 // server observes (its DEBUG "rpc_finished" log event for the DoGet reports
 // status "cancelled"), and a short deadline on an endless stream ending with
-// DEADLINE_EXCEEDED. Afterwards DoAction ping still answers.
+// DEADLINE_EXCEEDED. DoExchange echo: a multi-type table with dictionaries,
+// app_metadata and a metadata-only message comes back identical; batches above
+// max_batch_bytes come back sliced with the same values; a record batch before
+// the schema gets INVALID_ARGUMENT; a client cancel mid-exchange is seen by the
+// server as "cancelled". Afterwards DoAction ping still answers.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import * as A from 'apache-arrow';
 import { startServer, haveServer, DEBUG_RPC_LOGGING } from './lib/server.mjs';
-import { FlightClient, cmdDescriptor, nextMessage, STATUS } from './lib/flight.mjs';
-import { flightDataToTable, tableToFlightGroups } from './lib/arrow_flight.mjs';
-import { simpleTable } from './lib/fixtures.mjs';
+import { FlightClient, cmdDescriptor, nextMessage, settle, STATUS } from './lib/flight.mjs';
+import { flightDataToTable, tableRows, tableToFlightGroups } from './lib/arrow_flight.mjs';
+import { multiTypeTable, simpleTable } from './lib/fixtures.mjs';
 
 const skip = !haveServer('perf') && 'server binary or libperf.so not built';
 
@@ -25,6 +30,38 @@ function varint(v) {
 export function perfCmd(streams, records, perBatch) {
   return Buffer.concat([Buffer.from([0x10]), varint(streams), Buffer.from([0x18]), varint(records),
     Buffer.from([0x20]), varint(perBatch)]);
+}
+
+/** Writes `msgs` on a DoExchange, half-closes, resolves {messages, error, status}. */
+function exchange(client, msgs, deadlineMs = 30000) {
+  const call = client.doExchangeCall({ deadlineMs });
+  const done = settle(call);
+  for (const m of msgs) call.write(m);
+  call.end();
+  return done;
+}
+
+/** Four int64 columns a..d, `batches` batches of `rows` rows, values from a seeded xorshift. */
+function int64Table(batches, rows) {
+  let x = 0x2545F4914F6CDD1Dn;
+  const next = () => { x ^= (x << 13n) & 0xFFFFFFFFFFFFFFFFn; x ^= x >> 7n; x ^= (x << 17n) & 0xFFFFFFFFFFFFFFFFn; return x; };
+  const out = [];
+  for (let b = 0; b < batches; b++) {
+    const cols = {};
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const v = new BigInt64Array(rows);
+      const seed = next();
+      for (let i = 0; i < rows; i++) v[i] = BigInt.asIntN(64, seed + BigInt(i) * 0x9E3779B97F4A7C15n);
+      cols[name] = A.makeVector(v);
+    }
+    out.push(new A.RecordBatch(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.data[0]]))));
+  }
+  return new A.Table(out);
+}
+
+function columnBytes(table, name) {
+  const v = table.getChild(name).toArray();
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function rpcFinished(stderr, method) {
@@ -93,6 +130,72 @@ test('perf example: streams, cancel, deadline', { skip, timeout: 120000 }, async
       assert.ok(seen, 'server released the timed-out DoGet');
       const ev = rpcFinished(srv.stderr(), 'DoGet').slice(-1)[0];
       assert.notEqual(ev.status, 'ok', JSON.stringify(ev));
+    });
+
+    await t.test('DoExchange echoes schema, batches, app_metadata and metadata-only messages', async () => {
+      const table = multiTypeTable(3, 10);
+      const groups = tableToFlightGroups(table, {
+        descriptor: cmdDescriptor(Buffer.from('echo')),
+        appMetadata: (i) => (i === 1 ? null : Buffer.from(`batch-${i}`)),
+      });
+      const msgs = [...groups[0], ...groups[1], { app_metadata: Buffer.from('between') }, ...groups.slice(2).flat()];
+      const r = await exchange(client, msgs);
+      assert.equal(r.error, null, r.error && r.error.details);
+      const got = flightDataToTable(r.messages);
+      assert.equal(got.table.numRows, table.numRows);
+      assert.deepEqual(got.table.schema.fields.map((f) => `${f.name}:${f.type}`),
+        table.schema.fields.map((f) => `${f.name}:${f.type}`));
+      assert.deepEqual(tableRows(got.table), tableRows(table));
+      assert.deepEqual(got.appMetadata.map((b) => b && b.toString()), ['batch-0', null, 'batch-2']);
+      assert.deepEqual(got.metadataOnly.map((b) => b.toString()), ['between']);
+      // The metadata-only message comes back between the first two batches.
+      const order = r.messages.map((m) => (m.data_header && m.data_header.length ? 'h' : 'm')).join('');
+      assert.match(order, /^h+h+mh+$/, order);
+    });
+
+    await t.test('DoExchange echo of batches above max_batch_bytes: same values, sliced', async () => {
+      const table = int64Table(2, 150000); // 4.8 MB per batch; the server slices above 4,128,768 bytes
+      const r = await exchange(client, tableToFlightGroups(table).flat());
+      assert.equal(r.error, null, r.error && r.error.details);
+      const got = flightDataToTable(r.messages).table;
+      assert.equal(got.numRows, 300000);
+      assert.ok(got.batches.length > 2, `${got.batches.length} batches`);
+      for (const c of ['a', 'b', 'c', 'd']) assert.ok(columnBytes(got, c).equals(columnBytes(table, c)), c);
+    });
+
+    await t.test('DoExchange: a record batch before the schema -> INVALID_ARGUMENT', async () => {
+      const groups = tableToFlightGroups(simpleTable(20, 10));
+      const before = rpcFinished(srv.stderr(), 'DoExchange').length;
+      const r = await exchange(client, [{ flight_descriptor: cmdDescriptor(Buffer.from('x')) }, ...groups[1]]);
+      assert.ok(r.error, 'the call failed');
+      assert.equal(r.error.code, STATUS.INVALID_ARGUMENT);
+      assert.match(r.error.details, /record batch message before the schema/);
+      assert.equal(r.messages.length, 0);
+      // Log lines trail the calls' ends: look for this call's among the events since `before`.
+      const mine = (s) => rpcFinished(s, 'DoExchange').slice(before).find((e) => e.status === 'invalid_argument');
+      assert.ok(await srv.waitForLog(mine, 10000), srv.stderr().slice(-2000));
+    });
+
+    await t.test('client cancel mid-DoExchange ends the server side as cancelled', async () => {
+      const before = rpcFinished(srv.stderr(), 'DoExchange').length;
+      const groups = tableToFlightGroups(int64Table(3, 1000));
+      const call = client.doExchangeCall({ deadlineMs: 60000 });
+      const err = new Promise((resolve) => call.on('error', resolve));
+      for (const m of groups.slice(0, 3).flat()) call.write(m);
+      const first = await nextMessage(call, 10000); // the schema
+      assert.ok(first && first.data_header.length);
+      for (let i = 0; i < 2; i++) assert.ok((await nextMessage(call, 10000)).data_body.length, `echo ${i}`);
+      call.cancel();
+      assert.equal((await err).code, STATUS.CANCELLED);
+      const mine = (s) => rpcFinished(s, 'DoExchange').slice(before).find((e) => e.status !== 'ok');
+      const seen = await srv.waitForLog(mine, 10000);
+      assert.ok(seen, `no rpc_finished event for the cancelled DoExchange: ${srv.stderr().slice(-2000)}`);
+      const ev = mine(srv.stderr());
+      assert.equal(ev.status, 'cancelled', JSON.stringify(ev));
+      // The next exchange on the same connection is echoed in full.
+      const r = await exchange(client, groups.flat());
+      assert.equal(r.error, null, r.error && r.error.details);
+      assert.equal(flightDataToTable(r.messages).table.numRows, 3000);
     });
 
     await t.test('server still answers after cancels', async () => {
