@@ -21,7 +21,9 @@
 #          BENCH_ONLY (flight_bench sections, default targets,tput,calls,flow,flexconnect,mem;
 #                      e.g. BENCH_ONLY=flexconnect runs only that section: no raw TCP or
 #                      start-up runs when none of targets,tput,calls,mem is chosen),
-#          BENCH_PIN (e.g. "0,1": run everything under taskset -c)
+#          BENCH_PIN (e.g. "0,1": run everything under taskset -c),
+#          BENCH_SERVER (server binary to measure, default $B/bin/gooddata-flight-server;
+#                        e.g. an older build for a same-machine before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -33,7 +35,7 @@ MEM_BYTES=${BENCH_MEM_BYTES:-4294967296}
 ONLY=${BENCH_ONLY:-targets,tput,calls,flow,flexconnect,mem}
 PIN=()
 [ -n "${BENCH_PIN:-}" ] && PIN=(taskset -c "$BENCH_PIN")
-BIN="$B/bin/gooddata-flight-server"
+BIN=${BENCH_SERVER:-"$B/bin/gooddata-flight-server"}
 for f in "$BIN" "$B/examples/libperf.so" "$B/examples/libtasks.so" "$B/examples/libstore.so" \
          "$B/bench/flight_bench" "$B/bench/tcp_bench" "$B/bench/startup_bench" "$B/bench/grpc_floor" \
          "$B/bench/grpc_unary_floor" "$B/tests/plugins/libfc_test_extra.so"; do

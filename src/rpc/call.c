@@ -149,7 +149,13 @@ static void finish_done(void* user, int ok) {
   gf__call_unref(user);
 }
 
+static bool send_over(const gf_call* c);
+static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const char* what);
+
 void gf__call_finish(gf_call* c, gf__obuf* last, int code) {
+  pthread_mutex_lock(&c->mu); /* the last gf__call_send_blocking message (worker threads only) */
+  if (c->send_busy) wait_client_locked(c, send_over, "read nothing");
+  pthread_mutex_unlock(&c->mu);
   if (code == GF_END_OF_STREAM) code = GF_OK;
   if (code != GF_OK && !c->err_code) {
     char msg[160];
@@ -181,7 +187,7 @@ static void blocking_send_done(void* user, int ok) {
   gf_call* c = user;
   pthread_mutex_lock(&c->mu);
   c->send_busy = 0;
-  c->send_ok = ok;
+  c->send_failed = !ok;
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
 }
@@ -267,21 +273,23 @@ static void wait_client_locked(gf_call* c, bool (*over)(const gf_call*), const c
 
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg) {
   pthread_mutex_lock(&c->mu);
-  while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
+  wait_client_locked(c, send_over, "read nothing"); /* the previous message */
+  if (c->send_failed) {
+    pthread_mutex_unlock(&c->mu);
+    gf__obuf_free(msg);
+    return GF_CANCELLED;
+  }
   c->send_busy = 1;
   pthread_mutex_unlock(&c->mu);
   if (gf__call_send(c, msg, NULL, blocking_send_done, c)) {
     pthread_mutex_lock(&c->mu);
     c->send_busy = 0;
+    c->send_failed = 1;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
     return GF_CANCELLED;
   }
-  pthread_mutex_lock(&c->mu);
-  wait_client_locked(c, send_over, "read nothing");
-  int ok = c->send_ok;
-  pthread_mutex_unlock(&c->mu);
-  return ok ? GF_OK : GF_CANCELLED;
+  return GF_OK;
 }
 
 static void blocking_recv_done(void* user, int ok, gf__ibuf* msg) {

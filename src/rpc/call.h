@@ -51,7 +51,7 @@ struct gf_call {
   int closed, cancelled;
 
   /* blocking helpers */
-  int send_busy, send_ok;
+  int send_busy, send_failed; /* gf__call_send_blocking: a message outstanding; one failed */
   int recv_busy, recv_done, recv_ok;
   int flush_done, flush_ok;
   gf__ibuf* recv_msg;
@@ -85,7 +85,11 @@ void gf__call_unref(gf_call* c);
  * (message/extra from gf_call_error, or a default). Drops the processing
  * reference when the send completes (or at once when it cannot start). */
 void gf__call_finish(gf_call* c, gf__obuf* last, int code);
-/* Blocking send of one message (worker thread). GF_OK or GF_CANCELLED. */
+/* Sends one message from a worker thread: waits while the previous one is
+ * still being sent (one outstanding message per call is the backpressure),
+ * then hands this one over and returns. GF_OK, or GF_CANCELLED when the
+ * call ended or an earlier message failed. gf__call_finish waits for the
+ * last one. */
 int gf__call_send_blocking(gf_call* c, gf__obuf* msg);
 /* Blocking receive. GF_OK (*out owned), GF_END_OF_STREAM (client half-close
  * only), GF_CANCELLED (cancel, deadline, broken connection, idle timeout). */
