@@ -15,7 +15,7 @@
 #   B=build bench/run.sh
 #   knobs: BENCH_BYTES (bytes per targets run: 2 x this; default 256 MiB),
 #          BENCH_TPUT_BYTES (bytes per matrix run, default BENCH_BYTES when that is
-#                      set, else 128 MiB), BENCH_REPS (matrix rounds, default 5),
+#                      set, else 512 MiB), BENCH_REPS (matrix rounds, default 5),
 #          BENCH_CALLS (calls per small-call run at concurrency 1, default 2000),
 #          BENCH_MEM_BYTES (bytes each way of the big memory cycle, default 4 GiB),
 #          BENCH_ONLY (flight_bench sections, default targets,tput,calls,flow,flexconnect,mem;
@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
 BYTES=${BENCH_BYTES:-268435456}
-TPUT_BYTES=${BENCH_TPUT_BYTES:-${BENCH_BYTES:-134217728}}
+TPUT_BYTES=${BENCH_TPUT_BYTES:-${BENCH_BYTES:-536870912}}
 REPS=${BENCH_REPS:-5}
 CALLS=${BENCH_CALLS:-2000}
 MEM_BYTES=${BENCH_MEM_BYTES:-4294967296}

@@ -1,15 +1,16 @@
 /* DoGet streaming, pipelined. Workers pull batches from the plugin's
  * ArrowArrayStream (plugin code) and encode them into a "prepared" queue;
- * the CQ thread that completes a send starts the next prepared message at
- * once (no worker hop on the send path) and asks a worker to pull more when
- * the queue runs low. Per stream at most ONE send is outstanding and the
- * prepared queue holds ONE pulled batch, or several small ones up to
- * PREFETCH_BYTES / PREFETCH_MSGS (so a worker wake-up serves several small
- * messages); a slow reader stalls the pulls (backpressure). The first data
- * batch is followed by a one-batch peek so a one-batch result goes out with
- * the OK status in the same batch. The source, encoder and any
- * unsent messages are released on a worker. Threads: workers (start, fill,
- * free) and CQ threads (sent); the state is guarded by doget.mu. */
+ * the transport I/O thread that completes a send starts the next prepared
+ * message at once (no worker hop on the send path; its frames join the same
+ * writev) and asks a worker to pull more when the queue is half empty. Per
+ * stream at most ONE send is outstanding and the prepared queue holds two
+ * messages, or more small ones up to PREFETCH_BYTES / PREFETCH_MSGS (so a
+ * worker wake-up serves several small messages); a slow reader stalls the
+ * pulls (backpressure). The first data batch is followed by a one-batch
+ * peek so a one-batch result goes out with the OK status in the same batch.
+ * The source, encoder and any unsent messages are released on a worker.
+ * Threads: workers (start, fill, free) and transport I/O threads (sent);
+ * the state is guarded by doget.mu. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +108,7 @@ static gf__obuf* q_pop(doget* g) {
 
 /* 1 while the prepared queue wants another batch. Locked. */
 static int q_wants_more(const doget* g) {
-  return g->phase == PULLING && !g->err_code && (g->qn == 0 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
+  return g->phase == PULLING && !g->err_code && (g->qn < 2 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
 }
 
 /* Ends the call with the recorded error (or OK). Locked; enters FINISHED. */
@@ -138,9 +139,10 @@ static int advance_locked(doget* g) {
     finish_locked(g, NULL);
     return !g->filling;
   }
-  /* Refill when the queue is half empty: the worker pulls while the
-   * transport sends what is queued. */
-  if (!g->filling && (g->qn <= PREFETCH_MSGS / 2 && g->qbytes <= PREFETCH_BYTES / 2) && q_wants_more(g)) {
+  /* Refill when the queue is half empty or down to one message: the worker
+   * pulls while the transport sends what is queued. */
+  if (!g->filling && (g->qn <= 1 || (g->qn <= PREFETCH_MSGS / 2 && g->qbytes <= PREFETCH_BYTES / 2)) &&
+      q_wants_more(g)) {
     g->filling = 1;
     if (gf__pool_post(g->pool, fill_task, g)) {
       g->filling = 0;
