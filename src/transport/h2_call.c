@@ -18,7 +18,7 @@
  * the consumer, the stream window is given back as bytes arrive; beyond,
  * it is given back only as the consumer takes messages. */
 #define RA_MSGS 8
-#define RA_BYTES (256 * 1024)
+#define RA_BYTES (1024 * 1024)
 /* A message up to this size gets its whole buffer at once (only touched
  * pages become resident); a larger one grows by doubling. */
 #define RBUF_FIRST (64 * 1024 * 1024)
