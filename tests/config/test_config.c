@@ -45,7 +45,7 @@ TEST(defaults) {
   CHECK_EQ_INT(c.otel_exporter_type, GF__OTEL_NONE);
   CHECK(c.otel_service_instance_id != NULL);
   CHECK_EQ_INT(c.rpc_threads, 8);
-  CHECK_EQ_INT(c.cq_threads, 1);
+  CHECK_EQ_INT(c.cq_threads, 2);
   CHECK_EQ_INT(c.shutdown_grace_sec, 10);
   CHECK(c.max_batch_bytes == 4 * 1024 * 1024 - 64 * 1024);
   CHECK(c.max_receive_message_bytes == 256 * 1024 * 1024);
