@@ -152,11 +152,11 @@ typedef struct stream_job {
   gf_client* client;
   const uint8_t* ticket;
   size_t ticket_len;
-  int64_t rows;     /* DoPut, DoExchange: rows to send */
+  int64_t rows; /* DoPut, DoExchange: rows to send */
   int32_t per_batch;
   const uint8_t* cmd;
   size_t cmd_len;
-  int64_t bytes;    /* result: payload read (DoGet) or sent (DoPut, DoExchange) */
+  int64_t bytes; /* result: payload read (DoGet) or sent (DoPut, DoExchange) */
   int failed;
 } stream_job;
 
@@ -212,7 +212,9 @@ static int write_batches(stream_job* j, gf_put_stream* put, gf_exchange* x, gf_e
   for (int64_t sent = 0; rc == 0 && sent < j->rows; sent += j->per_batch) {
     struct ArrowArray view;
     rc = gf_array_holder_share(h, &view, err);
-    if (rc == 0) rc = put ? gf_put_stream_write(put, &view, NULL, 0, err) : gf_exchange_write(x, &view, NULL, 0, err);
+    if (rc == 0)
+      rc = put ? gf_put_stream_write(put, &view, NULL, 0, err)
+               : gf_exchange_write(x, &view, NULL, 0, err);
     if (rc == 0) j->bytes += (int64_t)j->per_batch * ROW_BYTES;
   }
   if (h) gf_array_holder_unref(h);
@@ -279,7 +281,8 @@ static void* doexchange_thread(void* p) {
   if (reading) pthread_join(rt, NULL);
   if (rc == 0 && e.rc) rc = e.rc, err = e.err;
   if (rc == 0 && e.rows * ROW_BYTES != j->bytes)
-    rc = gf_error_set(&err, GF_INTERNAL, "echoed %lld rows of %lld", (long long)e.rows, (long long)(j->bytes / ROW_BYTES));
+    rc = gf_error_set(&err, GF_INTERNAL, "echoed %lld rows of %lld", (long long)e.rows,
+                      (long long)(j->bytes / ROW_BYTES));
   if (rc) {
     fprintf(stderr, "DoExchange: rc=%d %s\n", rc, err.message);
     j->failed = 1;
@@ -362,7 +365,8 @@ static int server_threads(void) {
 /* Runs one DoGet, DoPut or DoExchange (method M_*) with `streams` streams of
  * `per_stream` rows; returns bytes moved (rows x 32; DoExchange: sent) and
  * sets *secs; -1 on failure. */
-static int64_t run_streams(int method, int streams, int32_t per_batch, int64_t per_stream, double* secs) {
+static int64_t run_streams(int method, int streams, int32_t per_batch, int64_t per_stream,
+                           double* secs) {
   uint8_t cmd[4096];
   size_t cmd_len = perf_cmd(cmd, sizeof(cmd), streams, per_stream, per_batch);
   stream_job jobs[64];
@@ -472,10 +476,12 @@ static const char* load_avg(char* buf, size_t cap) {
 
 static void run_line(FILE* f, int round, const cell* c, const tput* t) {
   if (!f) return;
-  fprintf(f, "run round=%d %s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
-             "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f%s\n",
-          round, k_method_names[c->method], c->streams, (long long)c->batch, (long long)t->bytes, t->dt, t->gbps,
-          t->raw, t->ratio, t->cpu_gb, t->ccpu_gb, t->failed ? " FAILED" : "");
+  fprintf(
+      f,
+      "run round=%d %s streams=%d batch_bytes=%lld bytes=%lld seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
+      "ratio_to_raw_tcp=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f%s\n",
+      round, k_method_names[c->method], c->streams, (long long)c->batch, (long long)t->bytes, t->dt,
+      t->gbps, t->raw, t->ratio, t->cpu_gb, t->ccpu_gb, t->failed ? " FAILED" : "");
   fflush(f);
 }
 
@@ -486,22 +492,24 @@ static void cell_line(cell* c, int reps) {
   double q = median(c->q, reps), qmin = c->q[0], qmax = c->q[reps - 1]; /* sorted by median() */
   double scpu = median(c->scpu, reps), ccpu = median(c->ccpu, reps);
   const char* m = k_method_names[c->method];
-  printf("%-10s streams=%d batch_bytes=%lld bytes=%lld runs=%d seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
-         "ratio_to_raw_tcp=%.2f ratio_min=%.2f ratio_max=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f%s\n",
-         m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax, scpu, ccpu,
-         c->failed ? " FAILED" : "");
-  json_rec("{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, \"runs\": %d, "
-           "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
-           "\"ratio_min\": %.4f, \"ratio_max\": %.4f, \"server_cpu_s_per_gb\": %.4f, "
-           "\"client_cpu_s_per_gb\": %.4f, \"ok\": %s}",
-           m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax, scpu, ccpu,
-           c->failed ? "false" : "true");
+  printf(
+      "%-10s streams=%d batch_bytes=%lld bytes=%lld runs=%d seconds=%.3f gbps=%.3f raw_tcp_gbps=%.3f "
+      "ratio_to_raw_tcp=%.2f ratio_min=%.2f ratio_max=%.2f server_cpu_s_per_gb=%.3f client_cpu_s_per_gb=%.3f%s\n",
+      m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax,
+      scpu, ccpu, c->failed ? " FAILED" : "");
+  json_rec(
+      "{\"kind\": \"%s\", \"streams\": %d, \"batch_bytes\": %lld, \"bytes\": %lld, \"runs\": %d, "
+      "\"seconds\": %.4f, \"gbps\": %.4f, \"raw_tcp_gbps\": %.4f, \"ratio_to_raw_tcp\": %.4f, "
+      "\"ratio_min\": %.4f, \"ratio_max\": %.4f, \"server_cpu_s_per_gb\": %.4f, "
+      "\"client_cpu_s_per_gb\": %.4f, \"ok\": %s}",
+      m, c->streams, (long long)c->batch, (long long)c->bytes, reps, dt, g, raw, q, qmin, qmax,
+      scpu, ccpu, c->failed ? "false" : "true");
 }
 
 /* Round r runs every cell once, in matrix order; after `reps` rounds each
  * cell prints its medians. Per-run lines go to `runs` (if any). */
-static void tput_matrix(const char* methods, const int64_t* streams, int ns, const int64_t* batches, int nb,
-                        int64_t total, int reps, FILE* runs) {
+static void tput_matrix(const char* methods, const int64_t* streams, int ns, const int64_t* batches,
+                        int nb, int64_t total, int reps, FILE* runs) {
   cell* cells = calloc((size_t)(M_COUNT * ns * nb), sizeof(cell));
   if (!cells) exit(1);
   int n = 0;
@@ -526,7 +534,8 @@ static void tput_matrix(const char* methods, const int64_t* streams, int ns, con
            load_avg(la, sizeof(la)));
     fflush(stdout);
   }
-  printf("tput medians of %d interleaved runs per cell (%.0f s in all)\n", reps, tcp_raw_now() - t_all);
+  printf("tput medians of %d interleaved runs per cell (%.0f s in all)\n", reps,
+         tcp_raw_now() - t_all);
   for (int i = 0; i < n; i++) cell_line(&cells[i], reps);
   fflush(stdout);
   free(cells);
@@ -536,7 +545,10 @@ static void tput_matrix(const char* methods, const int64_t* streams, int ns, con
  * machine noise spreads over all three) with its own raw-TCP reference;
  * prints the medians. One run on a shared 2-core VM swings by 2x. */
 static void targets(int64_t total, int reps) {
-  static const struct { int m; int streams; } cfg[3] = {{M_GET, 1}, {M_PUT, 1}, {M_GET, 4}};
+  static const struct {
+    int m;
+    int streams;
+  } cfg[3] = {{M_GET, 1}, {M_PUT, 1}, {M_GET, 4}};
   double g[3][16], r[3][16], q[3][16];
   int failed = 0;
   if (reps > 16) reps = 16;
@@ -551,13 +563,15 @@ static void targets(int64_t total, int reps) {
     const char* m = k_method_names[cfg[k].m];
     double mg = median(g[k], reps), mr = median(r[k], reps), mq = median(q[k], reps);
     if (k == 0) g1 = mg;
-    printf("target %-5s streams=%d batch_bytes=1048576 runs=%d median_gbps=%.3f median_raw_tcp_gbps=%.3f "
-           "median_ratio_to_raw_tcp=%.2f%s\n",
-           m, cfg[k].streams, reps, mg, mr, mq, failed ? " FAILED" : "");
+    printf(
+        "target %-5s streams=%d batch_bytes=1048576 runs=%d median_gbps=%.3f median_raw_tcp_gbps=%.3f "
+        "median_ratio_to_raw_tcp=%.2f%s\n",
+        m, cfg[k].streams, reps, mg, mr, mq, failed ? " FAILED" : "");
     if (k == 2) printf("target doget streams=4 over streams=1 (median gbps) ratio=%.2f\n", g1 > 0 ? mg / g1 : 0);
-    json_rec("{\"kind\": \"target_%s\", \"streams\": %d, \"batch_bytes\": 1048576, \"runs\": %d, "
-             "\"median_gbps\": %.4f, \"median_raw_tcp_gbps\": %.4f, \"median_ratio_to_raw_tcp\": %.4f}",
-             m, cfg[k].streams, reps, mg, mr, mq);
+    json_rec(
+        "{\"kind\": \"target_%s\", \"streams\": %d, \"batch_bytes\": 1048576, \"runs\": %d, "
+        "\"median_gbps\": %.4f, \"median_raw_tcp_gbps\": %.4f, \"median_ratio_to_raw_tcp\": %.4f}",
+        m, cfg[k].streams, reps, mg, mr, mq);
   }
   fflush(stdout);
 }
@@ -804,10 +818,12 @@ static void flexconnect_section(const char* only, int calls) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
-                    "[--calls N] [--json F] [--only targets,tput,calls,flow,flexconnect,mem] [--fc-uri U] [--streams L] [--batches L]\n"
-                    "       [--methods doget,doput,doexchange] [--reps N] [--tput-bytes N] [--runs-file F]\n"
-                    "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
+    fprintf(
+        stderr,
+        "usage: flight_bench <grpc://host:port> [--tasks-uri U] [--server-pid P] [--bytes N] "
+        "[--calls N] [--json F] [--only targets,tput,calls,flow,flexconnect,mem] [--fc-uri U] [--streams L] [--batches L]\n"
+        "       [--methods doget,doput,doexchange] [--reps N] [--tput-bytes N] [--runs-file F]\n"
+        "       [--kinds ListActions,GetFlightInfo,DoAction,DoGet1Row] [--conc 1,8,64]\n");
     return 2;
   }
   g_uri = argv[1];
@@ -850,7 +866,9 @@ int main(int argc, char** argv) {
   }
   if (tput_total == 0) tput_total = total;
   if (total < (1 << 20) || tput_total < (1 << 20) || calls < 10 || reps < 1 || reps > MAX_REPS) {
-    fprintf(stderr, "flight_bench: --bytes and --tput-bytes >= 1 MiB, --calls >= 10, --reps 1..%d\n", MAX_REPS);
+    fprintf(stderr,
+            "flight_bench: --bytes and --tput-bytes >= 1 MiB, --calls >= 10, --reps 1..%d\n",
+            MAX_REPS);
     return 2;
   }
   for (int i = 0; i < ns; i++)
@@ -863,8 +881,10 @@ int main(int argc, char** argv) {
       perror(json);
       return 1;
     }
-    fprintf(g_json, "{\n  \"uri\": \"%s\",\n  \"bytes_per_run\": %lld,\n  \"tput_bytes_per_run\": %lld,\n"
-            "  \"tput_reps\": %d,\n  \"results\": [", g_uri, (long long)total, (long long)tput_total, reps);
+    fprintf(g_json,
+            "{\n  \"uri\": \"%s\",\n  \"bytes_per_run\": %lld,\n  \"tput_bytes_per_run\": %lld,\n"
+            "  \"tput_reps\": %d,\n  \"results\": [",
+            g_uri, (long long)total, (long long)tput_total, reps);
   }
   if (has(only, "mem")) mem_line("idle");
   if (has(only, "targets")) targets(total * 2, 5);

@@ -108,7 +108,8 @@ static gf__obuf* q_pop(doget* g) {
 
 /* 1 while the prepared queue wants another batch. Locked. */
 static int q_wants_more(const doget* g) {
-  return g->phase == PULLING && !g->err_code && (g->qn < 2 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
+  return g->phase == PULLING && !g->err_code &&
+         (g->qn < 2 || (g->qn < PREFETCH_MSGS && g->qbytes < PREFETCH_BYTES));
 }
 
 /* Ends the call with the recorded error (or OK). Locked; enters FINISHED. */
@@ -141,7 +142,8 @@ static int advance_locked(doget* g) {
   }
   /* Refill when the queue is half empty or down to one message: the worker
    * pulls while the transport sends what is queued. */
-  if (!g->filling && (g->qn <= 1 || (g->qn <= PREFETCH_MSGS / 2 && g->qbytes <= PREFETCH_BYTES / 2)) &&
+  if (!g->filling &&
+      (g->qn <= 1 || (g->qn <= PREFETCH_MSGS / 2 && g->qbytes <= PREFETCH_BYTES / 2)) &&
       q_wants_more(g)) {
     g->filling = 1;
     if (gf__pool_post(g->pool, fill_task, g)) {

@@ -463,7 +463,8 @@ static int alloc_rbuf(gf__tcall* c, size_t body_off) {
     fail_recv(c, ST_RESOURCE, "out of memory");
     return -1;
   }
-  size_t shift = extra ? (PAYLOAD_ALIGN - ((uintptr_t)c->rraw + body_off) % PAYLOAD_ALIGN) % PAYLOAD_ALIGN : 0;
+  size_t shift =
+      extra ? (PAYLOAD_ALIGN - ((uintptr_t)c->rraw + body_off) % PAYLOAD_ALIGN) % PAYLOAD_ALIGN : 0;
   c->rbuf = c->rraw + shift;
   return 0;
 }

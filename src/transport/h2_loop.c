@@ -649,7 +649,8 @@ static void rx_track(h2_conn* c, const uint8_t* p, size_t n) {
         const uint8_t* h = c->rx_hd;
         c->rx_hd_have = 0;
         c->rx_left = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
-        int32_t sid = (int32_t)((uint32_t)(h[5] & 0x7F) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8]);
+        int32_t sid = (int32_t)((uint32_t)(h[5] & 0x7F) << 24 | (uint32_t)h[6] << 16 |
+                                (uint32_t)h[7] << 8 | h[8]);
         c->rx_sid = h[3] == NGHTTP2_DATA && !(h[4] & NGHTTP2_FLAG_PADDED) ? sid : 0;
       }
     }
