@@ -485,6 +485,8 @@ static ssize_t probe_take(gf__tcall* c, const uint8_t* p, size_t len) {
   if (alloc_rbuf(c, r == 1 ? off : SIZE_MAX)) return -1;
   memcpy(c->rbuf, c->probe, c->probe_have);
   c->rhave = c->probe_have;
+  free(c->probe); /* held only while a message start is probed */
+  c->probe = NULL;
   if (c->rhave == c->rlen) message_done(c);
   return (ssize_t)take;
 }

@@ -1,7 +1,8 @@
 /* FlightData codec, descriptor and error-mapping tests: encode real IPC
  * payloads, decode them from every possible two-way segmentation, tolerate
- * unknown/reordered fields, reject lengths beyond the message, and check the
- * wire status/trailers for each error class. Single thread. */
+ * unknown/reordered fields, reject lengths beyond the message, find the body
+ * offset from a message's first bytes (as the transport does to align it),
+ * and check the wire status/trailers for each error class. Single thread. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,45 @@ TEST(rejects_bad_lengths) {
   CHECK(!fd.has_header && !fd.has_body);
 }
 
+TEST(body_offset) {
+  /* the tolerant_fields message: body bytes start at 34 */
+  const uint8_t msg[] = {0x28, 0x96, 0x01, 0x31, 1, 2, 3, 4, 5, 6, 7, 8, 0x3D, 1, 2, 3, 4,
+                         0x42, 0x02, 'z', 'z', 0x1A, 0x01, 'm', 0x12, 0x01, 'X', 0x12, 0x02,
+                         'h', 'h', 0xC2, 0x3E, 0x03, 'b', 'o', 'd'};
+  size_t off = 0;
+  CHECK(gf__flight_data_body_offset(msg, sizeof(msg), &off) == 1 && off == 34);
+  for (size_t n = 0; n < 34; n++)
+    CHECK_MSG(gf__flight_data_body_offset(msg, n, &off) == 0, "prefix %zu needs more", n);
+  CHECK(gf__flight_data_body_offset(msg, 34, &off) == 1 && off == 34);
+  /* body first, with a 2-byte length */
+  const uint8_t first[] = {0xC2, 0x3E, 0x80, 0x01, 'x'};
+  CHECK(gf__flight_data_body_offset(first, sizeof(first), &off) == 1 && off == 4);
+  /* an encoded batch: the offset is where the decoder finds the body */
+  gf__obuf *sm = NULL, *bm = NULL;
+  CHECK(encode_messages(&sm, &bm) == 0);
+  uint8_t* flat = NULL;
+  size_t len = 0;
+  CHECK(gf__obuf_flatten(bm, &flat, &len) == 0);
+  gf__flight_data fd;
+  gf_error err;
+  CHECK(gf__flight_data_body_offset(flat, len, &off) == 1);
+  CHECK(gf__flight_data_decode_bytes(flat, len, &fd, &err) == 0 && fd.has_body);
+  CHECK(off + fd.body_len == len); /* data_body is the last field our encoder writes */
+  gf__flight_data_clear(&fd);
+  /* the schema message has no body field: more bytes could still bring one */
+  free(flat);
+  CHECK(gf__obuf_flatten(sm, &flat, &len) == 0);
+  CHECK(gf__flight_data_body_offset(flat, len, &off) == 0);
+  free(flat);
+  gf__obuf_free(sm);
+  gf__obuf_free(bm);
+  /* malformed: group wire type, an 11-byte varint */
+  const uint8_t group[] = {0x1B, 0x1C};
+  CHECK(gf__flight_data_body_offset(group, sizeof(group), &off) == -1);
+  const uint8_t long_varint[] = {0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  CHECK(gf__flight_data_body_offset(long_varint, sizeof(long_varint), &off) == -1);
+}
+
 TEST(metadata_only_encode) {
   gf__obuf* m = gf__obuf_new();
   gf_error err;
@@ -242,6 +282,7 @@ int main(void) {
   RUN(roundtrip_every_split);
   RUN(tolerant_fields);
   RUN(rejects_bad_lengths);
+  RUN(body_offset);
   RUN(metadata_only_encode);
   RUN(descriptor_roundtrip);
   RUN(wire_status);
