@@ -12,7 +12,9 @@
 //     an app_metadata longer than the bytes the server inspects to find the
 //     body (it then falls back to an unaligned buffer);
 // and clients that lie: a declared 60 MiB message that ends early, or is
-// reset midway, gets an error, commits nothing, and the server keeps serving.
+// reset midway, gets an error, commits nothing, and the server keeps serving;
+// 16 such streams open at once (960 MiB declared) keep the server's RSS under
+// 256 MiB (1 GiB for sanitizer builds): only bytes that arrive become resident.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { describe, test } from 'node:test';
@@ -21,8 +23,12 @@ import * as A from 'apache-arrow';
 import { FlightClient, STATUS, codec, pathDescriptor } from './lib/flight.mjs';
 import { flightDataToTable, tableRows, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { haveServer, withServer } from './lib/server.mjs';
+import { rssBytes } from '../security/helpers.mjs';
 
 const SKIP = haveServer('store') ? false : 'server binary or libstore.so not built';
+const MIB = 1024 * 1024;
+const SANITIZER = /asan|tsan/.test(process.env.GF_BUILD || 'build');
+const RSS_LIMIT = (SANITIZER ? 1024 : 256) * MIB;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const DOPUT = '/arrow.flight.protocol.FlightService/DoPut';
 
@@ -186,6 +192,18 @@ describe('transport receive path: uploads in every shape, read back equal', { sk
         await reset.done;
         await sleep(100);
         assert.equal(await rowsOf(client, 'liar'), null, 'nothing committed after the reset');
+
+        const liars = [];
+        for (let i = 0; i < 16; i++) {
+          const l = rawDoPut(session);
+          await writeAll(l.st, [good.subarray(0, schemaLen), lie, body]);
+          liars.push(l);
+        }
+        await sleep(300);
+        const rss = rssBytes(srv.child.pid);
+        assert.ok(rss !== null && rss < RSS_LIMIT, `RSS ${rss} with 16 x 60 MiB declared`);
+        for (const l of liars) l.st.close(http2.constants.NGHTTP2_CANCEL);
+        await Promise.all(liars.map((l) => l.done));
 
         await uploadAndCompare(srv, client, 'after', {});
       } finally {
