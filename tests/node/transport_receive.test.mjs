@@ -11,6 +11,7 @@
 //   * data_body placed before data_header (valid protobuf field order) and
 //     an app_metadata longer than the bytes the server inspects to find the
 //     body (it then falls back to an unaligned buffer);
+//   * whole and shredded uploads over TLS (SSL_read into the message buffer);
 // and clients that lie: a declared 60 MiB message that ends early, or is
 // reset midway, gets an error, commits nothing, and the server keeps serving;
 // 16 such streams open at once (960 MiB declared) keep the server's RSS under
@@ -23,7 +24,8 @@ import * as A from 'apache-arrow';
 import { FlightClient, STATUS, codec, pathDescriptor } from './lib/flight.mjs';
 import { flightDataToTable, tableRows, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { haveServer, withServer } from './lib/server.mjs';
-import { rssBytes } from '../security/helpers.mjs';
+import grpc from '@grpc/grpc-js';
+import { haveOpenssl, makeCerts, rssBytes } from '../security/helpers.mjs';
 
 const SKIP = haveServer('store') ? false : 'server binary or libstore.so not built';
 const MIB = 1024 * 1024;
@@ -132,7 +134,7 @@ async function rowsOf(client, name) {
 async function uploadAndCompare(srv, client, name, shape) {
   const table = bigTable(name.length);
   const bytes = uploadBytes(table, name, shape.upload);
-  const session = http2.connect(`http://127.0.0.1:${srv.port}`, shape.session || {});
+  const session = http2.connect(`${shape.scheme || 'http'}://127.0.0.1:${srv.port}`, shape.session || {});
   session.on('error', () => {});
   try {
     const { st, done } = rawDoPut(session);
@@ -163,6 +165,31 @@ describe('transport receive path: uploads in every shape, read back equal', { sk
         client.close();
       }
     });
+  });
+
+  test('over TLS: large writes and shredded writes read back equal', { timeout: 60000, skip: haveOpenssl() ? false : 'openssl CLI not available' }, async () => {
+    const certs = makeCerts();
+    const creds = grpc.credentials.createSsl(certs.pem('ca.pem'));
+    const tls = ['use_tls = true', `tls_certificate = "@${certs.path('server.pem')}"`,
+      `tls_private_key = "@${certs.path('server.key')}"`].join('\n');
+    const probe = async (address) => {
+      const c = new FlightClient(address, { credentials: creds });
+      try { await c.listActions({ deadlineMs: 1000 }); return true; } finally { c.close(); }
+    };
+    try {
+      await withServer({ example: 'store', server: tls, probe }, async (srv) => {
+        const client = new FlightClient(srv.address, { credentials: creds });
+        const session = { ca: certs.pem('ca.pem') };
+        try {
+          await uploadAndCompare(srv, client, 'tlswhole', { scheme: 'https', session });
+          await uploadAndCompare(srv, client, 'tlsshred', { scheme: 'https', session, split: true });
+        } finally {
+          client.close();
+        }
+      });
+    } finally {
+      certs.cleanup();
+    }
   });
 
   test('a declared 60 MiB message that ends early or is reset commits nothing; the server keeps serving', { timeout: 60000 }, async () => {
