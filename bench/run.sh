@@ -11,7 +11,7 @@
 # program that only loads libgrpc and calls grpc_init). Prints a
 # summary table (the matrix and the throughput targets, PASS/MISS: a
 # MISS is a figure, not a failure) and writes bench/results/latest.json and
-# bench/results/tput_runs.txt (every run of the matrix). ~5-6 minutes on 2 cores.
+# bench/results/tput_runs.txt (every run of the matrix). ~3 minutes on 2 cores.
 #   B=build bench/run.sh
 #   knobs: BENCH_BYTES (bytes per targets run: 2 x this; default 256 MiB),
 #          BENCH_TPUT_BYTES (bytes per matrix run, default BENCH_BYTES when that is

@@ -21,7 +21,7 @@
 #include "rpc/dispatch.h"
 
 #define PREFETCH_BYTES (1024 * 1024)
-#define PREFETCH_MSGS 16
+#define PREFETCH_MSGS 8
 
 typedef struct doget {
   gf_call* c; /* one reference held until doget_free */
