@@ -32,6 +32,13 @@ static double mono_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* glibc sets its allocator up lazily, and malloc_trim does so without a lock
+ * when nothing has called glibc's malloc yet (sanitizer builds replace
+ * malloc): two maintenance threads trimming for the first time at once
+ * crashed there. The first start does it once, before any thread runs. */
+static pthread_once_t g_malloc_once = PTHREAD_ONCE_INIT;
+static void malloc_setup(void) { malloc_trim(0); }
+
 static void do_trim(gf__maintenance* mt, gf_logger* lg) {
   double t0 = mono_now();
   malloc_trim(0);
@@ -83,6 +90,7 @@ int gf__maintenance_start(gf_metrics* m, int trim_interval_sec, gf__maintenance*
                         trim_interval_sec);
   gf__maintenance* mt = calloc(1, sizeof *mt);
   if (!mt) return gf_error_set(err, GF_NO_MEMORY, "maintenance: out of memory");
+  pthread_once(&g_malloc_once, malloc_setup);
   init_sync(mt);
   mt->interval = trim_interval_sec;
   mt->trim = gf__metrics_find(m, "gdfs_malloc_trim");
