@@ -176,7 +176,8 @@ struct h2_loop {
   int drain; /* GOAWAY every connection */
   int kill;  /* close every connection */
   h2_conn* conns; /* [loop] */
-  int repump;     /* [loop] a connection waits to be pumped again */
+  int again;      /* [loop] work queued on the loop's own thread (its kicks, a
+                   * connection to pump again): the next wait does not block */
   int n_conns;    /* [loop] */
   int64_t accept_retry_ms; /* [loop 0] listener paused after EMFILE until then */
   int64_t accept_logged_ms;

@@ -61,7 +61,7 @@ int64_t gf__h2_wall_ms(void) {
 }
 
 /* The loop this thread runs, or NULL: kicks from a loop's own thread need
- * no wake-up, the loop takes them before it waits again. */
+ * no wake-up; they set L->again and the loop takes them before it waits. */
 static __thread h2_loop* t_loop;
 
 static void loop_wake(h2_loop* L) {
@@ -87,6 +87,7 @@ void gf__h2_kick(gf__tcall* c) {
   L->ktail = c;
   pthread_mutex_unlock(&L->mu);
   if (L != t_loop) loop_wake(L);
+  else L->again = 1;
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -281,18 +282,16 @@ static void conn_pump(h2_conn* c) {
   for (i = 0; i < 64; i++) {
     t_blocked = 0;
     int rv = nghttp2_session_send(c->sess);
-    if (rv == 0 && !c->dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
+    /* Not in the last round: its completions run after the writev below. */
+    if (i < 63 && rv == 0 && !c->dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
     wflush(c);
     flush_out(c);
     run_after(c);
     if (rv != 0) c->dead = 1;
     if (c->dead || c->out_len || !t_blocked) break;
   }
-  wflush(c); /* after the last round's continue */
-  flush_out(c);
-  run_after(c);
   if (c->dead) return;
-  if (i == 64) c->repump = c->L->repump = 1; /* the loop pumps it again before it waits */
+  if (i == 64) c->repump = c->L->again = 1; /* the loop pumps it again before it waits */
   arm(c, c->out_len > 0);
   if (!nghttp2_session_want_read(c->sess) && !nghttp2_session_want_write(c->sess) && !c->out_len)
     c->dead = 1;
@@ -877,7 +876,6 @@ static void take_kicks(h2_loop* L) {
 
 /* Frees dead connections and pumps those whose last pump hit its bound. */
 static void reap(h2_loop* L) {
-  L->repump = 0;
   for (h2_conn* c = L->conns; c;) {
     h2_conn* next = c->next;
     if (c->repump && !c->dead) {
@@ -908,10 +906,9 @@ static void* loop_main(void* p) {
   int64_t last_tick = gf__h2_now_ms();
   int drained = 0, killed = 0, listening = L->idx == 0;
   for (;;) {
-    pthread_mutex_lock(&L->mu);
-    int pending = L->khead != NULL;
-    pthread_mutex_unlock(&L->mu);
-    int n = epoll_wait(L->ep, evs, 64, pending || L->repump ? 0 : TICK_MS);
+    int again = L->again;
+    L->again = 0;
+    int n = epoll_wait(L->ep, evs, 64, again ? 0 : TICK_MS);
     for (int i = 0; i < n; i++) {
       void* ptr = evs[i].data.ptr;
       if (ptr == &k_event_tag) {

@@ -215,19 +215,6 @@ void gf__ibuf_free(gf__ibuf* b) {
   free(b);
 }
 
-gf__ibuf* gf__ibuf_from_owned(uint8_t* data, size_t len) {
-  gf__ibuf* b = ibuf_alloc(1);
-  if (!b) return NULL;
-  if (len) {
-    b->slices[0] = grpc_slice_new(data, len, free);
-    b->n = 1;
-    b->total = len;
-  } else {
-    free(data);
-  }
-  return b;
-}
-
 gf__ibuf* gf__ibuf_from_owned_at(void* base, uint8_t* data, size_t len) {
   gf__ibuf* b = ibuf_alloc(1);
   if (!b) return NULL;

@@ -59,11 +59,9 @@ size_t gf__ibuf_length(const gf__ibuf* b);
 void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i, const uint8_t** data);
 void gf__ibuf_seg_unref(void* token);
 void gf__ibuf_free(gf__ibuf* b);
-/* Takes a malloc'd buffer as a one-segment ibuf (freed with the last
- * reference); NULL on allocation failure (data is then still the caller's). */
-gf__ibuf* gf__ibuf_from_owned(uint8_t* data, size_t len);
-/* Same for `len` bytes at `data` inside the malloc'd block `base` (freed
- * with free(base)); NULL on allocation failure (base is then the caller's). */
+/* Takes the `len` bytes at `data` inside the malloc'd block `base` as a
+ * one-segment ibuf (base is freed with the last reference); NULL on
+ * allocation failure (base is then still the caller's). */
 gf__ibuf* gf__ibuf_from_owned_at(void* base, uint8_t* data, size_t len);
 /* Builds an ibuf from copies of memory segments (tests, loopback). */
 gf__ibuf* gf__ibuf_from_segments(const gf_bytes* segs, size_t n);
