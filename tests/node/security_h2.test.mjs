@@ -17,11 +17,10 @@ import { describe, test } from 'node:test';
 
 import { FlightClient } from './lib/flight.mjs';
 import { BUILD, freePort, haveServer, startServer } from './lib/server.mjs';
-import { openFilesLimit, rssBytes } from '../security/helpers.mjs';
+import { grpcMessage, h2frame, hpackInt, hpackLiteral, openFilesLimit, rssBytes, rssLimitBytes } from '../security/helpers.mjs';
 
 const MIB = 1024 * 1024;
-const SANITIZER = /asan|tsan/.test(process.env.GF_BUILD || 'build');
-const RSS_LIMIT = process.env.GF_RSS_LIMIT_MB ? Number(process.env.GF_RSS_LIMIT_MB) * MIB : (SANITIZER ? 1024 : 256) * MIB;
+const RSS_LIMIT = rssLimitBytes(256);
 const GRACE_SEC = 3;
 const ATTACK_MS = 3000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31,34 +30,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
-function frame(type, flags, stream, payload = Buffer.alloc(0)) {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h.writeUInt8(type, 3);
-  h.writeUInt8(flags, 4);
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
-
-function hpackInt(value, prefixBits, first) {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return Buffer.from([first | value]);
-  const out = [first | max];
-  value -= max;
-  while (value >= 128) { out.push((value % 128) + 128); value = Math.floor(value / 128); }
-  out.push(value);
-  return Buffer.from(out);
-}
-
-function literal(name, value) {
-  const n = Buffer.from(name);
-  const v = Buffer.from(value);
-  return Buffer.concat([Buffer.from([0]), hpackInt(n.length, 7, 0), n, hpackInt(v.length, 7, 0), v]);
-}
-
 function requestBlock(path, extra = []) {
   return Buffer.concat([[':method', 'POST'], [':scheme', 'http'], [':path', path], [':authority', 'localhost'],
-    ['content-type', 'application/grpc'], ['te', 'trailers'], ...extra].map(([k, v]) => literal(k, v)));
+    ['content-type', 'application/grpc'], ['te', 'trailers'], ...extra].map(([k, v]) => hpackLiteral(k, v)));
 }
 
 const LIST_ACTIONS = '/arrow.flight.protocol.FlightService/ListActions';
@@ -77,7 +51,7 @@ function rawConn(port, { read = true, settings = Buffer.alloc(0) } = {}) {
     sock.on('error', () => {});
     sock.on('close', () => { st.closed = true; });
     sock.once('connect', () => {
-      sock.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings)]));
+      sock.write(Buffer.concat([PREFACE, h2frame(4, 0, 0, settings)]));
       if (!read) sock.pause();
       resolve(st);
     });
@@ -92,8 +66,8 @@ function rawConn(port, { read = true, settings = Buffer.alloc(0) } = {}) {
         const flags = buf.readUInt8(4);
         const payload = buf.subarray(9, 9 + len);
         buf = buf.subarray(9 + len);
-        if (type === 4 && !(flags & 1)) send(st, frame(4, 1, 0));
-        else if (type === 6 && !(flags & 1)) send(st, frame(6, 1, 0, payload));
+        if (type === 4 && !(flags & 1)) send(st, h2frame(4, 1, 0));
+        else if (type === 6 && !(flags & 1)) send(st, h2frame(6, 1, 0, payload));
         else if (type === 7) st.goaway = true;
       }
     });
@@ -238,7 +212,7 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
         for (let id = 1; id < 2 * 20000 && !st.closed && !st.goaway; id += 2 * 200) {
           const batch = [];
           for (let k = 0; k < 200; k++) {
-            batch.push(frame(1, 0x4, id + 2 * k, block), frame(3, 0, id + 2 * k, Buffer.from([0, 0, 0, 8])));
+            batch.push(h2frame(1, 0x4, id + 2 * k, block), h2frame(3, 0, id + 2 * k, Buffer.from([0, 0, 0, 8])));
           }
           if (!(await send(st, Buffer.concat(batch)))) break;
         }
@@ -253,11 +227,11 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
 
   test('CONTINUATION flood on 4 connections', async () => {
     const r = await underAttack('CONTINUATION flood', async (srv) => {
-      const chunk = Buffer.concat(Array.from({ length: 15 }, (_, i) => literal(`x-flood-${i}`, 'a'.repeat(1000))));
+      const chunk = Buffer.concat(Array.from({ length: 15 }, (_, i) => hpackLiteral(`x-flood-${i}`, 'a'.repeat(1000))));
       return Promise.all([0, 1, 2, 3].map(async () => {
         const st = await rawConn(srv.port);
-        await send(st, frame(1, 0, 1, requestBlock(LIST_ACTIONS)));
-        while (st.sent < 64 * MIB && (await send(st, frame(9, 0, 1, chunk)))) { /* until the server ends it */ }
+        await send(st, h2frame(1, 0, 1, requestBlock(LIST_ACTIONS)));
+        while (st.sent < 64 * MIB && (await send(st, h2frame(9, 0, 1, chunk)))) { /* until the server ends it */ }
         const ended = await endedByServer(st, 2000);
         st.sock.destroy();
         return { ended, sent: st.sent };
@@ -272,12 +246,12 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
   test('HPACK: an endless integer and a string that declares 1 GiB', async () => {
     const r = await underAttack('HPACK', async (srv) => {
       const endless = await rawConn(srv.port);
-      await send(endless, frame(1, 0, 1, Buffer.concat([Buffer.from([0x00, 0x7f]), Buffer.alloc(64, 0xff)])));
-      for (let i = 0; i < 200 && (await send(endless, frame(9, 0, 1, Buffer.alloc(1024, 0xff)))); i++) await sleep(5);
+      await send(endless, h2frame(1, 0, 1, Buffer.concat([Buffer.from([0x00, 0x7f]), Buffer.alloc(64, 0xff)])));
+      for (let i = 0; i < 200 && (await send(endless, h2frame(9, 0, 1, Buffer.alloc(1024, 0xff)))); i++) await sleep(5);
       const huge = await rawConn(srv.port);
-      await send(huge, frame(1, 0, 1, Buffer.concat([Buffer.from([0x00]), hpackInt(1 << 30, 7, 0)])));
+      await send(huge, h2frame(1, 0, 1, Buffer.concat([Buffer.from([0x00]), hpackInt(1 << 30, 7, 0)])));
       await forAttack(async () => { // about 1.6 MB/s
-        const more = await send(huge, frame(9, 0, 1, Buffer.alloc(16384, 0x61)));
+        const more = await send(huge, h2frame(9, 0, 1, Buffer.alloc(16384, 0x61)));
         await sleep(10);
         return more;
       });
@@ -296,7 +270,7 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
       const block = requestBlock(LIST_ACTIONS);
       for (let id = 1; id < 2 * 10000 && !streams.closed; id += 2 * 500) {
         const batch = [];
-        for (let k = 0; k < 500; k++) batch.push(frame(1, 0x4, id + 2 * k, block)); // never ended
+        for (let k = 0; k < 500; k++) batch.push(h2frame(1, 0x4, id + 2 * k, block)); // never ended
         if (!(await send(streams, Buffer.concat(batch)))) break;
       }
       // A peer that never reads the ACKs: the server either ends the
@@ -318,7 +292,7 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
         st.sock.destroy();
         return { ended, blocked };
       };
-      const [settings, pings] = await Promise.all([flood(frame(4, 0, 0)), flood(frame(6, 0, 0, Buffer.alloc(8)))]);
+      const [settings, pings] = await Promise.all([flood(h2frame(4, 0, 0)), flood(h2frame(6, 0, 0, Buffer.alloc(8)))]);
       streams.sock.destroy();
       return { settings, pings };
     });
@@ -370,14 +344,12 @@ describe('HTTP/2 abuse (nghttp2 transport)', () => {
   test('DoGet readers that never read', async () => {
     await underAttack('readers that never read', async (srv) => {
       const ticket = Buffer.concat([Buffer.from([0x0a, 7]), Buffer.from('big:512')]);
-      const msg = Buffer.alloc(5 + ticket.length);
-      msg.writeUInt32BE(ticket.length, 1);
-      ticket.copy(msg, 5);
+      const msg = grpcMessage(ticket);
       const conns = [];
       try {
         for (let i = 0; i < 8; i++) {
           const st = await rawConn(srv.port, { read: false });
-          await send(st, Buffer.concat([frame(1, 0x4, 1, requestBlock(DO_GET)), frame(0, 0x1, 1, msg)]));
+          await send(st, Buffer.concat([h2frame(1, 0x4, 1, requestBlock(DO_GET)), h2frame(0, 0x1, 1, msg)]));
           conns.push(st);
         }
         await sleep(ATTACK_MS);

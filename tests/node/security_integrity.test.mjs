@@ -13,9 +13,10 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import * as A from 'apache-arrow';
 
-import { FlightClient, STATUS, codec, nextMessage, pathDescriptor, settle } from './lib/flight.mjs';
+import { FlightClient, STATUS, codec, nextMessage, pathDescriptor, rowsOf, settle } from './lib/flight.mjs';
 import { flightDataToTable, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { DEBUG_RPC_LOGGING, haveServer, withServer } from './lib/server.mjs';
+import { grpcMessage } from '../security/helpers.mjs';
 
 const SKIP = haveServer('store') ? false : 'server binary or libstore.so not built';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -40,17 +41,6 @@ function tinyBatches(name) {
 /** Writes honouring back-pressure. */
 async function write(call, msg) {
   if (!call.write(msg)) await new Promise((r) => call.once('drain', r));
-}
-
-/** Stored row count of `name`, or null when the dataset is absent. */
-async function rowsOf(client, name) {
-  try {
-    const info = await client.getFlightInfo(pathDescriptor(name), { deadlineMs: 5000 });
-    return Number(info.total_records);
-  } catch (e) {
-    if (e.code === STATUS.NOT_FOUND) return null;
-    throw e;
-  }
 }
 
 /** Complete DoPut of `rows` one-row batches (values 0..rows-1). */
@@ -303,13 +293,7 @@ describe('capacity: silent uploads', { skip: SKIP }, () => {
         st.on('error', () => {});
         st.pause(); // never reads: the server's acks fill the stream window
         const { serialize } = codec('FlightData');
-        const frame = (m) => {
-          const b = serialize(m);
-          const f = Buffer.alloc(5 + b.length);
-          f.writeUInt32BE(b.length, 1);
-          b.copy(f, 5);
-          return f;
-        };
+        const frame = (m) => grpcMessage(serialize(m));
         const { schema, batch } = tinyBatches('deaf');
         const md = Buffer.alloc(65536, 7); // each ack echoes 64 KiB
         st.write(frame(schema));

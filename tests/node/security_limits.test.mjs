@@ -16,6 +16,7 @@ import { Message, tableFromArrays, tableToIPC } from 'apache-arrow';
 
 import { FlightClient, STATUS, expectError } from './lib/flight.mjs';
 import { haveServer, withServer } from './lib/server.mjs';
+import { grpcMessage, h2frame, hpackLiteral } from '../security/helpers.mjs';
 
 const SKIP = haveServer('counting') ? false : 'server binary or libcounting.so not built';
 const KIB = 1024;
@@ -66,21 +67,6 @@ async function servedNormally(address, what) {
 }
 
 // ---- hand-framed HTTP/2 (so that PINGs can be left unanswered) ----------------------
-
-function h2frame(type, flags, stream, payload = Buffer.alloc(0)) {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h.writeUInt8(type, 3);
-  h.writeUInt8(flags, 4);
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
-
-function hpackLiteral(name, value) { // without indexing, new name, no Huffman; lengths < 127
-  const n = Buffer.from(name);
-  const v = Buffer.from(value);
-  return Buffer.concat([Buffer.from([0, n.length]), n, Buffer.from([v.length]), v]);
-}
 
 /**
  * Opens a raw HTTP/2 connection that starts one DoPut call (headers only, so
@@ -136,10 +122,7 @@ function grpcRequest(session, method, message) {
     'content-type': 'application/grpc', te: 'trailers',
   });
   st.on('error', () => {});
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, 5);
-  st.end(frame);
+  st.end(grpcMessage(message));
   return st;
 }
 

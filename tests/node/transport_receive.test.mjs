@@ -21,16 +21,14 @@ import http2 from 'node:http2';
 import { describe, test } from 'node:test';
 import * as A from 'apache-arrow';
 
-import { FlightClient, STATUS, codec, pathDescriptor } from './lib/flight.mjs';
+import { FlightClient, codec, pathDescriptor, rowsOf } from './lib/flight.mjs';
 import { flightDataToTable, tableRows, tableToFlightGroups } from './lib/arrow_flight.mjs';
 import { haveServer, withServer } from './lib/server.mjs';
 import grpc from '@grpc/grpc-js';
-import { haveOpenssl, makeCerts, rssBytes } from '../security/helpers.mjs';
+import { grpcMessage, haveOpenssl, makeCerts, rssBytes, rssLimitBytes } from '../security/helpers.mjs';
 
 const SKIP = haveServer('store') ? false : 'server binary or libstore.so not built';
-const MIB = 1024 * 1024;
-const SANITIZER = /asan|tsan/.test(process.env.GF_BUILD || 'build');
-const RSS_LIMIT = (SANITIZER ? 1024 : 256) * MIB;
+const RSS_LIMIT = rssLimitBytes(256);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const DOPUT = '/arrow.flight.protocol.FlightService/DoPut';
 
@@ -47,14 +45,6 @@ function bigTable(seed) {
     }));
   }
   return new A.Table(batches);
-}
-
-/** A gRPC length-prefixed message. */
-function grpcFrame(bytes) {
-  const f = Buffer.alloc(5 + bytes.length);
-  f.writeUInt32BE(bytes.length, 1);
-  Buffer.from(bytes).copy(f, 5);
-  return f;
 }
 
 /** Hand-encoded FlightData with data_body (field 1000) before data_header (2). */
@@ -77,7 +67,7 @@ function bodyFirst(fd) {
 function uploadBytes(table, name, { metadata, order } = {}) {
   const { serialize } = codec('FlightData');
   const msgs = tableToFlightGroups(table, { descriptor: pathDescriptor(name), appMetadata: metadata }).flat();
-  return Buffer.concat(msgs.map((m, i) => grpcFrame(order === 'body-first' && i > 0 ? bodyFirst(m) : serialize(m))));
+  return Buffer.concat(msgs.map((m, i) => grpcMessage(order === 'body-first' && i > 0 ? bodyFirst(m) : serialize(m))));
 }
 
 /** Opens a raw DoPut; resolves {status, message} from the trailers (or the stream's end). */
@@ -119,16 +109,6 @@ async function readBack(client, name) {
   const info = await client.getFlightInfo(pathDescriptor(name), { deadlineMs: 10000 });
   const msgs = await client.doGet(info.endpoint[0].ticket.ticket, { deadlineMs: 20000 });
   return flightDataToTable(msgs).table;
-}
-
-async function rowsOf(client, name) {
-  try {
-    const info = await client.getFlightInfo(pathDescriptor(name), { deadlineMs: 5000 });
-    return Number(info.total_records);
-  } catch (e) {
-    if (e.code === STATUS.NOT_FOUND) return null;
-    throw e;
-  }
 }
 
 async function uploadAndCompare(srv, client, name, shape) {

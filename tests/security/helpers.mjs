@@ -35,7 +35,8 @@ export function haveOpenssl() {
   }
 }
 
-function hpackInt(value, prefixBits, firstByteFlags) {
+/** HPACK integer with a `prefixBits`-bit prefix (RFC 7541 5.1). */
+export function hpackInt(value, prefixBits, firstByteFlags) {
   const max = (1 << prefixBits) - 1;
   if (value < max) return Buffer.from([firstByteFlags | value]);
   const out = [firstByteFlags | max];
@@ -45,13 +46,15 @@ function hpackInt(value, prefixBits, firstByteFlags) {
   return Buffer.from(out);
 }
 
-function hpackLiteral(name, value) { // literal header field without indexing, new name, no Huffman
+/** Literal header field without indexing, new name, no Huffman. */
+export function hpackLiteral(name, value) {
   const n = Buffer.from(name);
   const v = Buffer.from(value);
   return Buffer.concat([Buffer.from([0]), hpackInt(n.length, 7, 0), n, hpackInt(v.length, 7, 0), v]);
 }
 
-function h2frame(type, flags, stream, payload) {
+/** One HTTP/2 frame: 9-byte header + payload. */
+export function h2frame(type, flags, stream, payload = Buffer.alloc(0)) {
   const h = Buffer.alloc(9);
   h.writeUIntBE(payload.length, 0, 3);
   h.writeUInt8(type, 3);
@@ -89,12 +92,10 @@ export function rawH2Call(host, port, methodPath, headerPairs, message = Buffer.
         [':method', 'POST'], [':scheme', 'http'], [':path', methodPath], [':authority', `${host}:${port}`],
         ['content-type', 'application/grpc'], ['te', 'trailers'], ...headerPairs,
       ].map(([k, v]) => hpackLiteral(k, v)));
-      const msg = Buffer.alloc(5 + message.length);
-      msg.writeUInt32BE(message.length, 1);
-      message.copy(msg, 5);
+      const msg = grpcMessage(message);
       sock.write(Buffer.concat([
         Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
-        h2frame(4, 0, 0, Buffer.alloc(0)),          // SETTINGS
+        h2frame(4, 0, 0),                             // SETTINGS
         h2frame(1, 0x4, 1, block),                    // HEADERS, END_HEADERS
         h2frame(0, 0x1, 1, msg),                      // DATA, END_STREAM
       ]));
@@ -109,7 +110,7 @@ export function rawH2Call(host, port, methodPath, headerPairs, message = Buffer.
         const stream = buf.readUInt32BE(5) & 0x7fffffff;
         const payload = buf.subarray(9, 9 + len);
         buf = buf.subarray(9 + len);
-        if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0, Buffer.alloc(0))); // ACK
+        if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0));                  // ACK
         else if (type === 6 && !(flags & 1)) sock.write(h2frame(6, 1, 0, payload));   // PING ACK
         else if (type === 0 && stream === 1) { dataBytes += len; if (flags & 1) finish('data-end'); }
         else if (type === 1 && stream === 1 && (flags & 1)) finish('trailers');
@@ -182,11 +183,19 @@ export function ipcToFlightData(bytes, decodeBodyLength) {
   return out;
 }
 
-/** RSS bound for abuse tests: GF_RSS_LIMIT_MB, else 300 MiB (1 GiB for sanitizer builds). */
-export function rssLimitBytes() {
+/** RSS bound for abuse tests: GF_RSS_LIMIT_MB, else `mib` (1 GiB for sanitizer builds). */
+export function rssLimitBytes(mib = 300) {
   if (process.env.GF_RSS_LIMIT_MB) return Number(process.env.GF_RSS_LIMIT_MB) * 1024 * 1024;
   const b = process.env.GF_BUILD || 'build';
-  return (/asan|tsan/.test(b) ? 1024 : 300) * 1024 * 1024;
+  return (/asan|tsan/.test(b) ? 1024 : mib) * 1024 * 1024;
+}
+
+/** A gRPC length-prefixed message (not compressed). */
+export function grpcMessage(bytes) {
+  const m = Buffer.alloc(5 + bytes.length);
+  m.writeUInt32BE(bytes.length, 1);
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).copy(m, 5);
+  return m;
 }
 
 function freeLoopbackPort() {

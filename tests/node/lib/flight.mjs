@@ -168,6 +168,17 @@ export function settle(call) {
 
 /** Builds a PATH descriptor. */
 export function pathDescriptor(...p) { return { type: 'PATH', path: p, cmd: Buffer.alloc(0) }; }
+
+/** total_records of the dataset at path `name` (store example), or null when it is absent. */
+export async function rowsOf(client, name) {
+  try {
+    const info = await client.getFlightInfo(pathDescriptor(name), { deadlineMs: 5000 });
+    return Number(info.total_records);
+  } catch (e) {
+    if (e.code === STATUS.NOT_FOUND) return null;
+    throw e;
+  }
+}
 /** Builds a CMD descriptor. */
 export function cmdDescriptor(cmd) { return { type: 'CMD', cmd: Buffer.from(cmd), path: [] }; }
 
