@@ -17,7 +17,9 @@ import { describe, test } from 'node:test';
 
 import { FlightClient } from './lib/flight.mjs';
 import { BUILD, freePort, haveServer, startServer } from './lib/server.mjs';
-import { grpcMessage, h2frame, hpackInt, hpackLiteral, openFilesLimit, rssBytes, rssLimitBytes } from '../security/helpers.mjs';
+import {
+  H2_PREFACE, grpcMessage, h2FrameSplitter, h2frame, hpackInt, hpackLiteral, openFilesLimit, rssBytes, rssLimitBytes,
+} from '../security/helpers.mjs';
 
 const MIB = 1024 * 1024;
 const RSS_LIMIT = rssLimitBytes(256);
@@ -27,8 +29,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 
 // ---- raw HTTP/2 ------------------------------------------------------------------
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 function requestBlock(path, extra = []) {
   return Buffer.concat([[':method', 'POST'], [':scheme', 'http'], [':path', path], [':authority', 'localhost'],
@@ -47,30 +47,20 @@ function rawConn(port, { read = true, settings = Buffer.alloc(0) } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const st = { sock, goaway: false, closed: false, sent: 0 };
-    let buf = Buffer.alloc(0);
     sock.on('error', () => {});
     sock.on('close', () => { st.closed = true; });
     sock.once('connect', () => {
-      sock.write(Buffer.concat([PREFACE, h2frame(4, 0, 0, settings)]));
+      sock.write(Buffer.concat([H2_PREFACE, h2frame(4, 0, 0, settings)]));
       if (!read) sock.pause();
       resolve(st);
     });
     sock.once('error', reject);
     if (!read) return;
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        const type = buf.readUInt8(3);
-        const flags = buf.readUInt8(4);
-        const payload = buf.subarray(9, 9 + len);
-        buf = buf.subarray(9 + len);
-        if (type === 4 && !(flags & 1)) send(st, h2frame(4, 1, 0));
-        else if (type === 6 && !(flags & 1)) send(st, h2frame(6, 1, 0, payload));
-        else if (type === 7) st.goaway = true;
-      }
-    });
+    sock.on('data', h2FrameSplitter((type, flags, stream, payload) => {
+      if (type === 4 && !(flags & 1)) send(st, h2frame(4, 1, 0));
+      else if (type === 6 && !(flags & 1)) send(st, h2frame(6, 1, 0, payload));
+      else if (type === 7) st.goaway = true;
+    }));
   });
 }
 

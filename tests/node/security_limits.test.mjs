@@ -16,7 +16,7 @@ import { Message, tableFromArrays, tableToIPC } from 'apache-arrow';
 
 import { FlightClient, STATUS, expectError } from './lib/flight.mjs';
 import { haveServer, withServer } from './lib/server.mjs';
-import { grpcMessage, h2frame, hpackLiteral } from '../security/helpers.mjs';
+import { H2_PREFACE, grpcMessage, h2FrameSplitter, h2frame, hpackLiteral } from '../security/helpers.mjs';
 
 const SKIP = haveServer('counting') ? false : 'server binary or libcounting.so not built';
 const KIB = 1024;
@@ -79,7 +79,6 @@ function silentPeer(port, waitMs) {
     const start = Date.now();
     let pings = 0;
     let goaway = false;
-    let buf = Buffer.alloc(0);
     const done = (closed) => {
       clearTimeout(timer);
       sock.destroy();
@@ -94,24 +93,16 @@ function silentPeer(port, waitMs) {
         [':authority', `127.0.0.1:${port}`], ['content-type', 'application/grpc'], ['te', 'trailers'],
       ].map(([k, v]) => hpackLiteral(k, v)));
       sock.write(Buffer.concat([
-        Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+        H2_PREFACE,
         h2frame(4, 0, 0),               // SETTINGS
         h2frame(1, 0x4, 1, block),      // HEADERS, END_HEADERS (no END_STREAM)
       ]));
     });
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        const type = buf.readUInt8(3);
-        const flags = buf.readUInt8(4);
-        buf = buf.subarray(9 + len);
-        if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0)); // SETTINGS ACK only
-        else if (type === 6 && !(flags & 1)) pings++;                    // PING: never answered
-        else if (type === 7) goaway = true;
-      }
-    });
+    sock.on('data', h2FrameSplitter((type, flags) => {
+      if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0)); // SETTINGS ACK only
+      else if (type === 6 && !(flags & 1)) pings++;                    // PING: never answered
+      else if (type === 7) goaway = true;
+    }));
   });
 }
 

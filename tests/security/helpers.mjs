@@ -53,6 +53,30 @@ export function hpackLiteral(name, value) {
   return Buffer.concat([Buffer.from([0]), hpackInt(n.length, 7, 0), n, hpackInt(v.length, 7, 0), v]);
 }
 
+/** The HTTP/2 client connection preface. */
+export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/**
+ * A socket 'data' handler that splits what arrives into HTTP/2 frames and
+ * calls onFrame(type, flags, stream, payload) for each complete one.
+ */
+export function h2FrameSplitter(onFrame) {
+  let buf = Buffer.alloc(0);
+  return (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 9) {
+      const len = buf.readUIntBE(0, 3);
+      if (buf.length < 9 + len) break;
+      const type = buf.readUInt8(3);
+      const flags = buf.readUInt8(4);
+      const stream = buf.readUInt32BE(5) & 0x7fffffff;
+      const payload = buf.subarray(9, 9 + len);
+      buf = buf.subarray(9 + len);
+      onFrame(type, flags, stream, payload);
+    }
+  };
+}
+
 /** One HTTP/2 frame: 9-byte header + payload. */
 export function h2frame(type, flags, stream, payload = Buffer.alloc(0)) {
   const h = Buffer.alloc(9);
@@ -74,7 +98,6 @@ export function h2frame(type, flags, stream, payload = Buffer.alloc(0)) {
 export function rawH2Call(host, port, methodPath, headerPairs, message = Buffer.alloc(0), timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, host);
-    let buf = Buffer.alloc(0);
     let dataBytes = 0;
     let done = false;
     const finish = (endedBy, extra = {}) => {
@@ -94,30 +117,20 @@ export function rawH2Call(host, port, methodPath, headerPairs, message = Buffer.
       ].map(([k, v]) => hpackLiteral(k, v)));
       const msg = grpcMessage(message);
       sock.write(Buffer.concat([
-        Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+        H2_PREFACE,
         h2frame(4, 0, 0),                             // SETTINGS
         h2frame(1, 0x4, 1, block),                    // HEADERS, END_HEADERS
         h2frame(0, 0x1, 1, msg),                      // DATA, END_STREAM
       ]));
     });
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        const type = buf.readUInt8(3);
-        const flags = buf.readUInt8(4);
-        const stream = buf.readUInt32BE(5) & 0x7fffffff;
-        const payload = buf.subarray(9, 9 + len);
-        buf = buf.subarray(9 + len);
-        if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0));                  // ACK
-        else if (type === 6 && !(flags & 1)) sock.write(h2frame(6, 1, 0, payload));   // PING ACK
-        else if (type === 0 && stream === 1) { dataBytes += len; if (flags & 1) finish('data-end'); }
-        else if (type === 1 && stream === 1 && (flags & 1)) finish('trailers');
-        else if (type === 3 && stream === 1) finish('rst', { rstCode: payload.readUInt32BE(0) });
-        else if (type === 7) finish('goaway');
-      }
-    });
+    sock.on('data', h2FrameSplitter((type, flags, stream, payload) => {
+      if (type === 4 && !(flags & 1)) sock.write(h2frame(4, 1, 0));                  // ACK
+      else if (type === 6 && !(flags & 1)) sock.write(h2frame(6, 1, 0, payload));   // PING ACK
+      else if (type === 0 && stream === 1) { dataBytes += payload.length; if (flags & 1) finish('data-end'); }
+      else if (type === 1 && stream === 1 && (flags & 1)) finish('trailers');
+      else if (type === 3 && stream === 1) finish('rst', { rstCode: payload.readUInt32BE(0) });
+      else if (type === 7) finish('goaway');
+    }));
   });
 }
 
