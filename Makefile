@@ -208,7 +208,7 @@ $(B)/fuzz/%: fuzz/%.c $(ARCHIVES)
 fuzz: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------------
-$(B)/bench/%: bench/%.c $(ARCHIVES)
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group \
 	  $(LDFLAGS_ALL) $(SYS_LIBS)

@@ -154,6 +154,7 @@ typedef struct stream_job {
   size_t ticket_len;
   int64_t rows; /* DoPut, DoExchange: rows to send */
   int32_t per_batch;
+  gf_array_holder* batch; /* DoPut, DoExchange: the batch every write sends a view of */
   const uint8_t* cmd;
   size_t cmd_len;
   int64_t bytes; /* result: payload read (DoGet) or sent (DoPut, DoExchange) */
@@ -206,18 +207,15 @@ static int make_perf_batch(int64_t rows, struct ArrowArray* out) {
 /* Writes j->rows rows as zero-copy views of one batch, through gf_put_stream_write
  * (put != NULL) or gf_exchange_write; counts the payload in j->bytes. */
 static int write_batches(stream_job* j, gf_put_stream* put, gf_exchange* x, gf_error* err) {
-  struct ArrowArray batch;
-  gf_array_holder* h = NULL;
-  int rc = make_perf_batch(j->per_batch, &batch) || gf_array_holder_create(&batch, &h, err);
+  int rc = 0;
   for (int64_t sent = 0; rc == 0 && sent < j->rows; sent += j->per_batch) {
     struct ArrowArray view;
-    rc = gf_array_holder_share(h, &view, err);
+    rc = gf_array_holder_share(j->batch, &view, err);
     if (rc == 0)
       rc = put ? gf_put_stream_write(put, &view, NULL, 0, err)
                : gf_exchange_write(x, &view, NULL, 0, err);
     if (rc == 0) j->bytes += (int64_t)j->per_batch * ROW_BYTES;
   }
-  if (h) gf_array_holder_unref(h);
   return rc;
 }
 
@@ -387,8 +385,20 @@ static int64_t run_streams(int method, int streams, int32_t per_batch, int64_t p
       return -1;
     }
   }
+  /* The batch DoPut and DoExchange send is built once, before the clock
+   * starts, and shared by every stream: a cell measures moving data, not
+   * making it (the perf server shares its DoGet data the same way). */
+  gf_array_holder* batch = NULL;
+  if (!is_get) {
+    struct ArrowArray a;
+    if (make_perf_batch(per_batch, &a) || gf_array_holder_create(&a, &batch, &err)) {
+      fprintf(stderr, "batch of %d rows: %s\n", per_batch, err.message);
+      return -1;
+    }
+  }
   for (int i = 0; i < streams; i++) {
     jobs[i].client = connect_client();
+    jobs[i].batch = batch;
     jobs[i].rows = per_stream;
     jobs[i].per_batch = per_batch;
     jobs[i].cmd = cmd;
@@ -411,6 +421,7 @@ static int64_t run_streams(int method, int streams, int32_t per_batch, int64_t p
   }
   *secs = tcp_raw_now() - t0;
   gf_flight_info_free(info);
+  if (batch) gf_array_holder_unref(batch);
   return failed ? -1 : bytes;
 }
 
@@ -420,6 +431,13 @@ typedef struct tput {
   int failed;
 } tput;
 
+/* Raw loopback TCP for the reference, unless BENCH_RAW_TCP=0 (for
+ * profiling a cell's Flight runs alone; the ratios then read 0). */
+static double raw_reference(size_t write_size, int64_t total) {
+  const char* e = getenv("BENCH_RAW_TCP");
+  return e && strcmp(e, "0") == 0 ? 0 : tcp_raw_throughput(write_size, total);
+}
+
 /* One throughput run with raw loopback TCP for the same bytes and write
  * size right before and right after (their mean is the reference). */
 static tput measure(int method, int streams, int64_t batch_bytes, int64_t total) {
@@ -428,14 +446,14 @@ static tput measure(int method, int streams, int64_t batch_bytes, int64_t total)
   if (total < batch_bytes * 4 * streams) total = batch_bytes * 4 * streams;
   int64_t per_stream = total / streams / ROW_BYTES;
   size_t ws = batch_bytes > (8 << 20) ? (size_t)(8 << 20) : (size_t)batch_bytes;
-  double raw0 = tcp_raw_throughput(ws, total);
+  double raw0 = raw_reference(ws, total);
   double cpu0 = server_cpu_fine_s(), ccpu0 = client_cpu_s();
   t.bytes = run_streams(method, streams, per_batch, per_stream, &t.dt);
   double cpu = server_cpu_fine_s() - cpu0, ccpu = client_cpu_s() - ccpu0;
   t.failed = t.bytes < 0;
   if (t.failed) t.bytes = 0;
   t.gbps = t.dt > 0 ? (double)t.bytes / t.dt / 1e9 : 0;
-  t.raw = (raw0 + tcp_raw_throughput(ws, t.bytes > 0 ? t.bytes : total)) / 2e9;
+  t.raw = (raw0 + raw_reference(ws, t.bytes > 0 ? t.bytes : total)) / 2e9;
   t.ratio = t.raw > 0 ? t.gbps / t.raw : 0;
   t.cpu_gb = t.bytes > 0 ? cpu / ((double)t.bytes / 1e9) : 0;
   t.ccpu_gb = t.bytes > 0 ? ccpu / ((double)t.bytes / 1e9) : 0;

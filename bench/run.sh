@@ -23,7 +23,8 @@
 #                      start-up runs when none of targets,tput,calls,mem is chosen),
 #          BENCH_PIN (e.g. "0,1": run everything under taskset -c),
 #          BENCH_SERVER (server binary to measure, default $B/bin/gooddata-flight-server;
-#                        e.g. an older build for a same-machine before/after)
+#                        e.g. an older build for a same-machine before/after),
+#          BENCH_RAW_TCP=0 (flight_bench skips its raw-TCP reference runs: for profiling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}

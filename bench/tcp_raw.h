@@ -1,7 +1,9 @@
 /* Raw loopback TCP throughput (the ceiling Flight numbers are compared to):
  * a receiver thread drains a 127.0.0.1 socket while the calling thread writes
  * `total` bytes in `write_size` chunks. Header-only, included by
- * bench/tcp_bench.c and bench/flight_bench.c. Calling thread + one thread. */
+ * bench/tcp_bench.c and bench/flight_bench.c. Calling thread + one thread;
+ * both are named raw-tcp-tx/raw-tcp-rx while they run, so that a profile
+ * of flight_bench can leave the reference out (perf report --comm). */
 #ifndef GF_BENCH_TCP_RAW_H
 #define GF_BENCH_TCP_RAW_H
 
@@ -12,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +33,7 @@ static double tcp_raw_now(void) {
 
 static void* tcp_raw_reader(void* p) {
   tcp_raw_rx* rx = p;
+  prctl(PR_SET_NAME, "raw-tcp-rx");
   char* buf = malloc(rx->buf_size);
   if (!buf) return NULL;
   for (;;) {
@@ -78,6 +82,9 @@ static double tcp_raw_throughput(size_t write_size, int64_t total) {
     return -1;
   }
   memset(buf, 0x5a, write_size);
+  char name[17] = {0};
+  prctl(PR_GET_NAME, name);
+  prctl(PR_SET_NAME, "raw-tcp-tx");
   double t0 = tcp_raw_now();
   int64_t sent = 0;
   while (sent < total) {
@@ -89,6 +96,7 @@ static double tcp_raw_throughput(size_t write_size, int64_t total) {
   shutdown(cs, SHUT_WR);
   pthread_join(th, NULL);
   double dt = tcp_raw_now() - t0;
+  prctl(PR_SET_NAME, name);
   close(cs);
   close(rx.fd);
   free(buf);

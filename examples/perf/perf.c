@@ -3,13 +3,16 @@
  * perf.Perf{1 schema, 2 stream_count, 3 records_per_stream,
  * 4 records_per_batch}) returns stream_count endpoints whose tickets are
  * perf.Token{1 definition, 2 start, 3 end}; DoGet(Token) streams four
- * nullable int64 columns a,b,c,d built once per call and re-sent zero-copy
- * (the last batch partial); DoPut reads and discards everything, echoing
+ * nullable int64 columns a,b,c,d, generated once per batch size (the same
+ * pseudo-random values every time) and re-sent zero-copy (the last batch
+ * partial); DoGets that run at the same time with the same batch size share
+ * one generated set, so n streams cost n sends, not n generations; DoPut reads and discards everything, echoing
  * app_metadata; DoExchange echoes: the client's schema, then every record
  * batch (moved, not copied) with its app_metadata and every metadata-only
  * message, in order. The tiny protobuf messages are hand-encoded. Worker
- * threads; no shared mutable state. */
-#include <stdatomic.h>
+ * threads; the shared columns are the only shared state (one mutex). */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,13 +126,28 @@ static gf_status make_schema(struct ArrowSchema* s, gf_error* err) {
 }
 
 typedef struct columns {
-  atomic_int refs;
+  int64_t refs; /* under g_shared_lock */
   int64_t rows;
   int64_t* data[N_COLS];
 } columns;
 
+/* The most recently generated columns while any DoGet still uses them (a
+ * weak reference: the last user's unref frees them and clears it). */
+static pthread_mutex_t g_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static columns* g_shared;
+
+static void columns_ref(columns* c) {
+  pthread_mutex_lock(&g_shared_lock);
+  c->refs++;
+  pthread_mutex_unlock(&g_shared_lock);
+}
+
 static void columns_unref(columns* c) {
-  if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+  pthread_mutex_lock(&g_shared_lock);
+  bool last = --c->refs == 0;
+  if (last && g_shared == c) g_shared = NULL;
+  pthread_mutex_unlock(&g_shared_lock);
+  if (!last) return;
   for (int i = 0; i < N_COLS; i++) free(c->data[i]);
   free(c);
 }
@@ -137,7 +155,7 @@ static void columns_unref(columns* c) {
 static columns* columns_new(int64_t rows) {
   columns* c = calloc(1, sizeof(*c));
   if (!c) return NULL;
-  atomic_init(&c->refs, 1);
+  c->refs = 1;
   c->rows = rows;
   uint64_t x = 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < N_COLS; i++) {
@@ -151,6 +169,22 @@ static columns* columns_new(int64_t rows) {
       c->data[i][r] = (int64_t)(x >> 1);
     }
   }
+  return c;
+}
+
+/* Columns of `rows` rows: the shared set when it has that size, else a new
+ * one that becomes the shared set. */
+static columns* columns_get(int64_t rows) {
+  pthread_mutex_lock(&g_shared_lock);
+  columns* c = g_shared && g_shared->rows == rows ? g_shared : NULL;
+  if (c) c->refs++;
+  pthread_mutex_unlock(&g_shared_lock);
+  if (c) return c;
+  c = columns_new(rows);
+  if (!c) return NULL;
+  pthread_mutex_lock(&g_shared_lock);
+  g_shared = c;
+  pthread_mutex_unlock(&g_shared_lock);
   return c;
 }
 
@@ -175,7 +209,7 @@ static void view_release(struct ArrowArray* a) {
 static int make_view(columns* cols, int64_t rows, struct ArrowArray* out) {
   view* v = calloc(1, sizeof(*v));
   if (!v) return -1;
-  atomic_fetch_add(&cols->refs, 1);
+  columns_ref(cols);
   v->cols = cols;
   for (int i = 0; i < N_COLS; i++) {
     v->child_buffers[i][0] = NULL;
@@ -235,7 +269,7 @@ static gf_status do_get(void* state, gf_call* call, gf_bytes ticket, gf_data_sou
   if (parse_token(ticket, &d, &start, &end)) return gf_call_error(call, GF_INVALID_ARGUMENT, "Invalid perf.Token ticket");
   perf_stream* p = calloc(1, sizeof(*p));
   int64_t batch_rows = d.records_per_batch;
-  if (p) p->cols = columns_new(batch_rows);
+  if (p) p->cols = columns_get(batch_rows);
   if (!p || !p->cols) {
     free(p);
     return gf_call_error(call, GF_NO_MEMORY, "out of memory (records_per_batch %lld)", (long long)batch_rows);

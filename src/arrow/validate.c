@@ -16,10 +16,31 @@ typedef struct vnode {
   const struct ArrowArray* a;
   const struct ArrowSchema* s;
   gf_type t;
-  const char* path;
+  const struct vnode* parent; /* NULL at the root */
+  int64_t index;              /* child index in the parent; -1: the parent's dictionary */
   int flags;
   gf_error* err;
 } vnode;
+
+/* The field path of a node ("col2.item", "[1].values", "tags.dictionary"),
+ * built only when an error names it. */
+static void node_path(const vnode* n, char* out, size_t cap) {
+  if (n->parent == NULL) {
+    snprintf(out, cap, "%s", n->s && n->s->name && n->s->name[0] ? n->s->name : "(root)");
+    return;
+  }
+  char up[PATH_MAX_LEN];
+  node_path(n->parent, up, sizeof(up));
+  if (n->index < 0) {
+    snprintf(out, cap, "%s.dictionary", up);
+    return;
+  }
+  char idx[32];
+  snprintf(idx, sizeof(idx), "[%lld]", (long long)n->index);
+  const char* nm = n->s && n->s->name && n->s->name[0] ? n->s->name : idx;
+  if (up[0] == 0 || strcmp(up, "(root)") == 0) snprintf(out, cap, "%s", nm);
+  else snprintf(out, cap, "%s.%s", up, nm);
+}
 
 static int fail(const vnode* n, const char* fmt, ...)
 #if defined(__GNUC__)
@@ -34,7 +55,9 @@ static int fail(const vnode* n, const char* fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  return gf_error_set(n->err, GF_INVALID_ARGUMENT, "field '%s' (%s): %s", n->path,
+  char path[PATH_MAX_LEN];
+  node_path(n, path, sizeof(path));
+  return gf_error_set(n->err, GF_INVALID_ARGUMENT, "field '%s' (%s): %s", path,
                       gf_type_id_name(n->t.id), msg);
 }
 
@@ -371,62 +394,54 @@ static int check_dictionary_indices(vnode* n) {
   return GF_OK;
 }
 
-static int validate_node(const struct ArrowArray* a, const struct ArrowSchema* s, const char* path,
-                         int flags, int depth, gf_error* err);
-
-static void child_path(char* out, const char* parent, const struct ArrowSchema* cs, const char* fallback) {
-  const char* nm = cs->name && cs->name[0] ? cs->name : fallback;
-  if (parent[0] == 0 || strcmp(parent, "(root)") == 0) snprintf(out, PATH_MAX_LEN, "%s", nm);
-  else snprintf(out, PATH_MAX_LEN, "%s.%s", parent, nm);
-}
+static int validate_node(const struct ArrowArray* a, const struct ArrowSchema* s,
+                         const vnode* parent, int64_t index, int depth);
 
 static int recurse(vnode* n, int depth) {
-  char p[PATH_MAX_LEN];
   for (int64_t k = 0; k < n->a->n_children; k++) {
-    char idx[32];
-    snprintf(idx, sizeof(idx), "[%lld]", (long long)k);
-    child_path(p, n->path, n->s->children[k], idx);
-    int rc = validate_node(n->a->children[k], n->s->children[k], p, n->flags, depth + 1, n->err);
+    int rc = validate_node(n->a->children[k], n->s->children[k], n, k, depth + 1);
     if (rc != GF_OK) return rc;
   }
   if (n->s->dictionary == NULL) return GF_OK;
-  snprintf(p, sizeof(p), "%s.dictionary", n->path);
-  int rc = validate_node(n->a->dictionary, n->s->dictionary, p, n->flags, depth + 1, n->err);
+  int rc = validate_node(n->a->dictionary, n->s->dictionary, n, -1, depth + 1);
   if (rc == GF_OK && (n->flags & GF_VALIDATE_FULL)) rc = check_dictionary_indices(n);
   return rc;
 }
 
-static int validate_node(const struct ArrowArray* a, const struct ArrowSchema* s, const char* path,
-                         int flags, int depth, gf_error* err) {
-  vnode n = {a, s, {0}, path, flags, err};
-  if (depth > MAX_DEPTH) return fail(&n, "nesting deeper than %d", MAX_DEPTH);
-  if (s == NULL || s->release == NULL) return fail(&n, "schema is NULL or released");
-  if (a == NULL || a->release == NULL) return fail(&n, "array is NULL or released");
-  if (gf_type_parse(s->format, &n.t, NULL) != GF_OK)
-    return fail(&n, "invalid format string \"%.40s\"", s->format ? s->format : "(null)");
-  int rc = check_structure(&n);
-  if (rc == GF_OK) rc = check_validity(&n);
+/* Validates the node and its subtree (children first, then the dictionary). */
+static int validate_tree(vnode* n, int depth) {
+  if (depth > MAX_DEPTH) return fail(n, "nesting deeper than %d", MAX_DEPTH);
+  if (n->s == NULL || n->s->release == NULL) return fail(n, "schema is NULL or released");
+  if (n->a == NULL || n->a->release == NULL) return fail(n, "array is NULL or released");
+  if (gf_type_parse(n->s->format, &n->t, NULL) != GF_OK)
+    return fail(n, "invalid format string \"%.40s\"", n->s->format ? n->s->format : "(null)");
+  int rc = check_structure(n);
+  if (rc == GF_OK) rc = check_validity(n);
   if (rc != GF_OK) return rc;
-  switch (n.t.id) {
+  switch (n->t.id) {
     case GF_TYPE_NA: break;
-    case GF_TYPE_BINARY: case GF_TYPE_LARGE_BINARY: case GF_TYPE_STRING: case GF_TYPE_LARGE_STRING:
-      rc = check_binary(&n);
-      break;
-    case GF_TYPE_BINARY_VIEW: case GF_TYPE_STRING_VIEW:
-      rc = check_views(&n);
-      break;
+    case GF_TYPE_BINARY: case GF_TYPE_LARGE_BINARY: case GF_TYPE_STRING:
+    case GF_TYPE_LARGE_STRING: rc = check_binary(n); break;
+    case GF_TYPE_BINARY_VIEW:
+    case GF_TYPE_STRING_VIEW: rc = check_views(n); break;
     default:
-      if (n.t.id >= GF_TYPE_LIST) rc = check_nested(&n);
-      else rc = check_fixed(&n);
+      if (n->t.id >= GF_TYPE_LIST) rc = check_nested(n);
+      else rc = check_fixed(n);
   }
   if (rc != GF_OK) return rc;
-  return recurse(&n, depth);
+  return recurse(n, depth);
+}
+
+static int validate_node(const struct ArrowArray* a, const struct ArrowSchema* s,
+                         const vnode* parent, int64_t index, int depth) {
+  vnode n = {a, s, {0}, parent, index, parent->flags, parent->err};
+  return validate_tree(&n, depth);
 }
 
 gf_status gf_array_validate(const struct ArrowArray* array, const struct ArrowSchema* schema,
                             int flags, gf_error* err) {
-  const char* root = schema && schema->name && schema->name[0] ? schema->name : "(root)";
-  return validate_node(array, schema, root, flags, 0, err);
+  vnode root = {array, schema, {0}, NULL, 0, flags, err};
+  return validate_tree(&root, 0);
 }
 
 int64_t gf_array_null_count(const struct ArrowArray* array, const struct ArrowSchema* schema) {

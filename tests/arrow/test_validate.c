@@ -107,6 +107,22 @@ TEST(list_offset_beyond_child) {
   s.release(&s);
 }
 
+TEST(unnamed_fields_are_named_by_index) {
+  struct ArrowSchema s;
+  struct ArrowArray a;
+  char m[GF_ERROR_MESSAGE_SIZE];
+  CHECK_EQ_INT(make_batch(&s, &a), 0);
+  const char* name = s.children[1]->name;
+  s.children[1]->name = "";
+  a.children[1]->children[0]->n_buffers = 1;
+  CHECK_EQ_INT(vmsg(&a, &s, 0, m), GF_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(m, "field '[1].item'"), "%s", m);
+  a.children[1]->children[0]->n_buffers = 3;
+  s.children[1]->name = name;
+  a.release(&a);
+  s.release(&s);
+}
+
 TEST(struct_child_too_short) {
   struct ArrowSchema s;
   struct ArrowArray a;
@@ -305,6 +321,13 @@ TEST(dictionary_index_out_of_range) {
   CHECK_EQ_INT(vmsg(&a, &s, 0, m), GF_INVALID_ARGUMENT);
   CHECK_MSG(strstr(m, "dictionary present in schema only"), "%s", m);
   a.dictionary = dict;
+  idx[0] = 0;
+  int32_t* doff = W(a.dictionary, 1); /* dictionary "only": offsets {0, 4} */
+  doff[0] = 5;
+  CHECK_EQ_INT(vmsg(&a, &s, GF_VALIDATE_FULL, m), GF_INVALID_ARGUMENT);
+  CHECK_MSG(strstr(m, "field 'd.dictionary'"), "%s", m);
+  doff[0] = 0;
+  CHECK_MSG(vmsg(&a, &s, GF_VALIDATE_FULL, m) == GF_OK, "%s", m);
   a.release(&a);
   gf_builder_free(b);
   s.release(&s);
@@ -355,6 +378,7 @@ int main(void) {
   RUN(wrong_buffer_count);
   RUN(non_monotonic_offsets_need_full);
   RUN(list_offset_beyond_child);
+  RUN(unnamed_fields_are_named_by_index);
   RUN(struct_child_too_short);
   RUN(validity_and_null_count);
   RUN(invalid_utf8);
