@@ -136,6 +136,11 @@ typedef struct columns {
 static pthread_mutex_t g_shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static columns* g_shared;
 
+static void columns_free(columns* c) {
+  for (int i = 0; i < N_COLS; i++) free(c->data[i]);
+  free(c);
+}
+
 static void columns_ref(columns* c) {
   pthread_mutex_lock(&g_shared_lock);
   c->refs++;
@@ -147,9 +152,7 @@ static void columns_unref(columns* c) {
   bool last = --c->refs == 0;
   if (last && g_shared == c) g_shared = NULL;
   pthread_mutex_unlock(&g_shared_lock);
-  if (!last) return;
-  for (int i = 0; i < N_COLS; i++) free(c->data[i]);
-  free(c);
+  if (last) columns_free(c);
 }
 
 static columns* columns_new(int64_t rows) {
@@ -161,7 +164,7 @@ static columns* columns_new(int64_t rows) {
   for (int i = 0; i < N_COLS; i++) {
     c->data[i] = malloc((size_t)rows * sizeof(int64_t));
     if (!c->data[i]) {
-      columns_unref(c);
+      columns_free(c);
       return NULL;
     }
     for (int64_t r = 0; r < rows; r++) {
@@ -173,17 +176,17 @@ static columns* columns_new(int64_t rows) {
 }
 
 /* Columns of `rows` rows: the shared set when it has that size, else a new
- * one that becomes the shared set. */
+ * one that becomes the shared set. Generated under the lock, so that DoGets
+ * arriving together wait for one generation instead of each making its own. */
 static columns* columns_get(int64_t rows) {
   pthread_mutex_lock(&g_shared_lock);
-  columns* c = g_shared && g_shared->rows == rows ? g_shared : NULL;
-  if (c) c->refs++;
-  pthread_mutex_unlock(&g_shared_lock);
-  if (c) return c;
-  c = columns_new(rows);
-  if (!c) return NULL;
-  pthread_mutex_lock(&g_shared_lock);
-  g_shared = c;
+  columns* c = g_shared;
+  if (c && c->rows == rows) {
+    c->refs++;
+  } else {
+    c = columns_new(rows);
+    if (c) g_shared = c;
+  }
   pthread_mutex_unlock(&g_shared_lock);
   return c;
 }

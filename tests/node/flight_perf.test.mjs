@@ -1,6 +1,6 @@
 // Independent-client tests (grpc-js + apache-arrow) on the `perf` example
 // (Arrow's perf protocol): GetFlightInfo endpoints, DoGet row counts across
-// batches, DoPut with echoed app_metadata, a client cancel mid-DoGet that the
+// batches, the generated values of concurrent DoGets of two batch sizes, DoPut with echoed app_metadata, a client cancel mid-DoGet that the
 // server observes (its DEBUG "rpc_finished" log event for the DoGet reports
 // status "cancelled"), and a short deadline on an endless stream ending with
 // DEADLINE_EXCEEDED. DoExchange echo: a multi-type table with dictionaries,
@@ -84,6 +84,42 @@ test('perf example: streams, cancel, deadline', { skip, timeout: 120000 }, async
         assert.equal(got.table.batches.length, 3, '4096 + 4096 + 1808 rows');
         assert.equal(got.table.batches[2].numRows, 10000 - 2 * 4096);
       }
+    });
+
+    await t.test('concurrent DoGets of two batch sizes each get their own values', async () => {
+      // The server generates a batch size's columns once (xorshift64 from a fixed
+      // seed, column after column, value = state >> 1) and shares them among the
+      // DoGets that run at the same time; every batch re-sends them (the last cut short).
+      const expected = (rows) => {
+        let x = 0x9E3779B97F4A7C15n;
+        const cols = [];
+        for (let c = 0; c < 4; c++) {
+          const v = new BigInt64Array(rows);
+          for (let r = 0; r < rows; r++) {
+            x ^= (x << 13n) & 0xFFFFFFFFFFFFFFFFn; x ^= x >> 7n; x ^= (x << 17n) & 0xFFFFFFFFFFFFFFFFn;
+            v[r] = x >> 1n;
+          }
+          cols.push(v);
+        }
+        return cols;
+      };
+      const sizes = [4096, 1000, 4096, 1000, 4096, 1000];
+      const infos = await Promise.all(sizes.map((b) =>
+        client.getFlightInfo(cmdDescriptor(perfCmd(1, 10000, b)), { deadlineMs: 5000 })));
+      const gots = await Promise.all(infos.map((info) =>
+        client.doGet(info.endpoint[0].ticket.ticket, { deadlineMs: 20000 })));
+      gots.forEach((msgs, i) => {
+        const want = expected(sizes[i]);
+        const table = flightDataToTable(msgs).table;
+        assert.equal(table.numRows, 10000);
+        assert.equal(table.batches.length, Math.ceil(10000 / sizes[i]));
+        for (const batch of table.batches) {
+          ['a', 'b', 'c', 'd'].forEach((name, c) => {
+            const got = batch.getChild(name).toArray();
+            assert.deepEqual(got, want[c].subarray(0, got.length), `stream ${i} column ${name}`);
+          });
+        }
+      });
     });
 
     await t.test('DoPut echoes app_metadata', async () => {
