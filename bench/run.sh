@@ -7,7 +7,7 @@
 # interleaved rounds with raw TCP beside every run, small-call
 # latency, task flow, FlexConnect invocations basic/polling at concurrency 1
 # and 8 beside the task flow, server and client CPU per GB, server memory curve) and
-# h2load_doget.sh (with tput: DoGet of 1 vs 8 streams driven by nghttp2's
+# h2load_bench.sh (with tput: DoGet of 1 vs 8 streams and small-call latency, driven by nghttp2's
 # h2load, when installed), startup_bench (start to /ready, idle RSS with the store example, beside a
 # program that only loads libgrpc and calls grpc_init). Prints a
 # summary table (the matrix and the issue's throughput targets, PASS/MISS: a
@@ -125,8 +125,8 @@ if [[ ",$ONLY," == *",targets,"* ]]; then
 fi
 : > "$tmp/h2load.txt"
 if [[ ",$ONLY," == *",tput,"* ]]; then
-  echo "== DoGet with nghttp2's h2load as the client (receives and discards: the server's multi-stream scaling alone)"
-  B=$B "${PIN[@]}" bench/h2load_doget.sh | tee "$tmp/h2load.txt"
+  echo "== nghttp2's h2load as the client (receives and discards: DoGet scaling and small calls of the server alone)"
+  B=$B "${PIN[@]}" bench/h2load_bench.sh | tee "$tmp/h2load.txt"
 fi
 : > "$tmp/startup.txt"
 if [ -n "$EXTRAS" ]; then
@@ -189,7 +189,7 @@ if [ -n "$tput" ]; then
       line("multi", "multi-stream GB/s >= 1-stream (figure: ratio)")
     }'
 fi
-grep '^h2load_doget' "$tmp/h2load.txt" || true
+grep '^h2load_' "$tmp/h2load.txt" || true
 printf '%-14s %-5s %-10s %-8s %-8s %-10s\n' call conc per_s p50_us p99_us srv_us/call
 echo "$out" | awk '/concurrency=/ {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
