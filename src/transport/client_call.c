@@ -124,6 +124,26 @@ static void pluck(gf__ccall* c, void* tag, int* success) {
   *success = ev.type == GRPC_OP_COMPLETE && ev.success;
 }
 
+static void collect_status(gf__ccall* c);
+static void done_flag(gf__ccall* c, int* flag);
+
+/* 1 once the call's final status has arrived (taken from the queue now if
+ * it is waiting there). Never blocks: 0 while another thread waits for it. */
+static int status_arrived(gf__ccall* c) {
+  if (pthread_mutex_trylock(&c->status_mu) != 0) return 0;
+  if (!c->st.done && c->status_out) {
+    grpc_event ev =
+        grpc_completion_queue_pluck(c->cq, &c->tag_status, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type == GRPC_OP_COMPLETE) {
+      done_flag(c, &c->status_out);
+      collect_status(c);
+    }
+  }
+  int done = c->st.done;
+  pthread_mutex_unlock(&c->status_mu);
+  return done;
+}
+
 /* Starts a batch under the lock; a rejected batch cancels the call. */
 static int start_batch(gf__ccall* c, const grpc_op* ops, size_t n, void* tag, int* flag,
                        gf_error* err) {
@@ -303,6 +323,43 @@ const gf__cmeta* gf__ccall_headers(gf__ccall* c) {
 
 /* ---- send / recv ------------------------------------------------------------------ */
 
+/* Reads and drops the messages the server sent that were not read yet, up
+ * to the end of the stream. */
+static void drop_unread(gf__ccall* c) {
+  for (;;) {
+    grpc_op ops[2];
+    memset(ops, 0, sizeof(ops));
+    ops[1].op = GRPC_OP_RECV_MESSAGE;
+    ops[1].data.recv_message.recv_message = &c->recv_bb;
+    c->recv_bb = NULL;
+    if (start_batch_md(c, ops, 1, &c->tag_recv, &c->recv_out, NULL)) return;
+    int ok;
+    pluck(c, &c->tag_recv, &ok);
+    done_flag(c, &c->recv_out);
+    if (!c->recv_bb) return;
+    grpc_byte_buffer_destroy(c->recv_bb);
+    c->recv_bb = NULL;
+    if (!ok) return;
+  }
+}
+
+/* A send failed: the stream has ended. Returns the call's status (an OK
+ * status becomes GF_IO_ERROR: the message was not taken). gRPC delivers the
+ * status only after every message the server sent has been read, so unless
+ * another thread is receiving, the unread ones are read and dropped here
+ * (waiting instead would last until the deadline, or for ever). */
+static int status_after_failed_send(gf__ccall* c, gf_error* err) {
+  if (!status_arrived(c)) {
+    pthread_mutex_lock(&c->mu);
+    int receiving = c->recv_out;
+    pthread_mutex_unlock(&c->mu);
+    if (!receiving) drop_unread(c);
+  }
+  gf__ccall_finish(c, err);
+  int code = gf__grpc_code_to_status(c->st.grpc_code);
+  return code == GF_OK ? gf_error_set(err, GF_IO_ERROR, "send failed: stream closed") : code;
+}
+
 int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
   grpc_byte_buffer* bb = gf__obuf_to_byte_buffer(msg);
   gf__obuf_free(msg);
@@ -324,12 +381,7 @@ int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
   }
   grpc_byte_buffer_destroy(bb);
   if (rc) return rc;
-  if (!ok) {
-    gf__ccall_finish(c, err);
-    int code = gf__grpc_code_to_status(c->st.grpc_code);
-    return code == GF_OK ? gf_error_set(err, GF_IO_ERROR, "send failed: stream closed") : code;
-  }
-  return GF_OK;
+  return ok ? GF_OK : status_after_failed_send(c, err);
 }
 
 int gf__ccall_close_send(gf__ccall* c, gf_error* err) {

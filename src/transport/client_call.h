@@ -65,8 +65,10 @@ typedef struct gf__cstatus {
 int gf__ccall_start(gf__cchannel* ch, const char* method, const gf__cheader* headers,
                     size_t n_headers, int64_t deadline_ms, gf__ccall** out, gf_error* err);
 /* Sends one message and blocks until the transport accepted it. Consumes
- * `msg` (always, also on error). last = 1 also half-closes. On failure
- * returns the call's final status (see gf__ccall_finish). */
+ * `msg` (always, also on error). last = 1 also half-closes. On failure (the
+ * stream has ended) returns the call's final status (see gf__ccall_finish),
+ * GF_IO_ERROR when that status is OK; response messages not read yet are
+ * dropped to get it, unless another thread is receiving on the call. */
 int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err);
 /* Half-close (no more messages from the client). Idempotent. */
 int gf__ccall_close_send(gf__ccall* c, gf_error* err);

@@ -1,9 +1,10 @@
 /* Malformed input against the real server (store example), sent as raw
  * gRPC messages through the client transport: garbage FlightData bytes,
  * truncated field lengths, bodies shorter than Message.bodyLength, unknown
- * protobuf fields (accepted), an unknown method path, and a few thousand
- * calls with random payloads on every method; afterwards ListActions still
- * answers normally and the server exits cleanly. */
+ * protobuf fields (accepted), an unknown method path, sends after the
+ * server ended a call, and a few thousand calls with random payloads on
+ * every method; afterwards ListActions still answers normally and the
+ * server exits cleanly. */
 #include "client/client_data.h"
 #include "client/client_harness.h"
 #include "flight/flightdata.h"
@@ -183,6 +184,47 @@ TEST(unknown_method_path) {
   CHECK_EQ_INT(raw_call("/x.Y/Z", &m, 1, NULL), GF_UNIMPLEMENTED);
 }
 
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A unary call that keeps sending after the server answered: the server
+ * ends the stream (response messages, trailers, RST_STREAM NO_ERROR) on the
+ * first message; the second send, made once the response has arrived and
+ * with the response messages unread, returns at once (GF_IO_ERROR: not
+ * taken) instead of waiting for the deadline, and the call's status is the
+ * server's OK. */
+TEST(send_after_the_server_ended_the_call) {
+  for (int round = 0; round < 20; round++) {
+    gf__ccall* c = NULL;
+    gf_error err = {0};
+    CHECK_EQ_INT(gf__ccall_start(ch, "/arrow.flight.protocol.FlightService/ListActions", NULL, 0,
+                                 5000, &c, &err),
+                 GF_OK);
+    double t0 = now_s();
+    gf__obuf* ob = gf__obuf_new();
+    gf__obuf_add_copy(ob, "\x0a\x01x", 3);
+    CHECK_EQ_INT(gf__ccall_send(c, ob, 0, &err), GF_OK);
+    gf__ccall_headers(c); /* the response has arrived: the server ended the stream */
+    ob = gf__obuf_new();
+    gf__obuf_add_copy(ob, "\x0a\x01y", 3);
+    int sent = gf__ccall_send(c, ob, 1, &err);
+    CHECK_MSG(sent == GF_OK || sent == GF_IO_ERROR, "round %d: second send %d %s", round, sent,
+              err.message);
+    int rc = GF_OK;
+    while (rc == GF_OK) {
+      gf__ibuf* b = NULL;
+      rc = gf__ccall_recv(c, &b, &err);
+      gf__ibuf_free(b);
+    }
+    CHECK_MSG(now_s() - t0 < 2.0, "round %d took %.1f s", round, now_s() - t0);
+    CHECK_EQ_INT(gf__ccall_finish(c, &err), GF_OK);
+    gf__ccall_free(c);
+  }
+}
+
 TEST(random_payloads_then_healthy) {
   static const char* methods[10] = {"Handshake", "ListFlights", "GetFlightInfo", "PollFlightInfo",
                                     "GetSchema", "DoGet", "DoPut", "DoExchange", "DoAction",
@@ -231,6 +273,7 @@ int main(void) {
   RUN(body_shorter_than_declared);
   RUN(unknown_fields_are_skipped);
   RUN(unknown_method_path);
+  RUN(send_after_the_server_ended_the_call);
   RUN(random_payloads_then_healthy);
   gf_client_free(cl);
   gf__cchannel_free(ch);
