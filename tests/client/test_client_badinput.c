@@ -2,7 +2,7 @@
  * gRPC messages through the client transport: garbage FlightData bytes,
  * truncated field lengths, bodies shorter than Message.bodyLength, unknown
  * protobuf fields (accepted), an unknown method path, sends after the
- * server ended a call, and a few thousand calls with random payloads on
+ * server ended a call (also a DoPut failing after an unread ack), and a few thousand calls with random payloads on
  * every method; afterwards ListActions still answers normally and the
  * server exits cleanly. */
 #include "client/client_data.h"
@@ -225,6 +225,50 @@ TEST(send_after_the_server_ended_the_call) {
   }
 }
 
+/* DoPut that fails after an ack: the server acknowledges a batch, then
+ * rejects a malformed message; the client, not reading the ack, keeps
+ * writing. gRPC may take further writes after the server ended the call;
+ * a write that fails does so at once with the server's INVALID_ARGUMENT
+ * (the unread ack is dropped to get it), else the end of the call reports
+ * it; either way within two seconds of a 5 s deadline. */
+TEST(writes_after_a_put_failed_get_its_status) {
+  raw_msg m[2];
+  CHECK_EQ_INT(valid_put("raw_fail_after_ack", m), 0);
+  gf__ccall* c = NULL;
+  gf_error err = {0};
+  CHECK_EQ_INT(gf__ccall_start(ch, "/arrow.flight.protocol.FlightService/DoPut", NULL, 0, 5000, &c,
+                               &err), GF_OK);
+  double t0 = now_s();
+  uint8_t bad[] = {0x12, 0xe8, 0x07, 's', 'h', 'o', 'r', 't'}; /* data_header claims 1000 bytes */
+  raw_msg seq[3] = {m[0], m[1], {bad, sizeof(bad)}};
+  int rc = GF_OK;
+  for (int i = 0; i < 3 && rc == GF_OK; i++) {
+    gf__obuf* ob = gf__obuf_new();
+    gf__obuf_add_copy(ob, seq[i].data, seq[i].len);
+    rc = gf__ccall_send(c, ob, 0, &err);
+  }
+  gf__ccall_headers(c); /* the ack has arrived */
+  for (int i = 0; i < 40 && rc == GF_OK; i++) {
+    gf__obuf* ob = gf__obuf_new();
+    gf__obuf_add_copy(ob, m[1].data, m[1].len);
+    rc = gf__ccall_send(c, ob, 0, &err);
+    if (rc == GF_OK) test_sleep_ms(5);
+  }
+  if (rc == GF_OK) {
+    rc = gf__ccall_close_send(c, &err);
+    while (rc == GF_OK) {
+      gf__ibuf* b = NULL;
+      rc = gf__ccall_recv(c, &b, &err);
+      gf__ibuf_free(b);
+    }
+  }
+  CHECK_MSG(rc == GF_INVALID_ARGUMENT, "rc %d: %s", rc, err.message);
+  CHECK_MSG(strstr(err.message, "length 1000") != NULL, "%s", err.message);
+  CHECK_MSG(now_s() - t0 < 2.0, "the call took %.1f s to end", now_s() - t0);
+  gf__ccall_free(c);
+  free_msgs(m, 2);
+}
+
 TEST(random_payloads_then_healthy) {
   static const char* methods[10] = {"Handshake", "ListFlights", "GetFlightInfo", "PollFlightInfo",
                                     "GetSchema", "DoGet", "DoPut", "DoExchange", "DoAction",
@@ -274,6 +318,7 @@ int main(void) {
   RUN(unknown_fields_are_skipped);
   RUN(unknown_method_path);
   RUN(send_after_the_server_ended_the_call);
+  RUN(writes_after_a_put_failed_get_its_status);
   RUN(random_payloads_then_healthy);
   gf_client_free(cl);
   gf__cchannel_free(ch);
