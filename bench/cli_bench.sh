@@ -13,26 +13,10 @@ RUNS=${CLI_BENCH_RUNS:-3}
 for f in "$B/bin/gooddata-flight-server" "$B/bin/gooddata-flight" "$B/examples/libperf.so" "$B/bench/flight_bench"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
-tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf '[server]\nlisten_host = "127.0.0.1"\nlisten_port = %s\nadvertise_host = "127.0.0.1"\n' "$port" > "$tmp/s.toml"
-MALLOC_ARENA_MAX=1 "$B/bin/gooddata-flight-server" start --methods-provider "$B/examples/libperf.so" \
-  --config "$tmp/s.toml" 2> "$tmp/server.log" &
-spid=$!
-trap 'kill -TERM $spid 2>/dev/null; wait $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+. bench/perf_lib.sh
+start_perf_server
 uri="grpc://127.0.0.1:$port"
-# perf.Perf{2: stream_count 1, 3: records_per_stream, 4: records_per_batch} (32-byte rows, 1 MiB batches)
-python3 - "$BYTES" > "$tmp/perf.bin" <<'PY'
-import sys
-def v(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([n & 0x7f | 0x80]); n >>= 7
-    return out + bytes([n])
-sys.stdout.buffer.write(b"\x10" + v(1) + b"\x18" + v(int(sys.argv[1]) // 32) + b"\x20" + v(32768))
-PY
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+perf_msg perf "$BYTES" 1048576 "$tmp/perf.bin" # 1 stream, 1 MiB batches
 : > "$tmp/c.txt"; : > "$tmp/cli.txt"
 for r in $(seq 1 "$RUNS"); do
   "$B/bench/flight_bench" "$uri" --only tput --methods doget --streams 1 --batches 1048576 --bytes "$BYTES" \

@@ -29,31 +29,8 @@ fi
 for f in "$B/bin/gooddata-flight-server" "$B/examples/libperf.so"; do
   [ -e "$f" ] || { echo "missing $f (run: make B=$B all)" >&2; exit 1; }
 done
-tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf '[server]\nlisten_host = "127.0.0.1"\nlisten_port = %s\nadvertise_host = "127.0.0.1"\n' "$port" > "$tmp/s.toml"
-MALLOC_ARENA_MAX=1 "$B/bin/gooddata-flight-server" start --methods-provider "$B/examples/libperf.so" \
-  --config "$tmp/s.toml" 2> "$tmp/server.log" &
-spid=$!
-trap 'kill -TERM $spid 2>/dev/null; wait $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-# A gRPC-framed Ticket{1: perf.Token{1: Perf{2: 1 stream, 3: rows, 4: rows per batch}, 2: 0, 3: rows}}
-# (32-byte rows), written to $4.
-ticket() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import struct, sys
-def v(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([n & 0x7f | 0x80]); n >>= 7
-    return out + bytes([n])
-def field(n, b): return v(n << 3 | 2) + v(len(b)) + b
-rows, batch = int(sys.argv[1]) // 32, int(sys.argv[2]) // 32
-perf = b"\x10" + v(1) + b"\x18" + v(rows) + b"\x20" + v(batch)
-t = field(1, field(1, perf) + b"\x10" + v(0) + b"\x18" + v(rows))
-open(sys.argv[3], "wb").write(b"\x00" + struct.pack(">I", len(t)) + t)
-PY
-}
+. bench/perf_lib.sh
+start_perf_server
 server_cpu() { cat /proc/"$spid"/task/*/schedstat 2> /dev/null | awk '{s += $1} END {printf "%.6f\n", s / 1e9}'; }
 base="http://127.0.0.1:$port/arrow.flight.protocol.FlightService"
 url="$base/DoGet"
@@ -69,10 +46,9 @@ run() {
   secs=$(sed -n 's/^finished in \([0-9.]*\)\(m\?s\),.*/\1 \2/p' <<< "$out" | awk '{print ($2 == "ms") ? $1 / 1000 : $1}')
   python3 -c "print($BYTES / $secs / 1e9, ($c1 - $c0) / ($BYTES / 1e9))"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for batch in 131072 16777216; do
-  ticket "$BYTES" "$batch" "$tmp/one.bin"
-  ticket "$((BYTES / 8))" "$batch" "$tmp/eight.bin"
+  perf_msg ticket "$BYTES" "$batch" "$tmp/one.bin"
+  perf_msg ticket "$((BYTES / 8))" "$batch" "$tmp/eight.bin"
   : > "$tmp/1.txt"; : > "$tmp/8.txt"
   for _ in $(seq 1 "$RUNS"); do
     run 1 "$tmp/one.bin" >> "$tmp/1.txt"
@@ -84,19 +60,9 @@ for batch in 131072 16777216; do
     "$batch" "$BYTES" "$RUNS" "$g1" "$g8" "$(python3 -c "print($g8 / $g1)")" "$c1" "$c8"
 done
 
-# gRPC-framed requests: Empty (ListActions) and FlightDescriptor{1: CMD, 2: perf.Perf{1000 rows}}.
-python3 - "$tmp/empty.bin" "$tmp/gfi.bin" <<'PY'
-import struct, sys
-def v(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([n & 0x7f | 0x80]); n >>= 7
-    return out + bytes([n])
-perf = b"\x10" + v(1) + b"\x18" + v(1000) + b"\x20" + v(100)
-desc = b"\x08" + v(2) + b"\x12" + v(len(perf)) + perf
-open(sys.argv[1], "wb").write(b"\x00\x00\x00\x00\x00")
-open(sys.argv[2], "wb").write(b"\x00" + struct.pack(">I", len(desc)) + desc)
-PY
+# gRPC-framed requests: Empty (ListActions) and a perf CMD descriptor of 1000 rows (GetFlightInfo).
+printf '\0\0\0\0\0' > "$tmp/empty.bin"
+perf_msg descriptor 32000 3200 "$tmp/gfi.bin"
 # calls LABEL BASE_URL METHOD BODY: checks grpc-status 0 once, warms up, prints p50/p99.
 calls() {
   nghttp -v -d "$4" -H 'content-type: application/grpc' -H 'te: trailers' "$2/$3" 2>&1 |
