@@ -124,26 +124,6 @@ static void pluck(gf__ccall* c, void* tag, int* success) {
   *success = ev.type == GRPC_OP_COMPLETE && ev.success;
 }
 
-static void collect_status(gf__ccall* c);
-static void done_flag(gf__ccall* c, int* flag);
-
-/* 1 once the call's final status has arrived (taken from the queue now if
- * it is waiting there). Never blocks: 0 while another thread waits for it. */
-static int status_arrived(gf__ccall* c) {
-  if (pthread_mutex_trylock(&c->status_mu) != 0) return 0;
-  if (!c->st.done && c->status_out) {
-    grpc_event ev =
-        grpc_completion_queue_pluck(c->cq, &c->tag_status, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
-    if (ev.type == GRPC_OP_COMPLETE) {
-      done_flag(c, &c->status_out);
-      collect_status(c);
-    }
-  }
-  int done = c->st.done;
-  pthread_mutex_unlock(&c->status_mu);
-  return done;
-}
-
 /* Starts a batch under the lock; a rejected batch cancels the call. */
 static int start_batch(gf__ccall* c, const grpc_op* ops, size_t n, void* tag, int* flag,
                        gf_error* err) {
@@ -285,19 +265,27 @@ static void collect_status(gf__ccall* c) {
   c->st.done = 1;
 }
 
-static void wait_status(gf__ccall* c) {
-  pthread_mutex_lock(&c->status_mu);
+/* Takes the call's final status off the queue, once: waiting for it
+ * (wait = 1), or only when it is already there (wait = 0: never blocks,
+ * also not while another thread waits for it). 1 once it has arrived. */
+static int take_status(gf__ccall* c, int wait) {
+  if (wait) pthread_mutex_lock(&c->status_mu);
+  else if (pthread_mutex_trylock(&c->status_mu) != 0) return 0;
   if (!c->st.done && c->status_out) {
-    int ok;
-    pluck(c, &c->tag_status, &ok);
-    done_flag(c, &c->status_out);
-    collect_status(c);
+    gpr_timespec until = wait ? gpr_inf_future(GPR_CLOCK_REALTIME) : gpr_inf_past(GPR_CLOCK_REALTIME);
+    grpc_event ev = grpc_completion_queue_pluck(c->cq, &c->tag_status, until, NULL);
+    if (wait || ev.type == GRPC_OP_COMPLETE) {
+      done_flag(c, &c->status_out);
+      collect_status(c);
+    }
   }
+  int done = c->st.done;
   pthread_mutex_unlock(&c->status_mu);
+  return done;
 }
 
 int gf__ccall_finish(gf__ccall* c, gf_error* err) {
-  wait_status(c);
+  take_status(c, 1);
   if (!c->st.done) return gf_error_set(err, GF_INTERNAL, "call status unavailable");
   int code = gf__grpc_code_to_status(c->st.grpc_code);
   if (code == GF_OK) return GF_OK;
@@ -323,23 +311,28 @@ const gf__cmeta* gf__ccall_headers(gf__ccall* c) {
 
 /* ---- send / recv ------------------------------------------------------------------ */
 
+/* Receives one message into c->recv_bb (NULL at the end of the stream or
+ * on failure) and waits for it; *ok is the batch's success. */
+static int recv_message(gf__ccall* c, int* ok, gf_error* err) {
+  grpc_op ops[2];
+  memset(ops, 0, sizeof(ops));
+  ops[1].op = GRPC_OP_RECV_MESSAGE;
+  ops[1].data.recv_message.recv_message = &c->recv_bb;
+  c->recv_bb = NULL;
+  int rc = start_batch_md(c, ops, 1, &c->tag_recv, &c->recv_out, err);
+  if (rc) return rc;
+  pluck(c, &c->tag_recv, ok);
+  done_flag(c, &c->recv_out);
+  return GF_OK;
+}
+
 /* Reads and drops the messages the server sent that were not read yet, up
  * to the end of the stream. */
 static void drop_unread(gf__ccall* c) {
-  for (;;) {
-    grpc_op ops[2];
-    memset(ops, 0, sizeof(ops));
-    ops[1].op = GRPC_OP_RECV_MESSAGE;
-    ops[1].data.recv_message.recv_message = &c->recv_bb;
-    c->recv_bb = NULL;
-    if (start_batch_md(c, ops, 1, &c->tag_recv, &c->recv_out, NULL)) return;
-    int ok;
-    pluck(c, &c->tag_recv, &ok);
-    done_flag(c, &c->recv_out);
-    if (!c->recv_bb) return;
+  int ok = 1;
+  while (ok && recv_message(c, &ok, NULL) == GF_OK && c->recv_bb) {
     grpc_byte_buffer_destroy(c->recv_bb);
     c->recv_bb = NULL;
-    if (!ok) return;
   }
 }
 
@@ -349,7 +342,7 @@ static void drop_unread(gf__ccall* c) {
  * another thread is receiving, the unread ones are read and dropped here
  * (waiting instead would last until the deadline, or for ever). */
 static int status_after_failed_send(gf__ccall* c, gf_error* err) {
-  if (!status_arrived(c)) {
+  if (!take_status(c, 0)) {
     pthread_mutex_lock(&c->mu);
     int receiving = c->recv_out;
     pthread_mutex_unlock(&c->mu);
@@ -400,16 +393,9 @@ int gf__ccall_close_send(gf__ccall* c, gf_error* err) {
 
 int gf__ccall_recv(gf__ccall* c, gf__ibuf** out, gf_error* err) {
   *out = NULL;
-  grpc_op ops[2];
-  memset(ops, 0, sizeof(ops));
-  ops[1].op = GRPC_OP_RECV_MESSAGE;
-  ops[1].data.recv_message.recv_message = &c->recv_bb;
-  c->recv_bb = NULL;
-  int rc = start_batch_md(c, ops, 1, &c->tag_recv, &c->recv_out, err);
-  if (rc) return rc;
   int ok;
-  pluck(c, &c->tag_recv, &ok);
-  done_flag(c, &c->recv_out);
+  int rc = recv_message(c, &ok, err);
+  if (rc) return rc;
   if (ok && c->recv_bb) {
     gf__ibuf* b = gf__ibuf_from_byte_buffer(c->recv_bb);
     grpc_byte_buffer_destroy(c->recv_bb);
