@@ -21,6 +21,26 @@ typedef struct raw_msg {
   size_t len;
 } raw_msg;
 
+/* Sends a copy of `len` bytes as one message on c (last: half-close too). */
+static int send_copy(gf__ccall* c, const void* data, size_t len, int last, gf_error* err) {
+  gf__obuf* ob = gf__obuf_new();
+  gf__obuf_add_copy(ob, data, len);
+  return gf__ccall_send(c, ob, last, err);
+}
+
+/* Receives and frees messages until the stream ends (GF_END_OF_STREAM) or
+ * fails (its status); counts them in *got. */
+static int drain(gf__ccall* c, int* got, gf_error* err) {
+  int rc;
+  for (;;) {
+    gf__ibuf* b = NULL;
+    rc = gf__ccall_recv(c, &b, err);
+    if (rc != GF_OK) return rc;
+    (*got)++;
+    gf__ibuf_free(b);
+  }
+}
+
 /* Runs one raw call: sends msgs, half-closes, drains responses; returns the
  * final gf_status (GF_OK on success). *n_resp = responses received. */
 static int raw_call(const char* method, const raw_msg* msgs, size_t n, int* n_resp) {
@@ -32,20 +52,11 @@ static int raw_call(const char* method, const raw_msg* msgs, size_t n, int* n_re
   int rc = gf__ccall_start(ch, path, NULL, 0, 10000, &c, &err);
   if (rc) return rc;
   for (size_t i = 0; i < n && rc == GF_OK; i++) {
-    gf__obuf* ob = gf__obuf_new();
-    gf__obuf_add_copy(ob, msgs[i].data, msgs[i].len);
-    rc = gf__ccall_send(c, ob, i + 1 == n, &err);
+    rc = send_copy(c, msgs[i].data, msgs[i].len, i + 1 == n, &err);
   }
   if (rc == GF_OK && n == 0) rc = gf__ccall_close_send(c, &err);
   int got = 0;
-  while (rc == GF_OK) {
-    gf__ibuf* b = NULL;
-    rc = gf__ccall_recv(c, &b, &err);
-    if (rc == GF_OK) {
-      got++;
-      gf__ibuf_free(b);
-    }
-  }
+  if (rc == GF_OK) rc = drain(c, &got, &err);
   if (rc == GF_END_OF_STREAM) rc = gf__ccall_finish(c, &err);
   gf__ccall_free(c);
   if (n_resp) *n_resp = got;
@@ -204,21 +215,13 @@ TEST(send_after_the_server_ended_the_call) {
                                  5000, &c, &err),
                  GF_OK);
     double t0 = now_s();
-    gf__obuf* ob = gf__obuf_new();
-    gf__obuf_add_copy(ob, "\x0a\x01x", 3);
-    CHECK_EQ_INT(gf__ccall_send(c, ob, 0, &err), GF_OK);
+    CHECK_EQ_INT(send_copy(c, "\x0a\x01x", 3, 0, &err), GF_OK);
     gf__ccall_headers(c); /* the response has arrived: the server ended the stream */
-    ob = gf__obuf_new();
-    gf__obuf_add_copy(ob, "\x0a\x01y", 3);
-    int sent = gf__ccall_send(c, ob, 1, &err);
+    int sent = send_copy(c, "\x0a\x01y", 3, 1, &err);
     CHECK_MSG(sent == GF_OK || sent == GF_IO_ERROR, "round %d: second send %d %s", round, sent,
               err.message);
-    int rc = GF_OK;
-    while (rc == GF_OK) {
-      gf__ibuf* b = NULL;
-      rc = gf__ccall_recv(c, &b, &err);
-      gf__ibuf_free(b);
-    }
+    int got = 0;
+    drain(c, &got, &err);
     CHECK_MSG(now_s() - t0 < 2.0, "round %d took %.1f s", round, now_s() - t0);
     CHECK_EQ_INT(gf__ccall_finish(c, &err), GF_OK);
     gf__ccall_free(c);
@@ -243,24 +246,17 @@ TEST(writes_after_a_put_failed_get_its_status) {
   raw_msg seq[3] = {m[0], m[1], {bad, sizeof(bad)}};
   int rc = GF_OK;
   for (int i = 0; i < 3 && rc == GF_OK; i++) {
-    gf__obuf* ob = gf__obuf_new();
-    gf__obuf_add_copy(ob, seq[i].data, seq[i].len);
-    rc = gf__ccall_send(c, ob, 0, &err);
+    rc = send_copy(c, seq[i].data, seq[i].len, 0, &err);
   }
   gf__ccall_headers(c); /* the ack has arrived */
   for (int i = 0; i < 40 && rc == GF_OK; i++) {
-    gf__obuf* ob = gf__obuf_new();
-    gf__obuf_add_copy(ob, m[1].data, m[1].len);
-    rc = gf__ccall_send(c, ob, 0, &err);
+    rc = send_copy(c, m[1].data, m[1].len, 0, &err);
     if (rc == GF_OK) test_sleep_ms(5);
   }
   if (rc == GF_OK) {
+    int got = 0;
     rc = gf__ccall_close_send(c, &err);
-    while (rc == GF_OK) {
-      gf__ibuf* b = NULL;
-      rc = gf__ccall_recv(c, &b, &err);
-      gf__ibuf_free(b);
-    }
+    if (rc == GF_OK) rc = drain(c, &got, &err);
   }
   CHECK_MSG(rc == GF_INVALID_ARGUMENT, "rc %d: %s", rc, err.message);
   CHECK_MSG(strstr(err.message, "length 1000") != NULL, "%s", err.message);
