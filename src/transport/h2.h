@@ -19,6 +19,7 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 
+#include "transport/h2_io.h"
 #include "transport/server_transport.h"
 
 typedef struct h2_loop h2_loop;
@@ -121,38 +122,18 @@ typedef struct h2_after {
   gf__tcall* call; /* holds a reference */
 } h2_after;
 
-#define GF__H2_WIOV 128
-
 struct h2_conn {
   h2_loop* L;
-  /* DATA frames queued for one writev (zero-copy segments; frame headers and
-   * gRPC prefixes copied into warena) [loop] */
-  struct iovec wiov[GF__H2_WIOV];
-  int nwiov, narena;
-  size_t wbytes;
-  uint8_t warena[GF__H2_WIOV][16];
+  h2_io io; /* socket, output, frame tracking */
   h2_after* after;
   size_t n_after, cap_after;
-  int fd;
-  SSL* ssl;
   int tls_ready;
   nghttp2_session* sess;
   char peer[80];
   char* identity;
-  uint8_t* out;
-  size_t out_off, out_len, out_cap;
   int epout; /* EPOLLOUT armed */
   int repump; /* pump again before the loop waits */
-  int dead;
   int64_t born_ms, last_rx_ms, last_stream_ms, ping_sent_ms;
-  /* incoming frames as read [loop]: lets DATA payload be read straight
-   * into the message buffer of its stream */
-  size_t rx_skip;   /* client preface bytes still to come */
-  uint8_t rx_hd[9]; /* frame header being read */
-  int rx_hd_have;
-  size_t rx_left;   /* payload bytes left in the current frame */
-  int32_t rx_sid;   /* its stream when it is an unpadded DATA frame, else 0 */
-  int rx_bulk;      /* the last read went (partly) straight into a message */
   int h2_ready;  /* the client preface arrived */
   int goaway;    /* GOAWAY submitted */
   int n_streams;
@@ -229,14 +210,6 @@ void gf__h2_call_frame_sent(gf__tcall* c, const nghttp2_frame* f);
 
 /* ---- h2_loop.c ---- */
 void gf__h2_kick(gf__tcall* c); /* any thread; c->mu NOT held */
-/* Writes iov (all of it: what the socket refuses is copied to the
- * connection's output buffer). [loop] */
-int gf__h2_conn_write(h2_conn* c, const struct iovec* iov, int n);
-int gf__h2_conn_out_full(const h2_conn* c);
-/* Queues bytes that stay valid until the connection's next flush. [loop] */
-int gf__h2_conn_queue(h2_conn* c, const void* p, size_t n);
-/* Queues a copy of n <= 16 bytes. [loop] */
-int gf__h2_conn_queue_copy(h2_conn* c, const void* p, size_t n);
 /* Runs once the queued bytes are written: frees rel, completes call's send. */
 int gf__h2_conn_after(h2_conn* c, gf__obuf* rel, gf__tcall* call);
 /* Loop side of completing a send (h2_call.c). */

@@ -217,37 +217,15 @@ ssize_t gf__h2_read_cb(nghttp2_session* s, int32_t sid, uint8_t* buf, size_t len
   return NGHTTP2_ERR_DEFERRED;
 }
 
-static const uint8_t* seg_ptr(gf__tcall* c, size_t i, size_t* len) {
-  if (i == 0) {
-    *len = 5;
-    return c->spfx;
-  }
-  *len = c->smsg->segs[i - 1].len;
-  return c->smsg->segs[i - 1].data;
-}
-
 int gf__h2_send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd, size_t len,
                         nghttp2_data_source* src, void* user) {
   (void)s;
   (void)f;
   h2_conn* conn = user;
   gf__tcall* c = src->ptr;
-  if (gf__h2_conn_queue_copy(conn, hd, 9)) return NGHTTP2_ERR_CALLBACK_FAILURE;
-  size_t want = len;
-  while (want > 0) {
-    size_t sl;
-    const uint8_t* p = seg_ptr(c, c->s_seg, &sl);
-    size_t take = sl - c->s_off < want ? sl - c->s_off : want;
-    int rc = c->s_seg == 0 ? gf__h2_conn_queue_copy(conn, p + c->s_off, take)
-                           : gf__h2_conn_queue(conn, p + c->s_off, take);
-    if (rc) return NGHTTP2_ERR_CALLBACK_FAILURE;
-    want -= take;
-    c->s_off += take;
-    if (c->s_off == sl) {
-      c->s_seg++;
-      c->s_off = 0;
-    }
-  }
+  if (gf__h2_io_queue_copy(&conn->io, hd, 9) ||
+      gf__h2_io_queue_msg(&conn->io, c->spfx, c->smsg, &c->s_seg, &c->s_off, len))
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
   if (c->s_left == 0 && c->s_seg == c->smsg->n + 1) {
     /* Released and completed once the queued bytes are written. */
     pthread_mutex_lock(&c->mu);

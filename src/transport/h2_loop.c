@@ -32,14 +32,6 @@
 #include "log/log_internal.h"
 #include "transport/h2.h"
 
-#define OUT_HIGH (512 * 1024)     /* output buffered per connection before nghttp2 waits */
-#define MAX_DATA_FRAME (256 * 1024)
-#define READ_CHUNK (64 * 1024)
-/* While uploads are read straight into their messages, the stack part of a
- * read is this small: it catches the next frame header and the start of the
- * next message (held until its payload offset is known). */
-#define READ_TAIL 4096
-#define READS_PER_EVENT 16
 #define TICK_MS 50
 #define HANDSHAKE_MS 10000        /* TLS handshake + client preface */
 #define DEFAULT_MAX_STREAMS 1000
@@ -92,74 +84,6 @@ void gf__h2_kick(gf__tcall* c) {
 
 /* ---- output ------------------------------------------------------------------ */
 
-static int out_append(h2_conn* c, const uint8_t* p, size_t n) {
-  if (c->out_off && c->out_off + c->out_len + n > c->out_cap) {
-    memmove(c->out, c->out + c->out_off, c->out_len);
-    c->out_off = 0;
-  }
-  if (c->out_off + c->out_len + n > c->out_cap) {
-    size_t cap = c->out_cap ? c->out_cap : 16384;
-    while (cap < c->out_len + n) cap *= 2;
-    uint8_t* b = realloc(c->out, cap);
-    if (!b) return GF_NO_MEMORY;
-    c->out = b;
-    c->out_cap = cap;
-  }
-  memcpy(c->out + c->out_off + c->out_len, p, n);
-  c->out_len += n;
-  return GF_OK;
-}
-
-int gf__h2_conn_write(h2_conn* c, const struct iovec* iov, int n) {
-  if (c->dead) return GF_CANCELLED;
-  size_t done = 0;
-  if (!c->ssl && c->out_len == 0) {
-    ssize_t w = writev(c->fd, iov, n);
-    if (w > 0) done = (size_t)w;
-    else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-      c->dead = 1;
-      return GF_IO_ERROR;
-    }
-  }
-  for (int i = 0; i < n; i++) {
-    size_t l = iov[i].iov_len;
-    if (done >= l) {
-      done -= l;
-      continue;
-    }
-    if (out_append(c, (const uint8_t*)iov[i].iov_base + done, l - done)) {
-      c->dead = 1;
-      return GF_NO_MEMORY;
-    }
-    done = 0;
-  }
-  return GF_OK;
-}
-
-int gf__h2_conn_out_full(const h2_conn* c) { return c->out_len + c->wbytes >= OUT_HIGH; }
-
-/* Writes the queued DATA iovecs (one writev). */
-static void wflush(h2_conn* c) {
-  if (!c->nwiov) return;
-  gf__h2_conn_write(c, c->wiov, c->nwiov);
-  c->nwiov = c->narena = 0;
-  c->wbytes = 0;
-}
-
-int gf__h2_conn_queue(h2_conn* c, const void* p, size_t n) {
-  if (c->nwiov == GF__H2_WIOV) wflush(c);
-  c->wiov[c->nwiov++] = (struct iovec){(void*)p, n};
-  c->wbytes += n;
-  return c->dead ? GF_CANCELLED : GF_OK;
-}
-
-int gf__h2_conn_queue_copy(h2_conn* c, const void* p, size_t n) {
-  if (c->nwiov == GF__H2_WIOV || c->narena == GF__H2_WIOV) wflush(c);
-  uint8_t* slot = c->warena[c->narena++];
-  memcpy(slot, p, n);
-  return gf__h2_conn_queue(c, slot, n);
-}
-
 int gf__h2_conn_after(h2_conn* c, gf__obuf* rel, gf__tcall* call) {
   if (c->n_after == c->cap_after) {
     size_t cap = c->cap_after ? c->cap_after * 2 : 8;
@@ -182,7 +106,7 @@ static int run_done(h2_conn* c) {
     gf__tcall* call = c->after[i].call;
     if (!call) continue;
     c->after[i].call = NULL;
-    gf__h2_call_send_written(call, !c->dead);
+    gf__h2_call_send_written(call, !c->io.dead);
     gf__h2_call_unref(call);
     n++;
   }
@@ -232,7 +156,7 @@ static void run_after(h2_conn* c) {
     for (size_t i = 0; i < n; i++) {
       gf__obuf_free(a[i].rel);
       if (a[i].call) {
-        gf__h2_call_send_written(a[i].call, !c->dead);
+        gf__h2_call_send_written(a[i].call, !c->io.dead);
         gf__h2_call_unref(a[i].call);
       }
     }
@@ -240,36 +164,10 @@ static void run_after(h2_conn* c) {
   }
 }
 
-static void flush_out(h2_conn* c) {
-  while (c->out_len && !c->dead) {
-    ssize_t w;
-    if (c->ssl) {
-      size_t n = c->out_len > 65536 ? 65536 : c->out_len;
-      ERR_clear_error();
-      int r = SSL_write(c->ssl, c->out + c->out_off, (int)n);
-      if (r <= 0) {
-        int e = SSL_get_error(c->ssl, r);
-        if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) c->dead = 1;
-        return;
-      }
-      w = r;
-    } else {
-      w = write(c->fd, c->out + c->out_off, c->out_len);
-      if (w < 0) {
-        if (errno != EAGAIN && errno != EINTR) c->dead = 1;
-        return;
-      }
-    }
-    c->out_off += (size_t)w;
-    c->out_len -= (size_t)w;
-  }
-  if (!c->out_len) c->out_off = 0;
-}
-
 static void arm(h2_conn* c, int want_out) {
-  if (c->dead || want_out == c->epout) return;
+  if (c->io.dead || want_out == c->epout) return;
   struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
-  epoll_ctl(c->L->ep, EPOLL_CTL_MOD, c->fd, &ev);
+  epoll_ctl(c->L->ep, EPOLL_CTL_MOD, c->io.fd, &ev);
   c->epout = want_out;
 }
 
@@ -277,24 +175,24 @@ static void arm(h2_conn* c, int want_out) {
 static __thread int t_blocked;
 
 static void conn_pump(h2_conn* c) {
-  if (c->dead || (c->ssl && !c->tls_ready)) return;
+  if (c->io.dead || (c->io.ssl && !c->tls_ready)) return;
   int i;
   for (i = 0; i < 64; i++) {
     t_blocked = 0;
     int rv = nghttp2_session_send(c->sess);
     /* Not in the last round: its completions run after the writev below. */
-    if (i < 63 && rv == 0 && !c->dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
-    wflush(c);
-    flush_out(c);
+    if (i < 63 && rv == 0 && !c->io.dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
+    gf__h2_io_wflush(&c->io);
+    gf__h2_io_flush_out(&c->io);
     run_after(c);
-    if (rv != 0) c->dead = 1;
-    if (c->dead || c->out_len || !t_blocked) break;
+    if (rv != 0) c->io.dead = 1;
+    if (c->io.dead || c->io.out_len || !t_blocked) break;
   }
-  if (c->dead) return;
+  if (c->io.dead) return;
   if (i == 64) c->repump = c->L->again = 1; /* the loop pumps it again before it waits */
-  arm(c, c->out_len > 0);
-  if (!nghttp2_session_want_read(c->sess) && !nghttp2_session_want_write(c->sess) && !c->out_len)
-    c->dead = 1;
+  arm(c, c->io.out_len > 0);
+  if (!nghttp2_session_want_read(c->sess) && !nghttp2_session_want_write(c->sess) && !c->io.out_len)
+    c->io.dead = 1;
 }
 
 /* ---- nghttp2 callbacks --------------------------------------------------------- */
@@ -303,39 +201,24 @@ static ssize_t send_cb(nghttp2_session* s, const uint8_t* data, size_t len, int 
   (void)s;
   (void)flags;
   h2_conn* c = user;
-  if (gf__h2_conn_out_full(c)) {
+  if (gf__h2_io_out_full(&c->io)) {
     t_blocked = 1;
     return NGHTTP2_ERR_WOULDBLOCK;
   }
-  wflush(c); /* queued DATA first: frames go out in order */
+  gf__h2_io_wflush(&c->io); /* queued DATA first: frames go out in order */
   struct iovec iov = {(void*)data, len};
-  if (gf__h2_conn_write(c, &iov, 1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
+  if (gf__h2_io_write(&c->io, &iov, 1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
   return (ssize_t)len;
 }
 
 static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd, size_t len,
                         nghttp2_data_source* src, void* user) {
   h2_conn* c = user;
-  if (gf__h2_conn_out_full(c)) {
+  if (gf__h2_io_out_full(&c->io)) {
     t_blocked = 1;
     return NGHTTP2_ERR_WOULDBLOCK;
   }
   return gf__h2_send_data_cb(s, f, hd, len, src, user);
-}
-
-/* DATA frames as large as the peer allows (nghttp2 would cut them at 16 KiB),
- * at most MAX_DATA_FRAME: a frame the socket refuses is copied to the output
- * buffer, so this bounds that buffer at OUT_HIGH + MAX_DATA_FRAME. */
-static ssize_t read_length_cb(nghttp2_session* s, uint8_t type, int32_t sid, int32_t conn_window,
-                              int32_t stream_window, uint32_t max_frame, void* user) {
-  (void)s;
-  (void)type;
-  (void)sid;
-  (void)user;
-  int64_t n = conn_window < stream_window ? conn_window : stream_window;
-  if (n > (int64_t)max_frame) n = max_frame;
-  if (n > MAX_DATA_FRAME) n = MAX_DATA_FRAME;
-  return n > 0 ? (ssize_t)n : 1;
 }
 
 static gf__tcall* stream_call(nghttp2_session* s, int32_t sid) {
@@ -493,7 +376,7 @@ static void init_callbacks(void) {
   nghttp2_session_callbacks_new(&g_cbs);
   nghttp2_session_callbacks_set_send_callback(g_cbs, send_cb);
   nghttp2_session_callbacks_set_send_data_callback(g_cbs, send_data_cb);
-  nghttp2_session_callbacks_set_data_source_read_length_callback(g_cbs, read_length_cb);
+  nghttp2_session_callbacks_set_data_source_read_length_callback(g_cbs, gf__h2_read_length_cb);
   nghttp2_session_callbacks_set_on_begin_headers_callback(g_cbs, begin_headers_cb);
   nghttp2_session_callbacks_set_on_header_callback(g_cbs, header_cb);
   nghttp2_session_callbacks_set_on_frame_recv_callback(g_cbs, frame_recv_cb);
@@ -567,11 +450,11 @@ static void conn_free(h2_conn* c) {
   else L->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   L->n_conns--;
-  epoll_ctl(L->ep, EPOLL_CTL_DEL, c->fd, NULL);
+  epoll_ctl(L->ep, EPOLL_CTL_DEL, c->io.fd, NULL);
   nghttp2_session_del(c->sess);
-  if (c->ssl) SSL_free(c->ssl);
-  close(c->fd);
-  free(c->out);
+  if (c->io.ssl) SSL_free(c->io.ssl);
+  close(c->io.fd);
+  gf__h2_io_clear(&c->io);
   free(c->identity);
   free(c);
   atomic_fetch_sub(&L->s->n_conns, 1);
@@ -582,17 +465,17 @@ static void conn_new(h2_loop* L, int fd) {
   h2_conn* c = calloc(1, sizeof(*c));
   if (!c) goto fail;
   c->L = L;
-  c->fd = fd;
+  c->io.fd = fd;
   c->born_ms = c->last_rx_ms = c->last_stream_ms = gf__h2_now_ms();
-  c->rx_skip = NGHTTP2_CLIENT_MAGIC_LEN;
+  c->io.rx_skip = NGHTTP2_CLIENT_MAGIC_LEN;
   peer_name(fd, c->peer, sizeof(c->peer));
   if (nghttp2_session_server_new2(&c->sess, g_cbs, c, g_opt)) goto fail;
   if (conn_settings(c)) goto fail;
   if (s->ssl) {
-    c->ssl = SSL_new(s->ssl);
-    if (!c->ssl || !SSL_set_fd(c->ssl, fd)) goto fail;
-    SSL_set_accept_state(c->ssl);
-    SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    c->io.ssl = SSL_new(s->ssl);
+    if (!c->io.ssl || !SSL_set_fd(c->io.ssl, fd)) goto fail;
+    SSL_set_accept_state(c->io.ssl);
+    SSL_set_mode(c->io.ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   }
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
   if (epoll_ctl(L->ep, EPOLL_CTL_ADD, fd, &ev)) goto fail;
@@ -609,7 +492,7 @@ static void conn_new(h2_loop* L, int fd) {
 fail:
   if (c) {
     if (c->sess) nghttp2_session_del(c->sess);
-    if (c->ssl) SSL_free(c->ssl);
+    if (c->io.ssl) SSL_free(c->io.ssl);
     free(c);
   }
   close(fd);
@@ -618,124 +501,58 @@ fail:
 
 static void tls_handshake(h2_conn* c) {
   ERR_clear_error();
-  int r = SSL_do_handshake(c->ssl);
+  int r = SSL_do_handshake(c->io.ssl);
   if (r == 1) {
     c->tls_ready = 1;
-    c->identity = gf__h2_tls_identity(c->ssl);
+    c->identity = gf__h2_tls_identity(c->io.ssl);
     arm(c, 0);
     return;
   }
-  int e = SSL_get_error(c->ssl, r);
+  int e = SSL_get_error(c->io.ssl, r);
   if (e == SSL_ERROR_WANT_READ) arm(c, 0);
   else if (e == SSL_ERROR_WANT_WRITE) arm(c, 1);
-  else c->dead = 1;
+  else c->io.dead = 1;
 }
 
-/* Follows the client's framing over the bytes read: the preface, then
- * 9-byte frame headers and their payloads. */
-static void rx_track(h2_conn* c, const uint8_t* p, size_t n) {
-  while (n) {
-    size_t t;
-    if (c->rx_skip || c->rx_left) {
-      size_t* left = c->rx_skip ? &c->rx_skip : &c->rx_left;
-      t = *left < n ? *left : n;
-      *left -= t;
-    } else {
-      t = 9 - (size_t)c->rx_hd_have < n ? 9 - (size_t)c->rx_hd_have : n;
-      memcpy(c->rx_hd + c->rx_hd_have, p, t);
-      c->rx_hd_have += (int)t;
-      if (c->rx_hd_have == 9) {
-        const uint8_t* h = c->rx_hd;
-        c->rx_hd_have = 0;
-        c->rx_left = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
-        int32_t sid = (int32_t)((uint32_t)(h[5] & 0x7F) << 24 | (uint32_t)h[6] << 16 |
-                                (uint32_t)h[7] << 8 | h[8]);
-        c->rx_sid = h[3] == NGHTTP2_DATA && !(h[4] & NGHTTP2_FLAG_PADDED) ? sid : 0;
-      }
-    }
-    p += t;
-    n -= t;
-  }
-}
-
-/* Where the next read may put DATA payload in place (see gf__h2_call_direct). */
-static uint8_t* rx_direct(h2_conn* c, size_t* len) {
-  if (c->rx_skip || !c->rx_left || !c->rx_sid) return NULL;
-  gf__tcall* call = stream_call(c->sess, c->rx_sid);
-  uint8_t* dst = call ? gf__h2_call_direct(call, len) : NULL;
-  if (dst && *len > c->rx_left) *len = c->rx_left;
-  return dst;
-}
-
-/* Hands bytes read to nghttp2; -1 when the connection is done. */
-static int feed(h2_conn* c, const uint8_t* p, size_t n) {
-  rx_track(c, p, n);
+/* Hands bytes read to nghttp2; nonzero when the connection is done. */
+static int feed(void* user, const uint8_t* p, size_t n) {
+  h2_conn* c = user;
   c->last_rx_ms = gf__h2_now_ms();
   ssize_t rv = nghttp2_session_mem_recv(c->sess, p, n);
   if (rv >= 0) return 0;
   /* Protocol errors: nghttp2 queued a GOAWAY where it could. */
   conn_pump(c);
-  c->dead = 1;
+  c->io.dead = 1;
   return -1;
 }
 
-/* One read: DATA payload of a message being assembled goes straight into
- * its buffer, the rest into buf. Returns bytes read, 0 when the socket has
- * no more for now, -1 when the connection is done. */
-static ssize_t read_some(h2_conn* c, uint8_t* dst, size_t dn, uint8_t* buf, size_t bn) {
-  ssize_t n;
-  if (c->ssl) {
-    ERR_clear_error();
-    int r = SSL_read(c->ssl, dst ? dst : buf, (int)(dst ? dn : bn));
-    if (r > 0) return r;
-    int e = SSL_get_error(c->ssl, r);
-    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) c->dead = 1;
-    return c->dead ? -1 : 0;
-  }
-  struct iovec iov[2] = {{dst, dn}, {buf, bn}};
-  n = dst ? readv(c->fd, iov, 2) : read(c->fd, buf, bn);
-  if (n > 0) return n;
-  if (n == 0 || (errno != EAGAIN && errno != EINTR)) c->dead = 1;
-  return c->dead ? -1 : 0;
-}
-
-static void conn_read(h2_conn* c) {
-  uint8_t buf[READ_CHUNK];
-  /* TLS reads on until OpenSSL wants more from the socket: bytes it holds
-   * decrypted would raise no epoll event. */
-  for (int i = 0; (c->ssl || i < READS_PER_EVENT) && !c->dead; i++) {
-    size_t dn = 0;
-    uint8_t* dst = rx_direct(c, &dn);
-    size_t bn = dst || c->rx_bulk ? READ_TAIL : sizeof(buf);
-    ssize_t n = read_some(c, dst, dn, buf, bn);
-    if (n <= 0) return;
-    c->rx_bulk = dst != NULL;
-    size_t nd = dst ? ((size_t)n < dn ? (size_t)n : dn) : 0;
-    if (nd && feed(c, dst, nd)) return;
-    if ((size_t)n > nd && feed(c, buf, (size_t)n - nd)) return;
-    if (!c->ssl && (size_t)n < (dst ? dn + bn : bn)) return;
-  }
+/* Where the next read may put DATA payload of stream sid in place (see
+ * gf__h2_call_direct). */
+static uint8_t* direct(void* user, int32_t sid, size_t* len) {
+  h2_conn* c = user;
+  gf__tcall* call = stream_call(c->sess, sid);
+  return call ? gf__h2_call_direct(call, len) : NULL;
 }
 
 static void conn_event(h2_conn* c, uint32_t ev) {
-  if (c->ssl && !c->tls_ready) {
+  if (c->io.ssl && !c->tls_ready) {
     tls_handshake(c);
     if (!c->tls_ready) return;
   }
-  if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) conn_read(c);
-  if (ev & EPOLLOUT) flush_out(c);
+  if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) gf__h2_io_read(&c->io, direct, feed, c);
+  if (ev & EPOLLOUT) gf__h2_io_flush_out(&c->io);
   conn_pump(c);
 }
 
 static void conn_tick(h2_conn* c, int64_t now, int64_t wall) {
   gf__tserver_options* o = &c->L->s->opts;
   if (!c->h2_ready) {
-    if (now - c->born_ms > HANDSHAKE_MS) c->dead = 1;
+    if (now - c->born_ms > HANDSHAKE_MS) c->io.dead = 1;
     return;
   }
   if (o->keepalive_time_sec > 0) {
     if (c->ping_sent_ms && now - c->ping_sent_ms > (int64_t)(o->keepalive_timeout_sec > 0 ? o->keepalive_timeout_sec : 20) * 1000) {
-      c->dead = 1;
+      c->io.dead = 1;
       return;
     }
     if (!c->ping_sent_ms && now - c->last_rx_ms >= (int64_t)o->keepalive_time_sec * 1000) {
@@ -869,7 +686,7 @@ static void take_kicks(h2_loop* L) {
     gf__tcall* next = k->knext;
     h2_conn* conn = k->conn;
     gf__h2_call_kicked(k); /* drops the kick reference */
-    if (conn && !conn->dead) conn_pump(conn);
+    if (conn && !conn->io.dead) conn_pump(conn);
     k = next;
   }
 }
@@ -878,11 +695,11 @@ static void take_kicks(h2_loop* L) {
 static void reap(h2_loop* L) {
   for (h2_conn* c = L->conns; c;) {
     h2_conn* next = c->next;
-    if (c->repump && !c->dead) {
+    if (c->repump && !c->io.dead) {
       c->repump = 0;
       conn_pump(c);
     }
-    if (c->dead) conn_free(c);
+    if (c->io.dead) conn_free(c);
     c = next;
   }
 }
@@ -939,14 +756,14 @@ static void* loop_main(void* p) {
     }
     if (kill && !killed) {
       killed = 1;
-      for (h2_conn* c = L->conns; c; c = c->next) c->dead = 1;
+      for (h2_conn* c = L->conns; c; c = c->next) c->io.dead = 1;
     }
     int64_t now = gf__h2_now_ms();
     if (now - last_tick >= TICK_MS) {
       last_tick = now;
       int64_t wall = gf__h2_wall_ms();
       for (h2_conn* c = L->conns; c; c = c->next)
-        if (!c->dead) conn_tick(c, now, wall);
+        if (!c->io.dead) conn_tick(c, now, wall);
       if (listening && L->accept_retry_ms && now >= L->accept_retry_ms) {
         L->accept_retry_ms = 0;
         if (descriptor_free()) atomic_store(&s->paused_since_ms, 0);
