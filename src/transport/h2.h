@@ -20,6 +20,8 @@
 #include <openssl/ssl.h>
 
 #include "transport/h2_io.h"
+#include "transport/h2_rx.h"
+#include "transport/h2_wire.h"
 #include "transport/server_transport.h"
 
 typedef struct h2_loop h2_loop;
@@ -31,18 +33,6 @@ typedef struct h2_qmsg {
   size_t wire; /* bytes it took on the stream (prefix included) */
   struct h2_qmsg* next;
 } h2_qmsg;
-
-/* An encoded header (response headers, trailers). */
-typedef struct h2_hdr {
-  char* name;
-  char* value;
-  size_t nlen, vlen;
-} h2_hdr;
-
-typedef struct h2_hdrs {
-  h2_hdr* v;
-  size_t n, cap;
-} h2_hdrs;
 
 struct gf__tcall {
   gf__tserver* s;
@@ -67,16 +57,7 @@ struct gf__tcall {
   char* encoding; /* grpc-encoding other than identity */
   int dispatched;  /* [loop] on_call ran */
   gf__ibuf* first; /* [loop] unary request until dispatch */
-  /* receive assembly [loop] */
-  uint8_t pfx[5];
-  int pfx_have;
-  uint8_t* rraw;  /* the allocation; rbuf may start past it (payload alignment) */
-  uint8_t* rbuf;
-  size_t rlen, rhave, rcap;
-  uint8_t* probe; /* a message's first bytes until its payload offset is known */
-  size_t probe_have;
-  int probing;
-  int recv_failed;  /* [loop] assembly failed: call cancelled */
+  h2_rx rx; /* receive assembly [loop]; rx.failed: the receive side is done */
   /* receive queue [mu] */
   h2_qmsg* qhead;
   h2_qmsg* qtail;
@@ -221,16 +202,5 @@ int64_t gf__h2_wall_ms(void);
 /* GF_OK with *out NULL when TLS is off. */
 int gf__h2_tls_context(const gf__tserver_options* o, SSL_CTX** out, gf_error* err);
 char* gf__h2_tls_identity(SSL* ssl); /* malloc'd, or NULL without a client certificate */
-
-/* ---- h2_wire.c ---- */
-size_t gf__h2_b64_encode(const uint8_t* in, size_t n, char* out); /* out: 4*ceil(n/3)+1 */
-/* Decodes padded or unpadded base64; -1 on a bad character. */
-int gf__h2_b64_decode(const char* in, size_t n, uint8_t* out, size_t* out_len);
-/* Percent-encodes a grpc-message; returns a malloc'd string. */
-char* gf__h2_pct_encode(const char* s);
-/* grpc-timeout ("100m", "5S", ...) to milliseconds; -1 if malformed. */
-int64_t gf__h2_parse_timeout(const char* v, size_t n);
-int gf__h2_hdrs_push(h2_hdrs* h, const char* name, size_t nlen, const char* value, size_t vlen);
-void gf__h2_hdrs_free(h2_hdrs* h);
 
 #endif

@@ -19,21 +19,13 @@
  * it is given back only as the consumer takes messages. */
 #define RA_MSGS 8
 #define RA_BYTES (1024 * 1024)
-/* A message up to this size gets its whole buffer at once (only touched
- * pages become resident); a larger one grows by doubling. */
-#define RBUF_FIRST (64 * 1024 * 1024)
-/* A streamed message of at least ALIGN_MIN bytes has its first bytes (up to
- * PROBE_MAX) held back until opts.payload_offset tells where its payload
- * starts; the buffer is then placed so that the payload is PAYLOAD_ALIGN
- * aligned and the layer above uses it without copying. */
-#define ALIGN_MIN 4096
-#define PROBE_MAX 4096
-#define PAYLOAD_ALIGN 64
-
 enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_DEADLINE = 4, ST_RESOURCE = 8,
        ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13 };
 
 
+
+static void message_done(void* user, gf__ibuf* m, size_t wire);
+static void rx_failed(void* user, int code, const char* msg);
 
 /* ---- life cycle ----------------------------------------------------------------- */
 
@@ -45,6 +37,10 @@ gf__tcall* gf__h2_call_new(h2_conn* conn, int32_t sid) {
   c->conn = conn;
   c->sid = sid;
   c->refs = 1; /* the stream's */
+  c->rx.max = c->s->opts.max_receive_message_bytes;
+  c->rx.on_message = message_done;
+  c->rx.on_fail = rx_failed;
+  c->rx.user = c;
   c->method = -1;
   c->deadline_ms = INT64_MAX;
   pthread_mutex_init(&c->mu, NULL);
@@ -71,8 +67,7 @@ static void call_free(gf__tcall* c) {
   free(c->identity);
   free(c->encoding);
   gf__ibuf_free(c->first);
-  free(c->rraw);
-  free(c->probe);
+  gf__h2_rx_stop(&c->rx);
   while (c->qhead) {
     h2_qmsg* q = c->qhead;
     c->qhead = q->next;
@@ -164,7 +159,7 @@ static void reject(gf__tcall* c, int code, const char* msg) {
   c->st_msg = gf__h2_pct_encode(msg);
   c->status_sent = c->md_sent = 1;
   pthread_mutex_unlock(&c->mu);
-  c->recv_failed = 1;
+  c->rx.failed = 1;
   if (submit_trailers_only(c)) nghttp2_submit_rst_stream(c->conn->sess, NGHTTP2_FLAG_NONE, c->sid, NGHTTP2_INTERNAL_ERROR);
 }
 
@@ -173,7 +168,7 @@ static void reject_http(gf__tcall* c, const char* status) {
   pthread_mutex_lock(&c->mu);
   c->status_sent = c->md_sent = 1;
   pthread_mutex_unlock(&c->mu);
-  c->recv_failed = 1;
+  c->rx.failed = 1;
   c->resp_submitted = c->trailers_submitted = 1;
   nghttp2_submit_response(c->conn->sess, c->sid, nv, 1, NULL);
 }
@@ -308,6 +303,7 @@ static void dispatch(gf__tcall* c) {
 }
 
 void gf__h2_call_headers_done(gf__tcall* c) {
+  if (!c->unary) c->rx.payload_offset = c->s->opts.payload_offset;
   if (c->too_big) {
     char msg[160];
     snprintf(msg, sizeof(msg), "request metadata of more than %lld bytes (max_metadata_bytes)",
@@ -336,17 +332,20 @@ void gf__h2_call_headers_done(gf__tcall* c) {
 
 static void do_cancel(gf__tcall* c, int code, const char* msg);
 
-static void fail_recv(gf__tcall* c, int code, const char* msg) {
-  c->recv_failed = 1;
-  free(c->rraw);
-  c->rraw = c->rbuf = NULL;
-  c->probing = 0;
+/* rx.on_fail: the message assembly failed. */
+static void rx_failed(void* user, int code, const char* msg) {
+  gf__tcall* c = user;
   if (!c->dispatched) {
     reject(c, code, msg);
     return;
   }
   atomic_store(&c->cancelled, 1);
   do_cancel(c, code, msg);
+}
+
+static void fail_recv(gf__tcall* c, int code, const char* msg) {
+  gf__h2_rx_stop(&c->rx);
+  rx_failed(c, code, msg);
 }
 
 static void deliver(gf__tcall* c, gf__ibuf* msg, size_t wire) {
@@ -375,16 +374,9 @@ static void deliver(gf__tcall* c, gf__ibuf* msg, size_t wire) {
   pthread_mutex_unlock(&c->mu);
 }
 
-static void message_done(gf__tcall* c) {
-  gf__ibuf* m = gf__ibuf_from_owned_at(c->rraw, c->rbuf, c->rlen);
-  size_t wire = c->rlen + 5;
-  if (!m) free(c->rraw);
-  c->rraw = c->rbuf = NULL;
-  c->pfx_have = 0;
-  if (!m) {
-    fail_recv(c, ST_RESOURCE, "out of memory");
-    return;
-  }
+/* rx.on_message: a request message is complete. */
+static void message_done(void* user, gf__ibuf* m, size_t wire) {
+  gf__tcall* c = user;
   if (!c->dispatched) {
     if (c->unary && !c->first) {
       c->first = m;
@@ -401,81 +393,7 @@ static void message_done(gf__tcall* c) {
   deliver(c, m, wire);
 }
 
-static int alloc_rbuf(gf__tcall* c, size_t body_off);
-
-static int start_message(gf__tcall* c) {
-  if (c->pfx[0] & 1) {
-    fail_recv(c, ST_INTERNAL, "compressed message received without grpc-encoding (identity only)");
-    return -1;
-  }
-  uint32_t n = (uint32_t)c->pfx[1] << 24 | (uint32_t)c->pfx[2] << 16 | (uint32_t)c->pfx[3] << 8 | c->pfx[4];
-  int64_t max = c->s->opts.max_receive_message_bytes;
-  if (max > 0 && (int64_t)n > max) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "Received message larger than max (%u vs. %lld)", n, (long long)max);
-    fail_recv(c, ST_RESOURCE, msg);
-    return -1;
-  }
-  c->rlen = n;
-  c->rhave = 0;
-  if (n >= ALIGN_MIN && n <= RBUF_FIRST && !c->unary && c->s->opts.payload_offset) {
-    if (!c->probe) c->probe = malloc(PROBE_MAX);
-    if (c->probe) {
-      c->probing = 1;
-      c->probe_have = 0;
-      return 0;
-    }
-  }
-  if (alloc_rbuf(c, SIZE_MAX)) return -1;
-  if (n == 0) message_done(c);
-  return 0;
-}
-
-/* Loop: the message's buffer; body_off (SIZE_MAX: unknown) is placed at a
- * PAYLOAD_ALIGN boundary. */
-static int alloc_rbuf(gf__tcall* c, size_t body_off) {
-  c->rcap = c->rlen < RBUF_FIRST ? c->rlen : RBUF_FIRST;
-  size_t extra = body_off < c->rlen && c->rcap == c->rlen ? PAYLOAD_ALIGN : 0;
-  c->rraw = malloc(c->rcap + extra ? c->rcap + extra : 1);
-  if (!c->rraw) {
-    fail_recv(c, ST_RESOURCE, "out of memory");
-    return -1;
-  }
-  size_t shift =
-      extra ? (PAYLOAD_ALIGN - ((uintptr_t)c->rraw + body_off) % PAYLOAD_ALIGN) % PAYLOAD_ALIGN : 0;
-  c->rbuf = c->rraw + shift;
-  return 0;
-}
-
-/* Loop: takes a message's first bytes until its payload offset is known (or
- * PROBE_MAX / the whole message is held), then moves them to its buffer.
- * Returns the bytes taken, or -1 when the receive failed. */
-static ssize_t probe_take(gf__tcall* c, const uint8_t* p, size_t len) {
-  size_t room = PROBE_MAX - c->probe_have;
-  if (room > c->rlen - c->probe_have) room = c->rlen - c->probe_have;
-  size_t take = len < room ? len : room;
-  memcpy(c->probe + c->probe_have, p, take);
-  c->probe_have += take;
-  size_t off = SIZE_MAX;
-  int r = c->s->opts.payload_offset(c->probe, c->probe_have, &off);
-  if (r == 0 && c->probe_have < PROBE_MAX && c->probe_have < c->rlen) return (ssize_t)take;
-  c->probing = 0;
-  if (alloc_rbuf(c, r == 1 ? off : SIZE_MAX)) return -1;
-  memcpy(c->rbuf, c->probe, c->probe_have);
-  c->rhave = c->probe_have;
-  free(c->probe); /* held only while a message start is probed */
-  c->probe = NULL;
-  if (c->rhave == c->rlen) message_done(c);
-  return (ssize_t)take;
-}
-
-uint8_t* gf__h2_call_direct(gf__tcall* c, size_t* len) {
-  if (c->recv_failed || c->pfx_have < 5 || c->probing || !c->rbuf) return NULL;
-  size_t lim = c->rcap < c->rlen ? c->rcap : c->rlen;
-  if (c->rhave >= lim) return NULL;
-  *len = lim - c->rhave;
-  return c->rbuf + c->rhave;
-}
+uint8_t* gf__h2_call_direct(gf__tcall* c, size_t* len) { return gf__h2_rx_direct(&c->rx, len); }
 
 static void give_window(gf__tcall* c, size_t len) {
   pthread_mutex_lock(&c->mu);
@@ -486,51 +404,17 @@ static void give_window(gf__tcall* c, size_t len) {
 }
 
 void gf__h2_call_data(gf__tcall* c, const uint8_t* p, size_t len) {
-  if (c->recv_failed) {
+  if (c->rx.failed) {
     nghttp2_session_consume_stream(c->conn->sess, c->sid, len);
     return;
   }
   give_window(c, len);
-  while (len > 0 && !c->recv_failed) {
-    if (c->pfx_have < 5) {
-      size_t take = 5 - (size_t)c->pfx_have < len ? 5 - (size_t)c->pfx_have : len;
-      memcpy(c->pfx + c->pfx_have, p, take);
-      c->pfx_have += (int)take;
-      p += take;
-      len -= take;
-      if (c->pfx_have == 5 && start_message(c)) return;
-      continue;
-    }
-    if (c->probing) {
-      ssize_t t = probe_take(c, p, len);
-      if (t < 0) return;
-      p += t;
-      len -= (size_t)t;
-      continue;
-    }
-    size_t take = c->rlen - c->rhave < len ? c->rlen - c->rhave : len;
-    if (c->rhave + take > c->rcap) {
-      size_t cap = c->rcap ? c->rcap : 4096;
-      while (cap < c->rhave + take) cap = cap * 2 > c->rlen ? c->rlen : cap * 2;
-      uint8_t* b = realloc(c->rraw, cap); /* rbuf == rraw: no alignment beyond RBUF_FIRST */
-      if (!b) {
-        fail_recv(c, ST_RESOURCE, "out of memory");
-        return;
-      }
-      c->rraw = c->rbuf = b;
-      c->rcap = cap;
-    }
-    if (p != c->rbuf + c->rhave) memcpy(c->rbuf + c->rhave, p, take); /* else read in place */
-    c->rhave += take;
-    p += take;
-    len -= take;
-    if (c->rhave == c->rlen) message_done(c);
-  }
+  gf__h2_rx_data(&c->rx, p, len);
 }
 
 void gf__h2_call_remote_end(gf__tcall* c) {
-  if (c->recv_failed) return;
-  if (c->pfx_have) {
+  if (c->rx.failed) return;
+  if (gf__h2_rx_partial(&c->rx)) {
     fail_recv(c, ST_INTERNAL, "the request stream ended inside a message");
     return;
   }
@@ -613,7 +497,7 @@ static void do_cancel(gf__tcall* c, int code, const char* msg) {
     c->status_sent = c->md_sent = 1;
   }
   pthread_mutex_unlock(&c->mu);
-  c->recv_failed = 1;
+  c->rx.failed = 1;
   if (!can_status) {
     nghttp2_submit_rst_stream(sess, NGHTTP2_FLAG_NONE, c->sid, NGHTTP2_CANCEL);
   } else if (!c->resp_submitted) {

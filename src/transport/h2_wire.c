@@ -1,10 +1,13 @@
 /* gRPC-over-HTTP/2 header encodings for the nghttp2 server transport:
  * base64 for -bin metadata, percent-encoding of grpc-message, grpc-timeout
- * parsing and header lists. Pure functions; any thread. */
+ * parsing and formatting, and header lists. Pure functions; any thread. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/h2.h"
+#include <stdio.h>
+
+#include "gooddata_flight_server/common.h"
+#include "transport/h2_wire.h"
 
 static const char k_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -124,4 +127,36 @@ void gf__h2_hdrs_free(h2_hdrs* h) {
   }
   free(h->v);
   memset(h, 0, sizeof(*h));
+}
+
+static int hex_val(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+char* gf__h2_pct_decode(const char* s, size_t n) {
+  char* out = malloc(n + 1);
+  if (!out) return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int hi = s[i] == '%' && i + 2 < n ? hex_val(s[i + 1]) : -1;
+    int lo = hi >= 0 ? hex_val(s[i + 2]) : -1;
+    if (lo >= 0) {
+      out[o++] = (char)(hi << 4 | lo);
+      i += 2;
+    } else {
+      out[o++] = s[i];
+    }
+  }
+  out[o] = 0;
+  return out;
+}
+
+void gf__h2_format_timeout(int64_t ms, char out[12]) {
+  if (ms < 1) ms = 1;
+  if (ms <= 99999999) snprintf(out, 12, "%lldm", (long long)ms);
+  else if (ms / 1000 <= 99999999) snprintf(out, 12, "%lldS", (long long)((ms + 999) / 1000));
+  else snprintf(out, 12, "%lldH", (long long)((ms / 3600000 + 1) > 99999999 ? 99999999 : ms / 3600000 + 1));
 }
