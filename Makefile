@@ -41,7 +41,7 @@ PUB_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclu
 ALL_CFLAGS := $(PUB_CFLAGS) -Isrc -I$(B)/gen
 # The library exports only what include/ marks GF_API (gf_*).
 LIB_CFLAGS := $(ALL_CFLAGS) -fvisibility=hidden
-SYS_LIBS := -lnghttp2 -lgrpc -lgpr -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
+SYS_LIBS := -lnghttp2 -lprotobuf-c -llz4 -lzstd -lssl -lcrypto -ljansson -ldl -lm -pthread
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 # Modules in dependency order, highest first (a module may use only those
@@ -208,10 +208,12 @@ $(B)/fuzz/%: fuzz/%.c $(ARCHIVES)
 fuzz: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------------
+# The grpc_*floor references measure bare gRPC core (Debian libgrpc); nothing
+# else links it.
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group \
-	  $(LDFLAGS_ALL) $(SYS_LIBS)
+	  $(LDFLAGS_ALL) $(SYS_LIBS) $(if $(filter grpc_%,$(notdir $@)),-lgrpc -lgpr)
 
 bench: all
 	B=$(B) bench/run.sh

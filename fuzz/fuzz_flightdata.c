@@ -35,11 +35,6 @@ static int next_msg(void* user, gf__ibuf** out, gf_error* err) {
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static int inited;
-  if (!inited) {
-    gf__transport_init();
-    inited = 1;
-  }
   /* body offset: within the input, and the same when only the bytes up to it are seen */
   size_t off = 0, off2 = 0;
   if (gf__flight_data_body_offset(data, size, &off) == 1 &&

@@ -1,12 +1,13 @@
-/* libFuzzer target: the gRPC header encodings of the nghttp2 server
- * transport (src/transport/h2_wire.c) on arbitrary bytes: grpc-timeout
- * parsing, base64 decoding of -bin metadata (and a re-encode round trip),
- * percent-encoding of grpc-message. Single-threaded. */
+/* libFuzzer target: the gRPC header encodings of the nghttp2 transports
+ * (src/transport/h2_wire.c) on arbitrary bytes: grpc-timeout parsing,
+ * base64 decoding of -bin metadata (and a re-encode round trip),
+ * percent-encoding of grpc-message and the client's percent-decoding (of
+ * the raw bytes, and a round trip). Single-threaded. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/h2.h"
+#include "transport/h2_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size); /* called by libFuzzer */
 
@@ -36,8 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (p) {
     for (char* q = p; *q; q++)
       if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e) abort();
+    char* back = gf__h2_pct_decode(p, strlen(p));
+    if (back && strcmp(back, s)) abort(); /* decode(encode(s)) == s up to its first NUL */
+    free(back);
     free(p);
   }
+  char* d = gf__h2_pct_decode((const char*)data, size);
+  if (d && strlen(d) > size) abort();
+  free(d);
   free(s);
   return 0;
 }

@@ -48,7 +48,7 @@ typedef struct gf_header {
 
 typedef struct gf_client_options {
   uint32_t struct_size;          /* sizeof(gf_client_options); 0 is accepted */
-  const char* tls_root_certs;    /* PEM; NULL = gRPC's default roots (grpc+tls) */
+  const char* tls_root_certs;    /* PEM; NULL = the system's roots (grpc+tls) */
   const char* tls_cert_chain;    /* mTLS client certificate (PEM) or NULL */
   const char* tls_private_key;   /* mTLS client key (PEM) or NULL */
   const char* tls_override_hostname; /* expected server name, or NULL */
@@ -56,10 +56,10 @@ typedef struct gf_client_options {
   const gf_header* headers;      /* sent with every call (copied) */
   size_t n_headers;
   int64_t default_deadline_ms;   /* per call, 0 = none */
-  /* Throughput: turn off HTTP/2 BDP probing and use a fixed per-stream
-   * receive window (good for >= 1 MiB batches, bad for small ones). */
+  /* Kept for source and ABI compatibility; no effect (the receive window is
+   * fixed). */
   int disable_bdp_probe;
-  int32_t stream_lookahead_bytes; /* > 0: fixed receive window */
+  int32_t stream_lookahead_bytes; /* > 0: per-stream receive window (default 4 MiB) */
 } gf_client_options;
 
 /* Per-call options; NULL means defaults. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/client_internal.h"
+#include "flight/flightdata.h"
 
 struct gf_rpc_status {
   int code;
@@ -207,7 +208,7 @@ gf_status gf_client_create(const char* uri, const gf_client_options* opts, gf_cl
     gf__cchannel_options co = {target, tls, o.tls_root_certs, o.tls_cert_chain,
                                o.tls_private_key, o.tls_override_hostname,
                                o.max_receive_message_bytes, o.disable_bdp_probe,
-                               o.stream_lookahead_bytes};
+                               o.stream_lookahead_bytes, gf__flight_data_body_offset};
     rc = gf__cchannel_create(&co, &c->channel, err);
   }
   free(target);

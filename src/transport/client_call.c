@@ -1,44 +1,30 @@
-/* Client calls on gRPC core: call start (headers, deadline, optional first
- * message), blocking send/receive/half-close on a per-call pluck completion
- * queue, status and metadata collection, cancellation and teardown. Any
- * application thread; one sender and one receiver thread per call at most.
- * At most one SEND and one RECV batch outstanding per call (gRPC core allows
- * no more), any failed start_batch cancels the call, and no write-buffer
- * hint is set (every message is flushed as it is sent). */
-#include <pthread.h>
+/* nghttp2 client transport, call side: the blocking gf__ccall_* operations
+ * (any application thread; one sender and one receiver per call at most;
+ * they wait on the call's condition variable and post work to the channel's
+ * I/O thread with gf__cconn_kick), and the loop side of each stream:
+ * request headers, zero-copy sends through nghttp2's no-copy DATA frames
+ * (one message in flight per call), received messages assembled in
+ * buffers we own (h2_rx) with the window given back as the reader takes
+ * them, response metadata and status, deadlines and cancellation. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <grpc/grpc.h>
-#include <grpc/support/alloc.h>
-#include <grpc/support/time.h>
+#include "transport/client_h2.h"
 
-#include "transport/client_call.h"
-#include "transport/client_internal.h"
-#include "transport/msg_grpc.h"
+/* Receive read-ahead: while fewer than this many messages / bytes wait for
+ * the reader, the stream window is given back as bytes arrive; beyond, only
+ * as the reader takes messages. */
+#define RA_MSGS 8
+#define RA_BYTES (1024 * 1024)
+#define MAX_METADATA (64 * 1024) /* response headers + trailers of one call */
 
-struct gf__ccall {
-  grpc_call* call;
-  grpc_completion_queue* cq;
-  pthread_mutex_t mu;        /* serialises start_batch and the flags below */
-  pthread_mutex_t status_mu; /* one thread plucks the status */
-  pthread_mutex_t md_mu;     /* one thread plucks the headers */
-  char tag_send, tag_recv, tag_md, tag_status, tag_close;
-  int send_out, recv_out, md_out, status_out, close_out; /* outstanding ops */
-  int send_closed;
-  int md_pending; /* request headers not yet sent: they go with the first batch */
-  grpc_metadata* req_md;
-  size_t n_req_md;
-  grpc_metadata_array init_md, trail_md;
-  grpc_status_code code;
-  grpc_slice details;
-  const char* error_string;
-  grpc_byte_buffer* recv_bb;
-  gf__cstatus st;
-};
+enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_INVALID = 3, ST_DEADLINE = 4,
+       ST_PERMISSION = 7, ST_RESOURCE = 8, ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13,
+       ST_UNAVAILABLE = 14, ST_UNAUTHENTICATED = 16 };
 
-/* ---- metadata helpers ------------------------------------------------------- */
+/* ---- metadata ------------------------------------------------------------------------ */
 
 void gf__cmeta_clear(gf__cmeta* m) {
   for (size_t i = 0; i < m->n; i++) {
@@ -60,233 +46,514 @@ int gf__cmeta_get(const gf__cmeta* m, const char* key, gf_bytes* out) {
   return 0;
 }
 
-static void tmeta_from_array(gf__cmeta* m, const grpc_metadata_array* a) {
-  gf__cmeta_clear(m);
-  if (a->count == 0) return;
-  m->keys = calloc(a->count, sizeof(char*));
-  m->values = calloc(a->count, sizeof(gf_bytes));
-  if (!m->keys || !m->values) {
-    free(m->keys);
-    free(m->values);
-    m->keys = NULL;
-    m->values = NULL;
-    return;
+/* Appends a received header; -bin values are base64-decoded. */
+static int meta_push(gf__cmeta* m, const uint8_t* n, size_t nl, const uint8_t* v, size_t vl) {
+  char** k = realloc(m->keys, (m->n + 1) * sizeof(*k));
+  if (k) m->keys = k;
+  gf_bytes* vs = k ? realloc(m->values, (m->n + 1) * sizeof(*vs)) : NULL;
+  if (!vs) return -1;
+  m->values = vs;
+  char* key = strndup((const char*)n, nl);
+  uint8_t* val = malloc(vl + 1);
+  size_t len = vl;
+  int bad = !key || !val;
+  if (!bad && nl > 4 && !memcmp(n + nl - 4, "-bin", 4))
+    bad = gf__h2_b64_decode((const char*)v, vl, val, &len) != 0;
+  else if (!bad && vl)
+    memcpy(val, v, vl);
+  if (bad) {
+    free(key);
+    free(val);
+    return -1;
   }
-  for (size_t i = 0; i < a->count; i++) {
-    size_t kl = GRPC_SLICE_LENGTH(a->metadata[i].key);
-    size_t vl = GRPC_SLICE_LENGTH(a->metadata[i].value);
-    char* k = malloc(kl + 1);
-    uint8_t* v = malloc(vl + 1);
-    if (!k || !v) {
-      free(k);
-      free(v);
-      break;
-    }
-    memcpy(k, GRPC_SLICE_START_PTR(a->metadata[i].key), kl);
-    k[kl] = 0;
-    memcpy(v, GRPC_SLICE_START_PTR(a->metadata[i].value), vl);
-    v[vl] = 0;
-    m->keys[m->n] = k;
-    m->values[m->n] = (gf_bytes){v, vl};
-    m->n++;
-  }
+  val[len] = 0;
+  m->keys[m->n] = key;
+  m->values[m->n++] = (gf_bytes){val, len};
+  return 0;
 }
 
-/* ---- status mapping --------------------------------------------------------- */
+/* ---- status mapping ------------------------------------------------------------------- */
 
 int gf__grpc_code_to_status(int code) {
   switch (code) {
-    case GRPC_STATUS_OK: return GF_OK;
-    case GRPC_STATUS_CANCELLED: return GF_CANCELLED;
-    case GRPC_STATUS_UNKNOWN: return GF_UNKNOWN;
-    case GRPC_STATUS_INVALID_ARGUMENT: return GF_INVALID_ARGUMENT;
-    case GRPC_STATUS_DEADLINE_EXCEEDED: return GF_TIMED_OUT;
-    case GRPC_STATUS_NOT_FOUND: return GF_NOT_FOUND;
-    case GRPC_STATUS_ALREADY_EXISTS: return GF_ALREADY_EXISTS;
-    case GRPC_STATUS_PERMISSION_DENIED: return GF_UNAUTHORIZED;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED: return GF_RESOURCE_EXHAUSTED;
-    case GRPC_STATUS_FAILED_PRECONDITION: return GF_INVALID_ARGUMENT;
-    case GRPC_STATUS_ABORTED: return GF_INTERNAL;
-    case GRPC_STATUS_OUT_OF_RANGE: return GF_INVALID_ARGUMENT;
-    case GRPC_STATUS_UNIMPLEMENTED: return GF_UNIMPLEMENTED;
-    case GRPC_STATUS_INTERNAL: return GF_INTERNAL;
-    case GRPC_STATUS_UNAVAILABLE: return GF_UNAVAILABLE;
-    case GRPC_STATUS_DATA_LOSS: return GF_INTERNAL;
-    case GRPC_STATUS_UNAUTHENTICATED: return GF_UNAUTHENTICATED;
+    case 0: return GF_OK;
+    case 1: return GF_CANCELLED;
+    case 2: return GF_UNKNOWN;
+    case 3: return GF_INVALID_ARGUMENT;
+    case 4: return GF_TIMED_OUT;
+    case 5: return GF_NOT_FOUND;
+    case 6: return GF_ALREADY_EXISTS;
+    case 7: return GF_UNAUTHORIZED;
+    case 8: return GF_RESOURCE_EXHAUSTED;
+    case 9: return GF_INVALID_ARGUMENT;  /* FAILED_PRECONDITION */
+    case 10: return GF_INTERNAL;         /* ABORTED */
+    case 11: return GF_INVALID_ARGUMENT; /* OUT_OF_RANGE */
+    case 12: return GF_UNIMPLEMENTED;
+    case 13: return GF_INTERNAL;
+    case 14: return GF_UNAVAILABLE;
+    case 15: return GF_INTERNAL; /* DATA_LOSS */
+    case 16: return GF_UNAUTHENTICATED;
     default: return GF_UNKNOWN;
   }
 }
 
-/* ---- plumbing ----------------------------------------------------------------- */
-
-static void pluck(gf__ccall* c, void* tag, int* success) {
-  grpc_event ev = grpc_completion_queue_pluck(c->cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-  *success = ev.type == GRPC_OP_COMPLETE && ev.success;
+/* gRPC's mapping of an HTTP status that is not 200. */
+static int http_to_grpc(int http) {
+  switch (http) {
+    case 400: return ST_INTERNAL;
+    case 401: return ST_UNAUTHENTICATED;
+    case 403: return ST_PERMISSION;
+    case 404: return ST_UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504: return ST_UNAVAILABLE;
+    default: return ST_UNKNOWN;
+  }
 }
 
-/* Starts a batch under the lock; a rejected batch cancels the call. */
-static int start_batch(gf__ccall* c, const grpc_op* ops, size_t n, void* tag, int* flag,
-                       gf_error* err) {
+/* A stream reset before a status arrived. */
+static int rst_to_grpc(int code) {
+  switch (code) {
+    case NGHTTP2_REFUSED_STREAM: return ST_UNAVAILABLE;
+    case NGHTTP2_CANCEL: return ST_CANCELLED;
+    case NGHTTP2_ENHANCE_YOUR_CALM: return ST_RESOURCE;
+    case NGHTTP2_INADEQUATE_SECURITY: return ST_PERMISSION;
+    default: return ST_INTERNAL;
+  }
+}
+
+/* ---- life cycle ------------------------------------------------------------------------ */
+
+static void drop_queue(gf__ccall* c) {
+  while (c->qhead) {
+    cmsg* q = c->qhead;
+    c->qhead = q->next;
+    gf__ibuf_free(q->msg);
+    free(q);
+  }
+  c->qtail = NULL;
+  c->qn = c->qbytes = 0;
+}
+
+static void call_free(gf__ccall* c) {
+  gf__h2_hdrs_free(&c->req);
+  drop_queue(c);
+  gf__h2_rx_stop(&c->rx);
+  gf__obuf_free(c->smsg);
+  free(c->message);
+  gf__cmeta_clear(&c->hmd);
+  gf__cmeta_clear(&c->tmd);
+  gf__cmeta_clear(&c->st.headers);
+  gf__cmeta_clear(&c->st.trailers);
+  free(c->st.details);
+  pthread_mutex_destroy(&c->mu);
+  pthread_cond_destroy(&c->cv);
+  free(c);
+}
+
+void gf__ccall_unref(gf__ccall* c) {
   pthread_mutex_lock(&c->mu);
-  grpc_call_error e = grpc_call_start_batch(c->call, ops, n, tag, NULL);
-  if (e == GRPC_CALL_OK) *flag = 1;
+  int left = --c->refs;
   pthread_mutex_unlock(&c->mu);
-  if (e != GRPC_CALL_OK) {
-    grpc_call_cancel(c->call, NULL);
-    return gf_error_set(err, GF_INTERNAL, "grpc_call_start_batch failed with %d", (int)e);
-  }
-  return GF_OK;
+  if (left == 0) call_free(c);
 }
 
-/* Like start_batch, for batches that may carry the request headers: ops[0]
- * is reserved; when the headers are still pending it becomes
- * SEND_INITIAL_METADATA (decided and started under one lock, so the headers
- * always go out with the first batch of the call). ops[1..n] are the ops. */
-static int start_batch_md(gf__ccall* c, grpc_op* ops, size_t n, void* tag, int* flag,
-                          gf_error* err) {
+/* Sets the final status once (any thread; c->mu held). Metadata received
+ * so far becomes the call's headers / trailers. */
+static void end_locked(gf__ccall* c, int code, const char* msg, gf__cmeta* trailers) {
+  if (c->ended) return;
+  c->st.grpc_code = code;
+  c->st.details = strdup(msg ? msg : "");
+  if (trailers) {
+    c->st.trailers = *trailers;
+    memset(trailers, 0, sizeof(*trailers));
+  }
+  c->st.done = 1;
+  c->ended = 1;
+  c->headers_ready = 1;
+  pthread_cond_broadcast(&c->cv);
+}
+
+static void end_call(gf__ccall* c, int code, const char* msg, gf__cmeta* trailers) {
   pthread_mutex_lock(&c->mu);
-  const grpc_op* first = ops + 1;
-  size_t count = n;
-  if (c->md_pending) {
-    memset(&ops[0], 0, sizeof(ops[0]));
-    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[0].data.send_initial_metadata.count = c->n_req_md;
-    ops[0].data.send_initial_metadata.metadata = c->req_md;
-    first = ops;
-    count = n + 1;
-  }
-  grpc_call_error e = grpc_call_start_batch(c->call, first, count, tag, NULL);
-  if (e == GRPC_CALL_OK) {
-    *flag = 1;
-    c->md_pending = 0;
-  }
+  end_locked(c, code, msg, trailers);
   pthread_mutex_unlock(&c->mu);
-  if (e != GRPC_CALL_OK) {
-    grpc_call_cancel(c->call, NULL);
-    return gf_error_set(err, GF_INTERNAL, "grpc_call_start_batch failed with %d", (int)e);
-  }
-  return GF_OK;
 }
 
-static void done_flag(gf__ccall* c, int* flag) {
+/* ---- loop side: receive ------------------------------------------------------------------ */
+
+static void rst(gf__ccall* c, uint32_t code) {
+  if (c->conn) nghttp2_submit_rst_stream(c->conn->sess, NGHTTP2_FLAG_NONE, c->sid, code);
+}
+
+static void rx_message(void* user, gf__ibuf* m, size_t wire) {
+  (void)wire;
+  gf__ccall* c = user;
+  cmsg* q = malloc(sizeof(*q));
   pthread_mutex_lock(&c->mu);
-  *flag = 0;
+  int keep = q && !c->ended;
+  if (keep) {
+    *q = (cmsg){m, NULL};
+    if (c->qtail) c->qtail->next = q;
+    else c->qhead = q;
+    c->qtail = q;
+    c->qn++;
+    c->qbytes += gf__ibuf_length(m);
+    pthread_cond_broadcast(&c->cv);
+  }
+  pthread_mutex_unlock(&c->mu);
+  if (keep) return;
+  free(q);
+  gf__ibuf_free(m);
+}
+
+static void rx_fail(void* user, int code, const char* msg) {
+  gf__ccall* c = user;
+  end_call(c, code, msg, NULL);
+  rst(c, NGHTTP2_CANCEL);
+}
+
+void gf__ccall_header(gf__ccall* c, const nghttp2_frame* f, const uint8_t* n, size_t nl,
+                      const uint8_t* v, size_t vl) {
+  if (c->too_big) return;
+  c->hdr_bytes += nl + vl + 32;
+  if (c->hdr_bytes > MAX_METADATA) {
+    c->too_big = 1;
+    return;
+  }
+  int trailers = f->headers.cat == NGHTTP2_HCAT_HEADERS || (f->hd.flags & NGHTTP2_FLAG_END_STREAM);
+  if (nl == 7 && !memcmp(n, ":status", 7)) {
+    char b[4] = {0};
+    if (vl == 3) memcpy(b, v, 3);
+    c->http_status = atoi(b);
+  } else if (nl == 11 && !memcmp(n, "grpc-status", 11)) {
+    char b[8] = {0};
+    memcpy(b, v, vl < 7 ? vl : 7);
+    char* end = NULL;
+    long code = strtol(b, &end, 10);
+    c->has_code = 1;
+    c->code = vl && *end == 0 && code >= 0 && code <= 16 ? (int)code : ST_UNKNOWN;
+  } else if (nl == 12 && !memcmp(n, "grpc-message", 12)) {
+    free(c->message);
+    c->message = gf__h2_pct_decode((const char*)v, vl);
+  } else if (nl && n[0] != ':' && !(nl == 12 && !memcmp(n, "content-type", 12))) {
+    if (meta_push(trailers ? &c->tmd : &c->hmd, n, nl, v, vl)) c->too_big = 1;
+  }
+}
+
+void gf__ccall_headers_end(gf__ccall* c, const nghttp2_frame* f) {
+  if (c->too_big) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "response metadata of more than %d bytes", MAX_METADATA);
+    rx_fail(c, ST_RESOURCE, msg);
+    return;
+  }
+  if (f->headers.cat != NGHTTP2_HCAT_RESPONSE) return;
+  if (c->http_status != 200) {
+    char msg[64];
+    snprintf(msg, sizeof(msg), "Received http2 header with status: %d", c->http_status);
+    rx_fail(c, http_to_grpc(c->http_status), msg);
+    return;
+  }
+  if (f->hd.flags & NGHTTP2_FLAG_END_STREAM) return; /* trailers only */
+  pthread_mutex_lock(&c->mu);
+  if (!c->headers_ready) {
+    c->st.headers = c->hmd;
+    memset(&c->hmd, 0, sizeof(c->hmd));
+    c->headers_ready = 1;
+    pthread_cond_broadcast(&c->cv);
+  }
   pthread_mutex_unlock(&c->mu);
 }
 
-static void free_req_md(gf__ccall* c) {
-  for (size_t i = 0; i < c->n_req_md; i++) {
-    grpc_slice_unref(c->req_md[i].key);
-    grpc_slice_unref(c->req_md[i].value);
-  }
-  free(c->req_md);
-  c->req_md = NULL;
-  c->n_req_md = 0;
+static void give_window(gf__ccall* c, size_t len) {
+  pthread_mutex_lock(&c->mu);
+  int hold = c->qbytes >= RA_BYTES || c->qn >= RA_MSGS;
+  if (hold) c->deferred += len;
+  pthread_mutex_unlock(&c->mu);
+  if (!hold) nghttp2_session_consume_stream(c->conn->sess, c->sid, len);
 }
 
-static int build_req_md(gf__ccall* c, const gf__cheader* h, size_t n, gf_error* err) {
-  if (n == 0) return GF_OK;
-  c->req_md = calloc(n, sizeof(grpc_metadata));
-  if (!c->req_md) return gf_error_set(err, GF_NO_MEMORY, "request headers: out of memory");
+void gf__ccall_data(gf__ccall* c, const uint8_t* p, size_t len) {
+  if (c->rx.failed) {
+    nghttp2_session_consume_stream(c->conn->sess, c->sid, len);
+    return;
+  }
+  give_window(c, len);
+  gf__h2_rx_data(&c->rx, p, len);
+}
+
+void gf__ccall_remote_end(gf__ccall* c) {
+  c->remote_end = 1;
+  if (gf__h2_rx_partial(&c->rx) && !c->rx.failed) {
+    gf__h2_rx_stop(&c->rx);
+    end_call(c, ST_INTERNAL, "the response stream ended inside a message", NULL);
+  } else if (c->has_code) {
+    end_call(c, c->code, c->message, &c->tmd);
+  } else {
+    end_call(c, ST_UNKNOWN, "the server ended the stream without a grpc-status", &c->tmd);
+  }
+  /* The call is over: a request still being sent is cut short. */
+  if (!c->eof_sent) rst(c, NGHTTP2_NO_ERROR);
+}
+
+void gf__ccall_closed(gf__ccall* c, int code) {
+  if (!c->conn) return;
+  char msg[96];
+  if (code < 0) snprintf(msg, sizeof(msg), "connection to %s closed", c->ch->authority);
+  else snprintf(msg, sizeof(msg), "Received RST_STREAM with error code %d", code);
+  c->conn = NULL;
+  gf__obuf* m = NULL;
+  pthread_mutex_lock(&c->mu);
+  end_locked(c, code < 0 ? ST_UNAVAILABLE : rst_to_grpc(code), msg, NULL);
+  if (c->send_busy && c->smsg) { /* not queued for writing: the send fails */
+    m = c->smsg;
+    c->smsg = NULL;
+    c->send_busy = 0;
+    c->send_ok = 0;
+    pthread_cond_broadcast(&c->cv);
+  }
+  pthread_mutex_unlock(&c->mu);
+  gf__obuf_free(m);
+  gf__ccall_unref(c); /* the stream's */
+}
+
+int64_t gf__ccall_tick(gf__ccall* c, int64_t now) {
+  if (c->deadline_ms == INT64_MAX) return INT64_MAX;
+  if (now < c->deadline_ms) return c->deadline_ms - now;
+  c->deadline_ms = INT64_MAX;
+  end_call(c, ST_DEADLINE, "Deadline Exceeded", NULL);
+  rst(c, NGHTTP2_CANCEL);
+  return INT64_MAX;
+}
+
+/* ---- loop side: send ---------------------------------------------------------------------- */
+
+ssize_t gf__ccall_read_cb(nghttp2_session* s, int32_t sid, uint8_t* buf, size_t len,
+                          uint32_t* flags, nghttp2_data_source* src, void* user) {
+  (void)s;
+  (void)sid;
+  (void)buf;
+  (void)user;
+  gf__ccall* c = src->ptr;
+  pthread_mutex_lock(&c->mu);
+  int busy = c->send_busy && c->smsg, closing = c->close_req;
+  pthread_mutex_unlock(&c->mu);
+  if (busy && c->s_left > 0) {
+    size_t n = len < c->s_left ? len : c->s_left;
+    c->s_left -= n;
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    if (c->s_left == 0 && c->send_last) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      c->eof_sent = 1;
+    }
+    return (ssize_t)n;
+  }
+  if (!busy && closing && !c->eof_sent) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    c->eof_sent = 1;
+    return 0;
+  }
+  c->data_deferred = 1;
+  return NGHTTP2_ERR_DEFERRED;
+}
+
+int gf__ccall_send_data(gf__ccall* c, cconn* conn, const uint8_t* hd, size_t len) {
+  if (gf__h2_io_queue_copy(&conn->io, hd, 9) ||
+      gf__h2_io_queue_msg(&conn->io, c->spfx, c->smsg, &c->s_seg, &c->s_off, len))
+    return -1;
+  if (c->s_left > 0 || c->s_seg != c->smsg->n + 1) return 0;
+  pthread_mutex_lock(&c->mu);
+  gf__obuf* m = c->smsg;
+  c->smsg = NULL;
+  pthread_mutex_unlock(&c->mu);
+  if (gf__cconn_after(conn, m, c) == GF_OK) return 0;
+  gf__obuf_free(m);
+  gf__ccall_send_written(c, 0);
+  return -1;
+}
+
+void gf__ccall_send_written(gf__ccall* c, int ok) {
+  pthread_mutex_lock(&c->mu);
+  c->send_busy = 0;
+  c->send_ok = ok;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* Opens the call's stream on the channel's current connection. */
+static void submit(gf__ccall* c) {
+  cconn* conn = gf__cconn_current(c->ch);
+  nghttp2_nv* nv = conn ? malloc(c->req.n * sizeof(*nv)) : NULL;
+  if (!nv) {
+    end_call(c, ST_UNAVAILABLE, conn ? "out of memory" : "the connection closed before the call started", NULL);
+    return;
+  }
+  for (size_t i = 0; i < c->req.n; i++)
+    nv[i] = (nghttp2_nv){(uint8_t*)c->req.v[i].name, (uint8_t*)c->req.v[i].value, c->req.v[i].nlen,
+                         c->req.v[i].vlen, NGHTTP2_NV_FLAG_NONE};
+  nghttp2_data_provider dp = {.source.ptr = c, .read_callback = gf__ccall_read_cb};
+  int32_t sid = nghttp2_submit_request(conn->sess, NULL, nv, c->req.n, &dp, c);
+  free(nv);
+  if (sid < 0) {
+    end_call(c, ST_INTERNAL, nghttp2_strerror(sid), NULL);
+    return;
+  }
+  pthread_mutex_lock(&c->mu);
+  c->refs++; /* the stream's, dropped by gf__ccall_closed */
+  pthread_mutex_unlock(&c->mu);
+  c->sid = sid;
+  c->conn = conn;
+  c->submitted = 1;
+  c->cnext = conn->calls;
+  if (conn->calls) conn->calls->cprev = c;
+  conn->calls = c;
+}
+
+void gf__ccall_kicked(gf__ccall* c) {
+  pthread_mutex_lock(&c->mu);
+  int cancel = c->cancel_req, ended = c->ended;
+  c->cancel_req = 0;
+  size_t consume = c->want_consume ? c->deferred : 0;
+  if (consume) c->deferred = 0;
+  c->want_consume = 0;
+  int sending = c->send_busy || c->close_req;
+  pthread_mutex_unlock(&c->mu);
+  if (!c->submitted && !ended) submit(c);
+  if (!c->conn) { /* never on a stream, or its stream is gone */
+    gf__obuf* m = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (c->send_busy && c->smsg) {
+      m = c->smsg;
+      c->smsg = NULL;
+      c->send_busy = 0;
+      c->send_ok = 0;
+      pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    gf__obuf_free(m);
+    return;
+  }
+  if (cancel) {
+    rst(c, NGHTTP2_CANCEL);
+    return;
+  }
+  if (consume) nghttp2_session_consume_stream(c->conn->sess, c->sid, consume);
+  if (sending && c->data_deferred) {
+    c->data_deferred = 0;
+    nghttp2_session_resume_data(c->conn->sess, c->sid);
+  }
+}
+
+/* ---- operations (application threads) ------------------------------------------------------ */
+
+static int valid_key(const char* k) {
+  for (const char* p = k; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+      return 0;
+  return *k != 0;
+}
+
+static int valid_value(gf_bytes v) {
+  for (size_t i = 0; i < v.len; i++)
+    if (v.data[i] < 0x20 || v.data[i] == 0x7f) return 0;
+  return 1;
+}
+
+static int push_str(h2_hdrs* h, const char* n, const char* v) {
+  return gf__h2_hdrs_push(h, n, strlen(n), v, strlen(v));
+}
+
+static int add_user_header(h2_hdrs* h, const gf__cheader* x, size_t i, gf_error* err) {
+  size_t kl = x->key ? strlen(x->key) : 0;
+  if (!x->key || !valid_key(x->key))
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "request header %zu: key '%s' is not a lower-case metadata name", i,
+                        x->key ? x->key : "");
+  if (kl > 4 && !strcmp(x->key + kl - 4, "-bin")) {
+    char* b = malloc(x->value.len / 3 * 4 + 8);
+    if (!b) return gf_error_set(err, GF_NO_MEMORY, "request headers: out of memory");
+    size_t bl = gf__h2_b64_encode(x->value.data, x->value.len, b);
+    int rc = gf__h2_hdrs_push(h, x->key, kl, b, bl);
+    free(b);
+    return rc ? gf_error_set(err, GF_NO_MEMORY, "request headers: out of memory") : GF_OK;
+  }
+  if (!valid_value(x->value))
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "request header '%s': the value has a control character (use a -bin key)",
+                        x->key);
+  return gf__h2_hdrs_push(h, x->key, kl, (const char*)x->value.data, x->value.len)
+             ? gf_error_set(err, GF_NO_MEMORY, "request headers: out of memory")
+             : GF_OK;
+}
+
+static int build_request(gf__ccall* c, const char* method, const gf__cheader* h, size_t n,
+                         int64_t deadline_ms, gf_error* err) {
+  h2_hdrs* r = &c->req;
+  int bad = push_str(r, ":method", "POST") || push_str(r, ":scheme", c->ch->tls ? "https" : "http") ||
+            push_str(r, ":path", method) || push_str(r, ":authority", c->ch->authority) ||
+            push_str(r, "te", "trailers") || push_str(r, "content-type", "application/grpc") ||
+            push_str(r, "user-agent", "gooddata-flight-server-c") ||
+            push_str(r, "grpc-accept-encoding", "identity");
+  if (!bad && deadline_ms > 0) {
+    char t[12];
+    gf__h2_format_timeout(deadline_ms, t);
+    bad = push_str(r, "grpc-timeout", t);
+  }
+  if (bad) return gf_error_set(err, GF_NO_MEMORY, "request headers: out of memory");
   for (size_t i = 0; i < n; i++) {
-    if (!h[i].key || !h[i].key[0])
-      return gf_error_set(err, GF_INVALID_ARGUMENT, "request header %zu: empty key", i);
-    c->req_md[i].key = grpc_slice_from_copied_string(h[i].key);
-    c->req_md[i].value = grpc_slice_from_copied_buffer((const char*)h[i].value.data, h[i].value.len);
-    c->n_req_md++;
+    int rc = add_user_header(r, &h[i], i, err);
+    if (rc) return rc;
   }
   return GF_OK;
 }
 
-static gpr_timespec deadline_of(int64_t ms) {
-  if (ms <= 0) return gpr_inf_future(GPR_CLOCK_REALTIME);
-  return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
-}
-
-/* ---- start ---------------------------------------------------------------------- */
-
-static gf__ccall* tcall_alloc(void) {
+static gf__ccall* call_new(gf__cchannel* ch) {
   gf__ccall* c = calloc(1, sizeof(*c));
   if (!c) return NULL;
+  c->ch = ch;
+  c->refs = 1;
   pthread_mutex_init(&c->mu, NULL);
-  pthread_mutex_init(&c->status_mu, NULL);
-  pthread_mutex_init(&c->md_mu, NULL);
-  grpc_metadata_array_init(&c->init_md);
-  grpc_metadata_array_init(&c->trail_md);
-  c->details = grpc_empty_slice();
+  pthread_cond_init(&c->cv, NULL);
+  c->deadline_ms = INT64_MAX;
+  c->rx.max = ch->max_receive_bytes;
+  c->rx.payload_offset = ch->payload_offset;
+  c->rx.on_message = rx_message;
+  c->rx.on_fail = rx_fail;
+  c->rx.user = c;
   return c;
-}
-
-/* Starts RECV_INITIAL_METADATA and RECV_STATUS_ON_CLIENT (each its own batch). */
-static int start_receivers(gf__ccall* c, gf_error* err) {
-  grpc_op op;
-  memset(&op, 0, sizeof(op));
-  op.op = GRPC_OP_RECV_INITIAL_METADATA;
-  op.data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-  int rc = start_batch(c, &op, 1, &c->tag_md, &c->md_out, err);
-  if (rc) return rc;
-  memset(&op, 0, sizeof(op));
-  op.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  op.data.recv_status_on_client.trailing_metadata = &c->trail_md;
-  op.data.recv_status_on_client.status = &c->code;
-  op.data.recv_status_on_client.status_details = &c->details;
-  op.data.recv_status_on_client.error_string = &c->error_string;
-  return start_batch(c, &op, 1, &c->tag_status, &c->status_out, err);
 }
 
 int gf__ccall_start(gf__cchannel* ch, const char* method, const gf__cheader* headers,
                     size_t n_headers, int64_t deadline_ms, gf__ccall** out, gf_error* err) {
   *out = NULL;
-  gf__ccall* c = tcall_alloc();
+  gf__ccall* c = call_new(ch);
   if (!c) return gf_error_set(err, GF_NO_MEMORY, "call: out of memory");
-  c->cq = grpc_completion_queue_create_for_pluck(NULL);
-  grpc_slice m = grpc_slice_from_copied_string(method);
-  c->call = grpc_channel_create_call(gf__cchannel_grpc(ch), NULL, GRPC_PROPAGATE_DEFAULTS, c->cq,
-                                     m, NULL, deadline_of(deadline_ms), NULL);
-  grpc_slice_unref(m);
-  int rc = c->call ? build_req_md(c, headers, n_headers, err)
-                   : gf_error_set(err, GF_INTERNAL, "grpc_channel_create_call(%s) failed", method);
-  c->md_pending = 1;
-  if (rc == GF_OK) rc = start_receivers(c, err);
+  int rc = build_request(c, method, headers, n_headers, deadline_ms, err);
   if (rc) {
-    gf__ccall_free(c);
+    gf__ccall_unref(c);
     return rc;
   }
+  if (deadline_ms > 0) c->deadline_ms = gf__cconn_now_ms() + deadline_ms;
+  gf_error cerr = {0};
+  rc = gf__cconn_ensure(ch, c->deadline_ms, &cerr);
+  if (rc) /* the call exists and fails with the connection's error */
+    end_call(c, rc == GF_TIMED_OUT ? ST_DEADLINE : ST_UNAVAILABLE, cerr.message, NULL);
+  else
+    gf__cconn_kick(c);
   *out = c;
   return GF_OK;
 }
 
-/* ---- status ---------------------------------------------------------------------- */
-
-static void collect_status(gf__ccall* c) {
-  c->st.grpc_code = c->code;
-  c->st.details = grpc_slice_to_c_string(c->details);
-  tmeta_from_array(&c->st.trailers, &c->trail_md);
-  c->st.done = 1;
-}
-
-/* Takes the call's final status off the queue, once: waiting for it
- * (wait = 1), or only when it is already there (wait = 0: never blocks,
- * also not while another thread waits for it). 1 once it has arrived. */
-static int take_status(gf__ccall* c, int wait) {
-  if (wait) pthread_mutex_lock(&c->status_mu);
-  else if (pthread_mutex_trylock(&c->status_mu) != 0) return 0;
-  if (!c->st.done && c->status_out) {
-    gpr_timespec until = wait ? gpr_inf_future(GPR_CLOCK_REALTIME) : gpr_inf_past(GPR_CLOCK_REALTIME);
-    grpc_event ev = grpc_completion_queue_pluck(c->cq, &c->tag_status, until, NULL);
-    if (wait || ev.type == GRPC_OP_COMPLETE) {
-      done_flag(c, &c->status_out);
-      collect_status(c);
-    }
-  }
-  int done = c->st.done;
-  pthread_mutex_unlock(&c->status_mu);
-  return done;
+static void wait_ended(gf__ccall* c) {
+  pthread_mutex_lock(&c->mu);
+  while (!c->ended) pthread_cond_wait(&c->cv, &c->mu);
+  pthread_mutex_unlock(&c->mu);
 }
 
 int gf__ccall_finish(gf__ccall* c, gf_error* err) {
-  take_status(c, 1);
-  if (!c->st.done) return gf_error_set(err, GF_INTERNAL, "call status unavailable");
+  wait_ended(c);
   int code = gf__grpc_code_to_status(c->st.grpc_code);
   if (code == GF_OK) return GF_OK;
   gf_bytes msg;
@@ -298,155 +565,101 @@ int gf__ccall_finish(gf__ccall* c, gf_error* err) {
 const gf__cstatus* gf__ccall_status(const gf__ccall* c) { return &c->st; }
 
 const gf__cmeta* gf__ccall_headers(gf__ccall* c) {
-  pthread_mutex_lock(&c->md_mu);
-  if (c->md_out) {
-    int ok;
-    pluck(c, &c->tag_md, &ok);
-    done_flag(c, &c->md_out);
-    tmeta_from_array(&c->st.headers, &c->init_md);
-  }
-  pthread_mutex_unlock(&c->md_mu);
+  pthread_mutex_lock(&c->mu);
+  while (!c->headers_ready) pthread_cond_wait(&c->cv, &c->mu);
+  pthread_mutex_unlock(&c->mu);
   return &c->st.headers;
 }
 
-/* ---- send / recv ------------------------------------------------------------------ */
-
-/* Receives one message into c->recv_bb (NULL at the end of the stream or
- * on failure) and waits for it; *ok is the batch's success. */
-static int recv_message(gf__ccall* c, int* ok, gf_error* err) {
-  grpc_op ops[2];
-  memset(ops, 0, sizeof(ops));
-  ops[1].op = GRPC_OP_RECV_MESSAGE;
-  ops[1].data.recv_message.recv_message = &c->recv_bb;
-  c->recv_bb = NULL;
-  int rc = start_batch_md(c, ops, 1, &c->tag_recv, &c->recv_out, err);
-  if (rc) return rc;
-  pluck(c, &c->tag_recv, ok);
-  done_flag(c, &c->recv_out);
-  return GF_OK;
-}
-
-/* Reads and drops the messages the server sent that were not read yet, up
- * to the end of the stream. */
-static void drop_unread(gf__ccall* c) {
-  int ok = 1;
-  while (ok && recv_message(c, &ok, NULL) == GF_OK && c->recv_bb) {
-    grpc_byte_buffer_destroy(c->recv_bb);
-    c->recv_bb = NULL;
-  }
-}
-
-/* A send failed: the stream has ended. Returns the call's status (an OK
- * status becomes GF_IO_ERROR: the message was not taken). gRPC delivers the
- * status only after every message the server sent has been read, so unless
- * another thread is receiving, the unread ones are read and dropped here
- * (waiting instead would last until the deadline, or for ever). */
+/* A send failed: the call has ended (or is ending). Its status, or
+ * GF_IO_ERROR when that status is OK (the message was not taken). */
 static int status_after_failed_send(gf__ccall* c, gf_error* err) {
-  if (!take_status(c, 0)) {
-    pthread_mutex_lock(&c->mu);
-    int receiving = c->recv_out;
-    pthread_mutex_unlock(&c->mu);
-    if (!receiving) drop_unread(c);
-  }
-  gf__ccall_finish(c, err);
-  int code = gf__grpc_code_to_status(c->st.grpc_code);
+  int code = gf__ccall_finish(c, err);
   return code == GF_OK ? gf_error_set(err, GF_IO_ERROR, "send failed: stream closed") : code;
 }
 
 int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
-  grpc_byte_buffer* bb = gf__obuf_to_byte_buffer(msg);
-  gf__obuf_free(msg);
-  if (!bb) return gf_error_set(err, GF_NO_MEMORY, "send: cannot build the message");
-  grpc_op ops[3];
-  memset(ops, 0, sizeof(ops));
-  size_t n = 1;
-  ops[n].op = GRPC_OP_SEND_MESSAGE;
-  ops[n].data.send_message.send_message = bb;
-  if (last && !c->send_closed) {
-    ops[++n].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    c->send_closed = 1;
+  if (msg->total > UINT32_MAX) {
+    gf__obuf_free(msg);
+    return gf_error_set(err, GF_INVALID_ARGUMENT, "send: a message of %zu bytes exceeds gRPC's 4 GiB frame", msg->total);
   }
-  int rc = start_batch_md(c, ops, n, &c->tag_send, &c->send_out, err);
-  int ok = 0;
-  if (rc == GF_OK) {
-    pluck(c, &c->tag_send, &ok);
-    done_flag(c, &c->send_out);
+  pthread_mutex_lock(&c->mu);
+  int ended = c->ended, closed = c->close_req;
+  if (ended || closed) {
+    pthread_mutex_unlock(&c->mu);
+    gf__obuf_free(msg);
+    return ended ? status_after_failed_send(c, err)
+                 : gf_error_set(err, GF_INVALID_ARGUMENT, "send: the request side is already closed");
   }
-  grpc_byte_buffer_destroy(bb);
-  if (rc) return rc;
+  uint32_t n = (uint32_t)msg->total;
+  c->spfx[0] = 0;
+  c->spfx[1] = (uint8_t)(n >> 24);
+  c->spfx[2] = (uint8_t)(n >> 16);
+  c->spfx[3] = (uint8_t)(n >> 8);
+  c->spfx[4] = (uint8_t)n;
+  c->smsg = msg;
+  c->s_seg = c->s_off = 0;
+  c->s_left = (size_t)n + 5;
+  c->send_last = last;
+  if (last) c->close_req = 1;
+  c->send_busy = 1;
+  pthread_mutex_unlock(&c->mu);
+  gf__cconn_kick(c);
+  pthread_mutex_lock(&c->mu);
+  while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
+  int ok = c->send_ok;
+  pthread_mutex_unlock(&c->mu);
   return ok ? GF_OK : status_after_failed_send(c, err);
 }
 
 int gf__ccall_close_send(gf__ccall* c, gf_error* err) {
-  if (c->send_closed) return GF_OK;
-  c->send_closed = 1;
-  grpc_op ops[2];
-  memset(ops, 0, sizeof(ops));
-  ops[1].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  int rc = start_batch_md(c, ops, 1, &c->tag_close, &c->close_out, err);
-  if (rc) return rc;
-  int ok;
-  pluck(c, &c->tag_close, &ok);
-  done_flag(c, &c->close_out);
+  (void)err;
+  pthread_mutex_lock(&c->mu);
+  int already = c->close_req;
+  c->close_req = 1;
+  pthread_mutex_unlock(&c->mu);
+  if (!already) gf__cconn_kick(c);
   return GF_OK;
 }
 
 int gf__ccall_recv(gf__ccall* c, gf__ibuf** out, gf_error* err) {
   *out = NULL;
-  int ok;
-  int rc = recv_message(c, &ok, err);
-  if (rc) return rc;
-  if (ok && c->recv_bb) {
-    gf__ibuf* b = gf__ibuf_from_byte_buffer(c->recv_bb);
-    grpc_byte_buffer_destroy(c->recv_bb);
-    c->recv_bb = NULL;
-    if (!b) {
-      grpc_call_cancel(c->call, NULL);
-      return gf_error_set(err, GF_INTERNAL, "recv: cannot read the message (decompression?)");
-    }
-    *out = b;
+  pthread_mutex_lock(&c->mu);
+  while (!c->qhead && !c->ended) pthread_cond_wait(&c->cv, &c->mu);
+  cmsg* q = c->qhead;
+  int kick = 0;
+  if (q) {
+    c->qhead = q->next;
+    if (!c->qhead) c->qtail = NULL;
+    c->qn--;
+    c->qbytes -= gf__ibuf_length(q->msg);
+    if (c->deferred && !c->want_consume && c->qbytes < RA_BYTES && c->qn < RA_MSGS)
+      kick = c->want_consume = 1;
+  }
+  pthread_mutex_unlock(&c->mu);
+  if (kick) gf__cconn_kick(c);
+  if (q) {
+    *out = q->msg;
+    free(q);
     return GF_OK;
   }
-  if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
-  c->recv_bb = NULL;
-  /* End of stream or failure: the status tells which. */
-  rc = gf__ccall_finish(c, err);
+  int rc = gf__ccall_finish(c, err);
   return rc == GF_OK ? GF_END_OF_STREAM : rc;
 }
 
 void gf__ccall_cancel(gf__ccall* c) {
-  if (c && c->call) grpc_call_cancel(c->call, NULL);
+  if (!c) return;
+  pthread_mutex_lock(&c->mu);
+  int was = c->ended;
+  end_locked(c, ST_CANCELLED, "Cancelled", NULL);
+  drop_queue(c);
+  c->cancel_req = !was;
+  pthread_mutex_unlock(&c->mu);
+  if (!was) gf__cconn_kick(c);
 }
-
-/* ---- teardown ----------------------------------------------------------------------- */
 
 void gf__ccall_free(gf__ccall* c) {
   if (!c) return;
-  int ok;
-  if (c->call) {
-    if (!c->st.done) grpc_call_cancel(c->call, NULL);
-    if (c->send_out) pluck(c, &c->tag_send, &ok);
-    if (c->recv_out) pluck(c, &c->tag_recv, &ok);
-    if (c->close_out) pluck(c, &c->tag_close, &ok);
-    if (c->md_out) pluck(c, &c->tag_md, &ok);
-    if (c->status_out && !c->st.done) pluck(c, &c->tag_status, &ok);
-    grpc_call_unref(c->call);
-  }
-  if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
-  free_req_md(c);
-  if (c->cq) {
-    grpc_completion_queue_shutdown(c->cq);
-    grpc_completion_queue_destroy(c->cq);
-  }
-  grpc_metadata_array_destroy(&c->init_md);
-  grpc_metadata_array_destroy(&c->trail_md);
-  grpc_slice_unref(c->details);
-  gf__cmeta_clear(&c->st.headers);
-  gf__cmeta_clear(&c->st.trailers);
-  gpr_free(c->st.details);
-  gpr_free((void*)c->error_string);
-  pthread_mutex_destroy(&c->mu);
-  pthread_mutex_destroy(&c->status_mu);
-  pthread_mutex_destroy(&c->md_mu);
-  free(c);
+  gf__ccall_cancel(c); /* no-op once ended: every ended call's stream is closed or reset */
+  gf__ccall_unref(c);
 }

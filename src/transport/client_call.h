@@ -26,8 +26,12 @@ typedef struct gf__cchannel_options {
   const char* private_key;     /* mTLS client key PEM or NULL */
   const char* override_host;   /* TLS target name override or NULL */
   int64_t max_receive_bytes;   /* <= 0: unlimited */
-  int disable_bdp_probe;       /* 1: GRPC_ARG_HTTP2_BDP_PROBE = 0 */
-  int32_t lookahead_bytes;     /* > 0: GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES */
+  int disable_bdp_probe;       /* accepted; the window is fixed (lookahead_bytes) */
+  int32_t lookahead_bytes;     /* > 0: per-stream receive window */
+  /* Optional: where a received message's payload starts (see
+   * gf__tserver_options.payload_offset); that offset is then placed at a
+   * 64-byte boundary so the layer above uses the payload in place. */
+  int (*payload_offset)(const uint8_t* p, size_t n, size_t* off);
 } gf__cchannel_options;
 
 int gf__cchannel_create(const gf__cchannel_options* opts, gf__cchannel** out, gf_error* err);

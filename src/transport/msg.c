@@ -1,17 +1,25 @@
-/* Outgoing (gf__obuf) and incoming (gf__ibuf) message buffers and their
- * conversion to/from gRPC byte buffers. Any thread; slice destroy callbacks
- * may run on gRPC-internal threads, so release paths only free memory. */
+/* Outgoing (gf__obuf: segments, each owned or a zero-copy reference) and
+ * incoming (gf__ibuf: segments inside reference-counted blocks) message
+ * buffers. Any thread; a segment kept with gf__ibuf_seg_ref may be released
+ * from any thread, so release paths only free memory. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <grpc/grpc.h>
-#include <grpc/slice.h>
-#include <grpc/byte_buffer_reader.h>
+#include <stdatomic.h>
 
-#include "transport/msg_grpc.h"
+#include "transport/msg.h"
+
+struct iblock;
+
+/* A segment of a received message: bytes inside a reference-counted block. */
+typedef struct ibseg {
+  const uint8_t* data;
+  size_t len;
+  struct iblock* blk;
+} ibseg;
 
 struct gf__ibuf {
-  grpc_slice* slices;
+  ibseg* segs;
   size_t n;
   size_t total;
 };
@@ -86,145 +94,75 @@ int gf__obuf_flatten(const gf__obuf* b, uint8_t** out, size_t* len) {
   return GF_OK;
 }
 
-/* Slice user_data holder: calls the segment's release. */
-typedef struct seg_holder {
-  gf__release_fn release;
-  void* user;
-} seg_holder;
+/* A received block: freed (base) with its last reference. */
+typedef struct iblock {
+  atomic_int refs;
+  void* base;
+} iblock;
 
-static void seg_destroy(void* p) {
-  seg_holder* h = p;
-  if (h->release) h->release(h->user);
-  free(h);
+static iblock* block_new(void* base) {
+  iblock* k = malloc(sizeof(*k));
+  if (!k) return NULL;
+  atomic_init(&k->refs, 1);
+  k->base = base;
+  return k;
 }
 
-
-static grpc_slice seg_to_slice(const gf__oseg* s, int* ok) {
-  *ok = 1;
-  if (!s->release) return grpc_slice_from_static_buffer(s->data, s->len);
-  if (s->release == free && s->user == (void*)s->data)
-    return grpc_slice_new((void*)s->data, s->len, free);
-  seg_holder* h = malloc(sizeof(*h));
-  if (!h) {
-    *ok = 0;
-    return grpc_empty_slice();
+static void block_unref(iblock* k) {
+  if (k && atomic_fetch_sub(&k->refs, 1) == 1) {
+    free(k->base);
+    free(k);
   }
-  h->release = s->release;
-  h->user = s->user;
-  return grpc_slice_new_with_user_data((void*)s->data, s->len, seg_destroy, h);
-}
-
-grpc_byte_buffer* gf__obuf_to_byte_buffer(gf__obuf* b) {
-  grpc_slice stack[16];
-  grpc_slice* slices = b->n <= 16 ? stack : malloc(b->n * sizeof(grpc_slice));
-  if (!slices) return NULL;
-  size_t n = 0;
-  int failed = 0;
-  for (size_t i = 0; i < b->n; i++) {
-    int ok;
-    grpc_slice s = seg_to_slice(&b->segs[i], &ok);
-    if (!ok) {
-      failed = 1;
-      if (b->segs[i].release) b->segs[i].release(b->segs[i].user);
-      continue;
-    }
-    slices[n++] = s;
-  }
-  b->n = 0;
-  b->total = 0;
-  grpc_byte_buffer* bb = failed ? NULL : grpc_raw_byte_buffer_create(slices, n);
-  for (size_t i = 0; i < n; i++) grpc_slice_unref(slices[i]);
-  if (slices != stack) free(slices);
-  return bb;
 }
 
 static gf__ibuf* ibuf_alloc(size_t cap) {
   gf__ibuf* b = calloc(1, sizeof(*b));
   if (!b) return NULL;
-  b->slices = calloc(cap ? cap : 1, sizeof(grpc_slice));
-  if (!b->slices) {
+  b->segs = calloc(cap ? cap : 1, sizeof(*b->segs));
+  if (!b->segs) {
     free(b);
     return NULL;
   }
   return b;
 }
 
-gf__ibuf* gf__ibuf_from_byte_buffer(grpc_byte_buffer* bb) {
-  if (bb->type == GRPC_BB_RAW && bb->data.raw.compression == GRPC_COMPRESS_NONE) {
-    grpc_slice_buffer* sb = &bb->data.raw.slice_buffer;
-    gf__ibuf* b = ibuf_alloc(sb->count);
-    if (!b) return NULL;
-    for (size_t i = 0; i < sb->count; i++) {
-      if (GRPC_SLICE_LENGTH(sb->slices[i]) == 0) continue;
-      b->slices[b->n++] = grpc_slice_ref(sb->slices[i]);
-      b->total += GRPC_SLICE_LENGTH(sb->slices[i]);
-    }
-    return b;
-  }
-  grpc_byte_buffer_reader rd;
-  if (!grpc_byte_buffer_reader_init(&rd, bb)) return NULL;
-  size_t cap = 8;
-  gf__ibuf* b = ibuf_alloc(cap);
-  grpc_slice s;
-  while (b && grpc_byte_buffer_reader_next(&rd, &s)) {
-    if (b->n == cap) {
-      grpc_slice* ns = realloc(b->slices, cap * 2 * sizeof(grpc_slice));
-      if (!ns) {
-        grpc_slice_unref(s);
-        gf__ibuf_free(b);
-        b = NULL;
-        break;
-      }
-      b->slices = ns;
-      cap *= 2;
-    }
-    b->total += GRPC_SLICE_LENGTH(s);
-    b->slices[b->n++] = s;
-  }
-  grpc_byte_buffer_reader_destroy(&rd);
-  return b;
-}
-
 size_t gf__ibuf_count(const gf__ibuf* b) { return b->n; }
 
-gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i) {
-  return (gf_bytes){GRPC_SLICE_START_PTR(b->slices[i]), GRPC_SLICE_LENGTH(b->slices[i])};
-}
+gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i) { return (gf_bytes){b->segs[i].data, b->segs[i].len}; }
 
 size_t gf__ibuf_length(const gf__ibuf* b) { return b->total; }
 
 void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i, const uint8_t** data) {
-  grpc_slice* s = malloc(sizeof(*s));
-  if (!s) return NULL;
-  *s = grpc_slice_ref(b->slices[i]);
-  *data = GRPC_SLICE_START_PTR(*s); /* inline bytes now live inside the token */
-  return s;
+  iblock* k = b->segs[i].blk;
+  atomic_fetch_add(&k->refs, 1);
+  *data = b->segs[i].data;
+  return k;
 }
 
-void gf__ibuf_seg_unref(void* token) {
-  grpc_slice* s = token;
-  if (!s) return;
-  grpc_slice_unref(*s);
-  free(s);
-}
+void gf__ibuf_seg_unref(void* token) { block_unref(token); }
 
 void gf__ibuf_free(gf__ibuf* b) {
   if (!b) return;
-  for (size_t i = 0; i < b->n; i++) grpc_slice_unref(b->slices[i]);
-  free(b->slices);
+  for (size_t i = 0; i < b->n; i++) block_unref(b->segs[i].blk);
+  free(b->segs);
   free(b);
 }
 
 gf__ibuf* gf__ibuf_from_owned_at(void* base, uint8_t* data, size_t len) {
   gf__ibuf* b = ibuf_alloc(1);
   if (!b) return NULL;
-  if (len) {
-    b->slices[0] = grpc_slice_new_with_user_data(data, len, free, base);
-    b->n = 1;
-    b->total = len;
-  } else {
+  if (!len) {
     free(base);
+    return b;
   }
+  iblock* k = block_new(base);
+  if (!k) {
+    gf__ibuf_free(b);
+    return NULL;
+  }
+  b->segs[0] = (ibseg){data, len, k};
+  b->n = 1;
+  b->total = len;
   return b;
 }
 
@@ -233,7 +171,15 @@ gf__ibuf* gf__ibuf_from_segments(const gf_bytes* segs, size_t n) {
   if (!b) return NULL;
   for (size_t i = 0; i < n; i++) {
     if (segs[i].len == 0) continue;
-    b->slices[b->n++] = grpc_slice_from_copied_buffer((const char*)segs[i].data, segs[i].len);
+    uint8_t* p = malloc(segs[i].len);
+    iblock* k = p ? block_new(p) : NULL;
+    if (!k) {
+      free(p);
+      gf__ibuf_free(b);
+      return NULL;
+    }
+    memcpy(p, segs[i].data, segs[i].len);
+    b->segs[b->n++] = (ibseg){p, segs[i].len, k};
     b->total += segs[i].len;
   }
   return b;
@@ -244,14 +190,10 @@ int gf__ibuf_flatten(const gf__ibuf* b, uint8_t** out, size_t* len) {
   if (!p) return GF_NO_MEMORY;
   size_t off = 0;
   for (size_t i = 0; i < b->n; i++) {
-    size_t l = GRPC_SLICE_LENGTH(b->slices[i]);
-    memcpy(p + off, GRPC_SLICE_START_PTR(b->slices[i]), l);
-    off += l;
+    memcpy(p + off, b->segs[i].data, b->segs[i].len);
+    off += b->segs[i].len;
   }
   *out = p;
   *len = off;
   return GF_OK;
 }
-
-void gf__transport_init(void) { grpc_init(); }
-void gf__transport_shutdown(void) { grpc_shutdown_blocking(); }

@@ -1,10 +1,9 @@
 /* Transport-neutral message buffers shared by the server and the client:
  * gf__obuf (an outgoing message as a list of segments, each either owned
  * memory or a zero-copy reference released by a callback) and gf__ibuf (a
- * received message as a list of reference-counted segments). The gRPC
- * implementation (msg.c) turns these into / out of grpc slices; nothing above
- * src/transport sees a gRPC type. Any thread; one object is used by one
- * thread at a time, segment references may be dropped from any thread. */
+ * received message as a list of reference-counted segments). Any thread;
+ * one object is used by one thread at a time, segment references may be
+ * dropped from any thread. */
 #ifndef GF__TRANSPORT_MSG_H
 #define GF__TRANSPORT_MSG_H
 
@@ -20,7 +19,7 @@ typedef void (*gf__release_fn)(void* user);
 typedef struct gf__oseg {
   const uint8_t* data;
   size_t len;
-  gf__release_fn release; /* NULL: static memory; called once when gRPC is done */
+  gf__release_fn release; /* NULL: static memory; called once when the transport is done */
   void* user;
 } gf__oseg;
 
@@ -54,8 +53,7 @@ gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i);
 size_t gf__ibuf_length(const gf__ibuf* b);
 /* Keeps segment i alive after the ibuf is freed; the token is passed to
  * gf__ibuf_seg_unref (any thread). NULL on allocation failure. *data receives
- * where the kept bytes live: use it, not gf__ibuf_seg(b, i).data, because a
- * small segment stored inline in the ibuf is copied into the token. */
+ * where the kept bytes live (the segment's own bytes). */
 void* gf__ibuf_seg_ref(gf__ibuf* b, size_t i, const uint8_t** data);
 void gf__ibuf_seg_unref(void* token);
 void gf__ibuf_free(gf__ibuf* b);
@@ -72,9 +70,5 @@ int gf__ibuf_flatten(const gf__ibuf* b, uint8_t** out, size_t* len);
  * return freed memory). Call first thing in main, before any thread starts;
  * gf__tserver_create calls it too (then only the thresholds take effect). */
 void gf__transport_tune_malloc(void);
-
-/* grpc_init()/grpc_shutdown_blocking() wrappers (refcounted by gRPC). */
-void gf__transport_init(void);
-void gf__transport_shutdown(void);
 
 #endif

@@ -277,7 +277,6 @@ TEST(wire_status) {
 }
 
 int main(void) {
-  gf__transport_init();
   RUN(encode_layout);
   RUN(roundtrip_every_split);
   RUN(tolerant_fields);
@@ -286,6 +285,5 @@ int main(void) {
   RUN(metadata_only_encode);
   RUN(descriptor_roundtrip);
   RUN(wire_status);
-  gf__transport_shutdown();
   TEST_MAIN_END();
 }
