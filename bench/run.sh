@@ -89,13 +89,10 @@ if [ -n "$EXTRAS" ]; then
   "${PIN[@]}" "$B/bench/tcp_bench" 65536 "$BYTES" 3 | tail -n 1
   "${PIN[@]}" "$B/bench/tcp_bench" 1048576 "$BYTES" 3 | tail -n 1
 fi
-# Sections split over two client processes: bulk streams poll with gRPC's
-# "poll" strategy (each stream thread polls its own connection; with epoll1
-# 4 streams ran slower than 1), many small concurrent calls keep epoll1 (poll
-# cost them ~25 %). See docs/client.md, "Throughput tuning".
+# Sections split over two client processes: the call sections first (the
+# memory section's "idle" line must see an idle server), then the streams.
 BULK=$(pick targets,tput); SMALL=$(pick calls,flow,flexconnect,mem)
-BULK_PS=${GRPC_POLL_STRATEGY:-poll}
-echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run, matrix: $((TPUT_BYTES >> 20)) MiB x $REPS rounds; client poll strategy: $BULK_PS for streams, ${GRPC_POLL_STRATEGY:-epoll1} for calls)"
+echo "== Flight (C client -> C server; perf example; $((BYTES >> 20)) MiB per throughput run, matrix: $((TPUT_BYTES >> 20)) MiB x $REPS rounds)"
 : > "$tmp/flight.txt"
 # Small calls first: the memory section's "idle" line must see an idle server.
 if [ -n "$SMALL" ]; then
@@ -115,7 +112,7 @@ if [[ ",$SMALL," == *",calls,"* ]]; then
   kill -TERM "$fpid"; wait "$fpid" || true
 fi
 if [ -n "$BULK" ]; then
-  GRPC_POLL_STRATEGY=$BULK_PS "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" \
+  "${PIN[@]}" timeout 900 "$B/bench/flight_bench" "grpc://127.0.0.1:$pport" \
     --server-pid "$ppid" --bytes "$BYTES" --tput-bytes "$TPUT_BYTES" --reps "$REPS" --only "$BULK" \
     --runs-file bench/results/tput_runs.txt --json "$tmp/flight_bulk.json" | tee -a "$tmp/flight.txt"
 fi

@@ -140,7 +140,7 @@ static void call_free(gf__ccall* c) {
   gf__h2_hdrs_free(&c->req);
   drop_queue(c);
   gf__h2_rx_stop(&c->rx);
-  gf__obuf_free(c->smsg);
+  for (int i = 0; i < c->sq_n; i++) gf__obuf_free(c->sq[i]);
   free(c->message);
   gf__cmeta_clear(&c->hmd);
   gf__cmeta_clear(&c->tmd);
@@ -298,24 +298,31 @@ void gf__ccall_remote_end(gf__ccall* c) {
   if (!c->eof_sent) rst(c, NGHTTP2_NO_ERROR);
 }
 
+/* Loop: the messages handed over and not queued for writing will not be
+ * sent; they are released and later sends fail. */
+static void drop_sends(gf__ccall* c) {
+  gf__obuf* m[GF__CSEND_AHEAD];
+  pthread_mutex_lock(&c->mu);
+  int n = c->sq_n;
+  memcpy(m, c->sq, sizeof(m));
+  if (n) c->send_failed = 1;
+  c->sq_n = 0;
+  c->s_active = 0;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+  for (int i = 0; i < n; i++) gf__obuf_free(m[i]);
+}
+
 void gf__ccall_closed(gf__ccall* c, int code) {
   if (!c->conn) return;
   char msg[96];
   if (code < 0) snprintf(msg, sizeof(msg), "connection to %s closed", c->ch->authority);
   else snprintf(msg, sizeof(msg), "Received RST_STREAM with error code %d", code);
   c->conn = NULL;
-  gf__obuf* m = NULL;
   pthread_mutex_lock(&c->mu);
   end_locked(c, code < 0 ? ST_UNAVAILABLE : rst_to_grpc(code), msg, NULL);
-  if (c->send_busy && c->smsg) { /* not queued for writing: the send fails */
-    m = c->smsg;
-    c->smsg = NULL;
-    c->send_busy = 0;
-    c->send_ok = 0;
-    pthread_cond_broadcast(&c->cv);
-  }
   pthread_mutex_unlock(&c->mu);
-  gf__obuf_free(m);
+  drop_sends(c);
   gf__ccall_unref(c); /* the stream's */
 }
 
@@ -338,19 +345,28 @@ ssize_t gf__ccall_read_cb(nghttp2_session* s, int32_t sid, uint8_t* buf, size_t 
   (void)user;
   gf__ccall* c = src->ptr;
   pthread_mutex_lock(&c->mu);
-  int busy = c->send_busy && c->smsg, closing = c->close_req;
+  gf__obuf* m = c->sq_n ? c->sq[0] : NULL;
+  int last = c->sq_n ? c->sq_last[0] : 0, closing = c->close_req;
   pthread_mutex_unlock(&c->mu);
-  if (busy && c->s_left > 0) {
+  if (m && !c->s_active) { /* the next message: its prefix, then its segments */
+    uint32_t n = (uint32_t)m->total;
+    uint8_t pfx[5] = {0, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    memcpy(c->spfx, pfx, 5);
+    c->s_seg = c->s_off = 0;
+    c->s_left = (size_t)n + 5;
+    c->s_active = 1;
+  }
+  if (m && c->s_left > 0) {
     size_t n = len < c->s_left ? len : c->s_left;
     c->s_left -= n;
     *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-    if (c->s_left == 0 && c->send_last) {
+    if (c->s_left == 0 && last) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       c->eof_sent = 1;
     }
     return (ssize_t)n;
   }
-  if (!busy && closing && !c->eof_sent) {
+  if (!m && closing && !c->eof_sent) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     c->eof_sent = 1;
     return 0;
@@ -360,13 +376,19 @@ ssize_t gf__ccall_read_cb(nghttp2_session* s, int32_t sid, uint8_t* buf, size_t 
 }
 
 int gf__ccall_send_data(gf__ccall* c, cconn* conn, const uint8_t* hd, size_t len) {
+  gf__obuf* m = c->sq[0]; /* only the loop removes it */
   if (gf__h2_io_queue_copy(&conn->io, hd, 9) ||
-      gf__h2_io_queue_msg(&conn->io, c->spfx, c->smsg, &c->s_seg, &c->s_off, len))
+      gf__h2_io_queue_msg(&conn->io, c->spfx, m, &c->s_seg, &c->s_off, len))
     return -1;
-  if (c->s_left > 0 || c->s_seg != c->smsg->n + 1) return 0;
-  pthread_mutex_lock(&c->mu);
-  gf__obuf* m = c->smsg;
-  c->smsg = NULL;
+  if (c->s_left > 0 || c->s_seg != m->n + 1) return 0;
+  pthread_mutex_lock(&c->mu); /* all queued: the next message may go */
+  memmove(c->sq, c->sq + 1, (size_t)(c->sq_n - 1) * sizeof(c->sq[0]));
+  memmove(c->sq_last, c->sq_last + 1, (size_t)(c->sq_n - 1) * sizeof(c->sq_last[0]));
+  c->sq_n--;
+  c->s_active = 0;
+  /* A blocked sender is woken once half the queue is free: it then hands
+   * over several messages per wake-up. */
+  if (c->sq_n <= GF__CSEND_AHEAD / 2) pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
   if (gf__cconn_after(conn, m, c) == GF_OK) return 0;
   gf__obuf_free(m);
@@ -375,9 +397,9 @@ int gf__ccall_send_data(gf__ccall* c, cconn* conn, const uint8_t* hd, size_t len
 }
 
 void gf__ccall_send_written(gf__ccall* c, int ok) {
+  if (ok) return;
   pthread_mutex_lock(&c->mu);
-  c->send_busy = 0;
-  c->send_ok = ok;
+  c->send_failed = 1;
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
 }
@@ -418,21 +440,11 @@ void gf__ccall_kicked(gf__ccall* c) {
   size_t consume = c->want_consume ? c->deferred : 0;
   if (consume) c->deferred = 0;
   c->want_consume = 0;
-  int sending = c->send_busy || c->close_req;
+  int sending = c->sq_n || c->close_req;
   pthread_mutex_unlock(&c->mu);
   if (!c->submitted && !ended) submit(c);
   if (!c->conn) { /* never on a stream, or its stream is gone */
-    gf__obuf* m = NULL;
-    pthread_mutex_lock(&c->mu);
-    if (c->send_busy && c->smsg) {
-      m = c->smsg;
-      c->smsg = NULL;
-      c->send_busy = 0;
-      c->send_ok = 0;
-      pthread_cond_broadcast(&c->cv);
-    }
-    pthread_mutex_unlock(&c->mu);
-    gf__obuf_free(m);
+    drop_sends(c);
     return;
   }
   if (cancel) {
@@ -584,32 +596,23 @@ int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
     return gf_error_set(err, GF_INVALID_ARGUMENT, "send: a message of %zu bytes exceeds gRPC's 4 GiB frame", msg->total);
   }
   pthread_mutex_lock(&c->mu);
-  int ended = c->ended, closed = c->close_req;
-  if (ended || closed) {
+  while (c->sq_n == GF__CSEND_AHEAD && !c->send_failed) pthread_cond_wait(&c->cv, &c->mu);
+  int failed = c->ended || c->send_failed, closed = c->close_req;
+  if (failed || closed) {
     pthread_mutex_unlock(&c->mu);
     gf__obuf_free(msg);
-    return ended ? status_after_failed_send(c, err)
-                 : gf_error_set(err, GF_INVALID_ARGUMENT, "send: the request side is already closed");
+    return failed ? status_after_failed_send(c, err)
+                  : gf_error_set(err, GF_INVALID_ARGUMENT, "send: the request side is already closed");
   }
-  uint32_t n = (uint32_t)msg->total;
-  c->spfx[0] = 0;
-  c->spfx[1] = (uint8_t)(n >> 24);
-  c->spfx[2] = (uint8_t)(n >> 16);
-  c->spfx[3] = (uint8_t)(n >> 8);
-  c->spfx[4] = (uint8_t)n;
-  c->smsg = msg;
-  c->s_seg = c->s_off = 0;
-  c->s_left = (size_t)n + 5;
-  c->send_last = last;
+  /* With a message still being written the loop comes to this one by
+   * itself: only a send to an idle stream needs a kick. */
+  int kick = c->sq_n == 0;
+  c->sq[c->sq_n] = msg;
+  c->sq_last[c->sq_n++] = last;
   if (last) c->close_req = 1;
-  c->send_busy = 1;
   pthread_mutex_unlock(&c->mu);
-  gf__cconn_kick(c);
-  pthread_mutex_lock(&c->mu);
-  while (c->send_busy) pthread_cond_wait(&c->cv, &c->mu);
-  int ok = c->send_ok;
-  pthread_mutex_unlock(&c->mu);
-  return ok ? GF_OK : status_after_failed_send(c, err);
+  if (kick) gf__cconn_kick(c);
+  return GF_OK;
 }
 
 int gf__ccall_close_send(gf__ccall* c, gf_error* err) {

@@ -1,9 +1,8 @@
-/* Client side of the transport: a channel to one server (plaintext or TLS,
- * with channel arguments) and blocking calls on it. Each call owns a pluck
- * completion queue, so one thread may send while another receives (at most
- * one send and one receive outstanding, which the API enforces by being
- * blocking). Messages are gf__obuf (out, zero-copy segments) and gf__ibuf
- * (in, slice references). Nothing above src/transport sees a gRPC type.
+/* Client side of the transport (libnghttp2; client_conn.c, client_call.c):
+ * a channel to one server (plaintext or TLS) with its own I/O thread, and
+ * blocking calls on it; one thread may send while another receives.
+ * Messages are gf__obuf (out, zero-copy segments) and gf__ibuf (in, one
+ * buffer per message). Nothing above src/transport sees an HTTP/2 type.
  * Threads: any application thread; a call is used by at most one sender and
  * one receiver thread at a time. */
 #ifndef GF__TRANSPORT_CLIENT_CALL_H
@@ -68,11 +67,13 @@ typedef struct gf__cstatus {
  * request headers at once. */
 int gf__ccall_start(gf__cchannel* ch, const char* method, const gf__cheader* headers,
                     size_t n_headers, int64_t deadline_ms, gf__ccall** out, gf_error* err);
-/* Sends one message and blocks until the transport accepted it. Consumes
- * `msg` (always, also on error). last = 1 also half-closes. On failure (the
- * stream has ended) returns the call's final status (see gf__ccall_finish),
- * GF_IO_ERROR when that status is OK; response messages not read yet are
- * dropped to get it, unless another thread is receiving on the call. */
+/* Hands one message to the transport: waits while the previous message of
+ * the call is still being written (one in flight per call), then returns;
+ * the message's segments are released once written. Consumes `msg` (always,
+ * also on error). last = 1 also half-closes. When the call has ended (or an
+ * earlier message could not be written) returns the call's final status
+ * (see gf__ccall_finish), GF_IO_ERROR when that status is OK; responses not
+ * read yet stay readable. */
 int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err);
 /* Half-close (no more messages from the client). Idempotent. */
 int gf__ccall_close_send(gf__ccall* c, gf_error* err);

@@ -23,6 +23,12 @@
 
 typedef struct cconn cconn;
 
+/* Messages a sender may hand over before it waits (one being written, the
+ * others ready), so the I/O thread goes from one to the next without
+ * waiting for the sender, and a blocked sender is woken once per half
+ * queue, not once per message. */
+#define GF__CSEND_AHEAD 4
+
 /* A received message waiting for the reader. */
 typedef struct cmsg {
   gf__ibuf* msg;
@@ -61,11 +67,15 @@ struct gf__ccall {
   int headers_ready;
   int ended; /* st holds the final status */
   gf__cstatus st;
-  /* send [mu]; smsg and the cursor belong to the loop while send_busy */
-  gf__obuf* smsg;
+  /* send: messages handed over and not yet queued for writing, oldest
+   * first [mu]; the loop writes sq[0] from the cursor [loop] */
+  gf__obuf* sq[GF__CSEND_AHEAD];
+  int sq_last[GF__CSEND_AHEAD];
+  int sq_n;
+  int send_failed; /* [mu] a message was not written (the call has ended) */
+  int s_active;    /* [loop] the cursor is set up for sq[0] */
   uint8_t spfx[5];
   size_t s_seg, s_off, s_left;
-  int send_last, send_busy, send_ok;
   int close_req, cancel_req;
 };
 
