@@ -2,8 +2,7 @@
 # The whole test suite on a fresh machine: set-up, build, the suite (C tests
 # and the Node independent-client tests), the ASan+UBSan build of the suite
 # (the Node tests then drive the ASan server, so leaks fail the server's exit
-# code), the TSan build of the suites that do not go through the
-# uninstrumented gRPC library, and a short run of every fuzzer.
+# code), the TSan build of the C suites, and a short run of every fuzzer.
 # Ends with one line "total: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +21,13 @@ stage "ASan+UBSan build of the suite"
 make -j"$JOBS" SAN=asan all || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 B=build-asan SAN=asan tests/run.sh || status=1
 
-stage "TSan build of the suites without gRPC"
+# TSan: every C suite but two that TSan cannot run (test_http_server forks
+# after starting threads; the 10,000-stream scale test outgrows its limits).
+stage "TSan build of the suites"
 make -j"$JOBS" SAN=tsan all || exit 1
 SKIP_NODE=1 TSAN_OPTIONS=halt_on_error=1 B=build-tsan SAN=tsan \
-  GF_TEST_FILTER='/tests/(common|arrow|ipc|rpc|config|tasks)/' tests/run.sh || status=1
+  GF_TEST_FILTER='/tests/(abi|admin/test_health|arrow|auth|cli|client|common|config|flexconnect|flight|ipc|log|metrics|rpc|server|tasks|tracing)/' \
+  tests/run.sh || status=1
 
 stage "fuzzers (short runs)"
 make -j"$JOBS" SAN=fuzz fuzz || exit 1
