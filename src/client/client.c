@@ -205,10 +205,16 @@ gf_status gf_client_create(const char* uri, const gf_client_options* opts, gf_cl
   rc = copy_headers(o.headers, o.n_headers, &c->headers, err);
   c->n_headers = o.n_headers;
   if (rc == GF_OK) {
-    gf__cchannel_options co = {target, tls, o.tls_root_certs, o.tls_cert_chain,
-                               o.tls_private_key, o.tls_override_hostname,
-                               o.max_receive_message_bytes, o.disable_bdp_probe,
-                               o.stream_lookahead_bytes, gf__flight_data_body_offset};
+    gf__cchannel_options co = {target,
+                               tls,
+                               o.tls_root_certs,
+                               o.tls_cert_chain,
+                               o.tls_private_key,
+                               o.tls_override_hostname,
+                               o.max_receive_message_bytes,
+                               o.disable_bdp_probe,
+                               o.stream_lookahead_bytes,
+                               gf__flight_data_body_offset};
     rc = gf__cchannel_create(&co, &c->channel, err);
   }
   free(target);

@@ -20,9 +20,19 @@
 #define RA_BYTES (1024 * 1024)
 #define MAX_METADATA (64 * 1024) /* response headers + trailers of one call */
 
-enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_INVALID = 3, ST_DEADLINE = 4,
-       ST_PERMISSION = 7, ST_RESOURCE = 8, ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13,
-       ST_UNAVAILABLE = 14, ST_UNAUTHENTICATED = 16 };
+enum {
+  ST_OK = 0,
+  ST_CANCELLED = 1,
+  ST_UNKNOWN = 2,
+  ST_INVALID = 3,
+  ST_DEADLINE = 4,
+  ST_PERMISSION = 7,
+  ST_RESOURCE = 8,
+  ST_UNIMPLEMENTED = 12,
+  ST_INTERNAL = 13,
+  ST_UNAVAILABLE = 14,
+  ST_UNAUTHENTICATED = 16
+};
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
@@ -59,8 +69,7 @@ static int meta_push(gf__cmeta* m, const uint8_t* n, size_t nl, const uint8_t* v
   int bad = !key || !val;
   if (!bad && nl > 4 && !memcmp(n + nl - 4, "-bin", 4))
     bad = gf__h2_b64_decode((const char*)v, vl, val, &len) != 0;
-  else if (!bad && vl)
-    memcpy(val, v, vl);
+  else if (!bad && vl) memcpy(val, v, vl);
   if (bad) {
     free(key);
     free(val);
@@ -409,7 +418,8 @@ static void submit(gf__ccall* c) {
   cconn* conn = gf__cconn_current(c->ch);
   nghttp2_nv* nv = conn ? malloc(c->req.n * sizeof(*nv)) : NULL;
   if (!nv) {
-    end_call(c, ST_UNAVAILABLE, conn ? "out of memory" : "the connection closed before the call started", NULL);
+    end_call(c, ST_UNAVAILABLE,
+             conn ? "out of memory" : "the connection closed before the call started", NULL);
     return;
   }
   for (size_t i = 0; i < c->req.n; i++)
@@ -462,7 +472,8 @@ void gf__ccall_kicked(gf__ccall* c) {
 
 static int valid_key(const char* k) {
   for (const char* p = k; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+          *p == '.'))
       return 0;
   return *k != 0;
 }
@@ -503,9 +514,10 @@ static int add_user_header(h2_hdrs* h, const gf__cheader* x, size_t i, gf_error*
 static int build_request(gf__ccall* c, const char* method, const gf__cheader* h, size_t n,
                          int64_t deadline_ms, gf_error* err) {
   h2_hdrs* r = &c->req;
-  int bad = push_str(r, ":method", "POST") || push_str(r, ":scheme", c->ch->tls ? "https" : "http") ||
-            push_str(r, ":path", method) || push_str(r, ":authority", c->ch->authority) ||
-            push_str(r, "te", "trailers") || push_str(r, "content-type", "application/grpc") ||
+  int bad = push_str(r, ":method", "POST") ||
+            push_str(r, ":scheme", c->ch->tls ? "https" : "http") || push_str(r, ":path", method) ||
+            push_str(r, ":authority", c->ch->authority) || push_str(r, "te", "trailers") ||
+            push_str(r, "content-type", "application/grpc") ||
             push_str(r, "user-agent", "gooddata-flight-server-c") ||
             push_str(r, "grpc-accept-encoding", "identity");
   if (!bad && deadline_ms > 0) {
@@ -552,8 +564,7 @@ int gf__ccall_start(gf__cchannel* ch, const char* method, const gf__cheader* hea
   rc = gf__cconn_ensure(ch, c->deadline_ms, &cerr);
   if (rc) /* the call exists and fails with the connection's error */
     end_call(c, rc == GF_TIMED_OUT ? ST_DEADLINE : ST_UNAVAILABLE, cerr.message, NULL);
-  else
-    gf__cconn_kick(c);
+  else gf__cconn_kick(c);
   *out = c;
   return GF_OK;
 }
@@ -593,7 +604,8 @@ static int status_after_failed_send(gf__ccall* c, gf_error* err) {
 int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
   if (msg->total > UINT32_MAX) {
     gf__obuf_free(msg);
-    return gf_error_set(err, GF_INVALID_ARGUMENT, "send: a message of %zu bytes exceeds gRPC's 4 GiB frame", msg->total);
+    return gf_error_set(err, GF_INVALID_ARGUMENT,
+                        "send: a message of %zu bytes exceeds gRPC's 4 GiB frame", msg->total);
   }
   pthread_mutex_lock(&c->mu);
   while (c->sq_n == GF__CSEND_AHEAD && !c->send_failed) pthread_cond_wait(&c->cv, &c->mu);
@@ -601,8 +613,9 @@ int gf__ccall_send(gf__ccall* c, gf__obuf* msg, int last, gf_error* err) {
   if (failed || closed) {
     pthread_mutex_unlock(&c->mu);
     gf__obuf_free(msg);
-    return failed ? status_after_failed_send(c, err)
-                  : gf_error_set(err, GF_INVALID_ARGUMENT, "send: the request side is already closed");
+    return failed
+               ? status_after_failed_send(c, err)
+               : gf_error_set(err, GF_INVALID_ARGUMENT, "send: the request side is already closed");
   }
   /* With a message still being written the loop comes to this one by
    * itself: only a send to an idle stream needs a kick. */

@@ -67,20 +67,10 @@ void gf__cconn_kick(gf__ccall* c) {
 
 /* ---- nghttp2 callbacks ------------------------------------------------------------ */
 
-static __thread int t_blocked; /* set when the output is full (loop thread) */
-
 static ssize_t send_cb(nghttp2_session* s, const uint8_t* data, size_t len, int flags, void* user) {
   (void)s;
   (void)flags;
-  cconn* c = user;
-  if (gf__h2_io_out_full(&c->io)) {
-    t_blocked = 1;
-    return NGHTTP2_ERR_WOULDBLOCK;
-  }
-  gf__h2_io_wflush(&c->io); /* queued DATA first: frames go out in order */
-  struct iovec iov = {(void*)data, len};
-  if (gf__h2_io_write(&c->io, &iov, 1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
-  return (ssize_t)len;
+  return gf__h2_io_send(&((cconn*)user)->io, data, len);
 }
 
 static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd, size_t len,
@@ -88,10 +78,7 @@ static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd,
   (void)s;
   (void)f;
   cconn* c = user;
-  if (gf__h2_io_out_full(&c->io)) {
-    t_blocked = 1;
-    return NGHTTP2_ERR_WOULDBLOCK;
-  }
+  if (gf__h2_io_must_wait(&c->io)) return NGHTTP2_ERR_WOULDBLOCK;
   return gf__ccall_send_data(src->ptr, c, hd, len) ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
 }
 
@@ -190,12 +177,7 @@ static void init_callbacks(void) {
   nghttp2_session_callbacks_set_on_stream_close_callback(g_cbs, stream_close_cb);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(g_cbs, not_sent_cb);
   nghttp2_option_new(&g_opt);
-  nghttp2_option_set_no_auto_window_update(g_opt, 1);
-  nghttp2_option_set_max_continuations(g_opt, 8);
-  nghttp2_option_set_max_settings(g_opt, 32);
-  nghttp2_option_set_max_outbound_ack(g_opt, 1000);
-  nghttp2_option_set_max_deflate_dynamic_table_size(g_opt, 4096);
-  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(g_opt, 1);
+  gf__h2_options(g_opt);
   nghttp2_option_set_peer_max_concurrent_streams(g_opt, 100);
 }
 
@@ -240,13 +222,13 @@ static void arm(cconn* c, int want_out) {
 static void conn_pump(cconn* c) {
   if (c->io.dead) return;
   for (int i = 0; i < 64; i++) {
-    t_blocked = 0;
+    c->io.blocked = 0;
     int rv = nghttp2_session_send(c->sess);
     gf__h2_io_wflush(&c->io);
     gf__h2_io_flush_out(&c->io);
     run_after(c);
     if (rv != 0) c->io.dead = 1;
-    if (c->io.dead || c->io.out_len || !t_blocked) break;
+    if (c->io.dead || c->io.out_len || !c->io.blocked) break;
   }
   if (c->io.dead) return;
   arm(c, c->io.out_len > 0);
@@ -453,7 +435,9 @@ static int open_socket(gf__cchannel* ch, int64_t deadline, gf_error* err) {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     snprintf(a.sun_path, sizeof(a.sun_path), "%s", ch->unix_path);
     int fd = connect_addr((struct sockaddr*)&a, sizeof(a), deadline, &e);
-    if (fd < 0) gf_error_set(err, GF_UNAVAILABLE, "failed to connect to unix:%s: %s", ch->unix_path, strerror(e));
+    if (fd < 0)
+      gf_error_set(err, GF_UNAVAILABLE, "failed to connect to unix:%s: %s", ch->unix_path,
+                   strerror(e));
     return fd;
   }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -478,7 +462,8 @@ static int open_socket(gf__cchannel* ch, int64_t deadline, gf_error* err) {
 
 static int handshake(gf__cchannel* ch, cconn* c, int64_t deadline, gf_error* err) {
   c->io.ssl = SSL_new(ch->ssl);
-  if (!c->io.ssl || !SSL_set_fd(c->io.ssl, c->io.fd) || gf__ctls_prepare(c->io.ssl, ch->verify_name))
+  if (!c->io.ssl || !SSL_set_fd(c->io.ssl, c->io.fd) ||
+      gf__ctls_prepare(c->io.ssl, ch->verify_name))
     return gf_error_set(err, GF_INTERNAL, "tls: cannot set up the connection to %s", ch->authority);
   SSL_set_connect_state(c->io.ssl);
   SSL_set_mode(c->io.ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -495,10 +480,12 @@ static int handshake(gf__cchannel* ch, cconn* c, int64_t deadline, gf_error* err
       if (v != X509_V_OK) snprintf(why, sizeof(why), "%s", X509_verify_cert_error_string(v));
       else if (q) ERR_error_string_n(q, why, sizeof(why));
       else snprintf(why, sizeof(why), "connection closed");
-      return gf_error_set(err, GF_UNAVAILABLE, "tls handshake with %s failed: %s", ch->authority, why);
+      return gf_error_set(err, GF_UNAVAILABLE, "tls handshake with %s failed: %s", ch->authority,
+                          why);
     }
     if (wait_fd(c->io.fd, ev, deadline))
-      return gf_error_set(err, GF_TIMED_OUT, "tls handshake with %s: Deadline Exceeded", ch->authority);
+      return gf_error_set(err, GF_TIMED_OUT, "tls handshake with %s: Deadline Exceeded",
+                          ch->authority);
   }
   const unsigned char* proto = NULL;
   unsigned int pl = 0;

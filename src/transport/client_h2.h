@@ -83,8 +83,8 @@ struct cconn {
   gf__cchannel* ch;
   h2_io io;
   nghttp2_session* sess;
-  int epout;   /* [loop] EPOLLOUT armed */
-  int closing; /* [ch] GOAWAY received or connection lost: no new calls */
+  int epout;        /* [loop] EPOLLOUT armed */
+  int closing;      /* [ch] GOAWAY received or connection lost: no new calls */
   gf__ccall* calls; /* [loop] */
   /* sends whose last bytes are queued: completed after the next writev */
   gf__ccall** after; /* [loop] each holds a call reference */
@@ -94,7 +94,7 @@ struct cconn {
 };
 
 struct gf__cchannel {
-  char* host;   /* host name or address (brackets removed); NULL for unix */
+  char* host; /* host name or address (brackets removed); NULL for unix */
   char* port;
   char* unix_path;
   char* authority;

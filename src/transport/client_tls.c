@@ -28,29 +28,6 @@ static int load_roots(SSL_CTX* ctx, const char* pem) {
   return n > 0 ? 0 : -1;
 }
 
-static int load_identity(SSL_CTX* ctx, const char* chain, const char* key) {
-  BIO* b = BIO_new_mem_buf(chain, -1);
-  if (!b) return -1;
-  X509* leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
-  int rc = leaf && SSL_CTX_use_certificate(ctx, leaf) == 1 ? 0 : -1;
-  X509_free(leaf);
-  X509* x;
-  while (!rc && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
-    if (!SSL_CTX_add_extra_chain_cert(ctx, x)) {
-      X509_free(x);
-      rc = -1;
-    }
-  ERR_clear_error();
-  BIO_free(b);
-  if (rc) return -1;
-  b = BIO_new_mem_buf(key, -1);
-  EVP_PKEY* k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-  rc = k && SSL_CTX_use_PrivateKey(ctx, k) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
-  EVP_PKEY_free(k);
-  BIO_free(b);
-  return rc;
-}
-
 int gf__ctls_context(const gf__cchannel_options* o, SSL_CTX** out, gf_error* err) {
   *out = NULL;
   if ((o->cert_chain == NULL) != (o->private_key == NULL))
@@ -64,10 +41,12 @@ int gf__ctls_context(const gf__cchannel_options* o, SSL_CTX** out, gf_error* err
   static const unsigned char alpn[] = {2, 'h', '2'};
   int rc = SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn)) == 0 ? GF_OK : GF_INTERNAL;
   if (rc == GF_OK && o->root_certs && load_roots(ctx, o->root_certs))
-    rc = gf_error_set(err, GF_INVALID_ARGUMENT, "tls: no certificate found in the root certificates");
+    rc = gf_error_set(err, GF_INVALID_ARGUMENT,
+                      "tls: no certificate found in the root certificates");
   else if (rc == GF_OK && !o->root_certs && SSL_CTX_set_default_verify_paths(ctx) != 1)
     rc = gf_error_set(err, GF_INTERNAL, "tls: cannot load the system's root certificates");
-  if (rc == GF_OK && o->cert_chain && load_identity(ctx, o->cert_chain, o->private_key))
+  if (rc == GF_OK && o->cert_chain &&
+      (gf__h2_tls_use_chain(ctx, o->cert_chain) || gf__h2_tls_use_key(ctx, o->private_key)))
     rc = gf_error_set(err, GF_INVALID_ARGUMENT, "tls: invalid client certificate or private key");
   if (rc) {
     SSL_CTX_free(ctx);

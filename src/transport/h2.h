@@ -57,7 +57,7 @@ struct gf__tcall {
   char* encoding; /* grpc-encoding other than identity */
   int dispatched;  /* [loop] on_call ran */
   gf__ibuf* first; /* [loop] unary request until dispatch */
-  h2_rx rx; /* receive assembly [loop]; rx.failed: the receive side is done */
+  h2_rx rx;        /* receive assembly [loop]; rx.failed: the receive side is done */
   /* receive queue [mu] */
   h2_qmsg* qhead;
   h2_qmsg* qtail;

@@ -22,8 +22,6 @@
 enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_DEADLINE = 4, ST_RESOURCE = 8,
        ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13 };
 
-
-
 static void message_done(void* user, gf__ibuf* m, size_t wire);
 static void rx_failed(void* user, int code, const char* msg);
 

@@ -65,6 +65,19 @@ int gf__h2_io_write(h2_io* io, const struct iovec* iov, int n) {
 
 int gf__h2_io_out_full(const h2_io* io) { return io->out_len + io->wbytes >= GF__H2_OUT_HIGH; }
 
+ssize_t gf__h2_io_send(h2_io* io, const uint8_t* data, size_t len) {
+  if (gf__h2_io_must_wait(io)) return NGHTTP2_ERR_WOULDBLOCK;
+  gf__h2_io_wflush(io); /* queued DATA first: frames go out in order */
+  struct iovec iov = {(void*)data, len};
+  return gf__h2_io_write(io, &iov, 1) ? NGHTTP2_ERR_CALLBACK_FAILURE : (ssize_t)len;
+}
+
+int gf__h2_io_must_wait(h2_io* io) {
+  if (!gf__h2_io_out_full(io)) return 0;
+  io->blocked = 1;
+  return 1;
+}
+
 void gf__h2_io_wflush(h2_io* io) {
   if (!io->nwiov) return;
   gf__h2_io_write(io, io->wiov, io->nwiov);
@@ -92,8 +105,8 @@ int gf__h2_io_queue_msg(h2_io* io, const uint8_t pfx[5], const gf__obuf* msg, si
     size_t sl = *seg == 0 ? 5 : msg->segs[*seg - 1].len;
     const uint8_t* p = *seg == 0 ? pfx : msg->segs[*seg - 1].data;
     size_t take = sl - *off < len ? sl - *off : len;
-    int rc = *seg == 0 ? gf__h2_io_queue_copy(io, p + *off, take)
-                       : gf__h2_io_queue(io, p + *off, take);
+    int rc =
+        *seg == 0 ? gf__h2_io_queue_copy(io, p + *off, take) : gf__h2_io_queue(io, p + *off, take);
     if (rc) return rc;
     len -= take;
     *off += take;
@@ -218,4 +231,13 @@ void gf__h2_io_clear(h2_io* io) {
   free(io->out);
   io->out = NULL;
   io->out_off = io->out_len = io->out_cap = 0;
+}
+
+void gf__h2_options(nghttp2_option* o) {
+  nghttp2_option_set_no_auto_window_update(o, 1);
+  nghttp2_option_set_max_continuations(o, 8);
+  nghttp2_option_set_max_settings(o, 32);
+  nghttp2_option_set_max_outbound_ack(o, 1000);
+  nghttp2_option_set_max_deflate_dynamic_table_size(o, 4096);
+  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(o, 1);
 }

@@ -25,7 +25,8 @@
 typedef struct h2_io {
   int fd;
   SSL* ssl;
-  int dead; /* the connection is done: nothing more is read or written */
+  int dead;    /* the connection is done: nothing more is read or written */
+  int blocked; /* a send callback found the output full (reset before each pump) */
   /* DATA frames queued for one writev (zero-copy segments; frame headers and
    * gRPC prefixes copied into warena) */
   struct iovec wiov[GF__H2_WIOV];
@@ -39,9 +40,9 @@ typedef struct h2_io {
   size_t rx_skip;   /* preface bytes still to come (server: the client's magic) */
   uint8_t rx_hd[9]; /* frame header being read */
   int rx_hd_have;
-  size_t rx_left;   /* payload bytes left in the current frame */
-  int32_t rx_sid;   /* its stream when it is an unpadded DATA frame, else 0 */
-  int rx_bulk;      /* the last read went (partly) straight into a message */
+  size_t rx_left; /* payload bytes left in the current frame */
+  int32_t rx_sid; /* its stream when it is an unpadded DATA frame, else 0 */
+  int rx_bulk;    /* the last read went (partly) straight into a message */
 } h2_io;
 
 /* Writes iov, all of it: what the socket refuses is copied to the output
@@ -49,6 +50,12 @@ typedef struct h2_io {
 int gf__h2_io_write(h2_io* io, const struct iovec* iov, int n);
 /* 1 when enough output waits that nghttp2 should not produce more. */
 int gf__h2_io_out_full(const h2_io* io);
+/* nghttp2's send_callback: writes a frame after the queued DATA, or returns
+ * NGHTTP2_ERR_WOULDBLOCK (and sets blocked) when the output is full. */
+ssize_t gf__h2_io_send(h2_io* io, const uint8_t* data, size_t len);
+/* For the send_data_callback: 1 (and sets blocked) when the output is full
+ * and the DATA frame must wait. */
+int gf__h2_io_must_wait(h2_io* io);
 /* Queues bytes that stay valid until the next gf__h2_io_wflush. */
 int gf__h2_io_queue(h2_io* io, const void* p, size_t n);
 /* Queues a copy of n <= 16 bytes. */
@@ -77,6 +84,17 @@ void gf__h2_io_read(h2_io* io, gf__h2_direct_fn direct, gf__h2_feed_fn feed, voi
  * large as the peer and the windows allow, at most GF__H2_MAX_DATA_FRAME. */
 ssize_t gf__h2_read_length_cb(nghttp2_session* s, uint8_t type, int32_t sid, int32_t conn_window,
                               int32_t stream_window, uint32_t max_frame, void* user);
+
+/* ---- h2_tls.c, shared with the client's TLS context ---- */
+/* A certificate chain (leaf first) / a private key from PEM text; 0 or -1. */
+int gf__h2_tls_use_chain(SSL_CTX* ctx, const char* pem);
+int gf__h2_tls_use_key(SSL_CTX* ctx, const char* pem);
+
+/* The session options both sides use: window given back by hand, bounds on
+ * CONTINUATION frames, SETTINGS, queued acks and the HPACK table, and
+ * metadata values kept with their leading/trailing spaces (as gRPC passes
+ * them). */
+void gf__h2_options(nghttp2_option* o);
 
 /* Frees the buffers (not the socket or SSL). */
 void gf__h2_io_clear(h2_io* io);

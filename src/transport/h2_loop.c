@@ -171,22 +171,20 @@ static void arm(h2_conn* c, int want_out) {
   c->epout = want_out;
 }
 
-/* Set by the send callbacks when the output buffer is full (loop thread). */
-static __thread int t_blocked;
-
 static void conn_pump(h2_conn* c) {
   if (c->io.dead || (c->io.ssl && !c->tls_ready)) return;
   int i;
   for (i = 0; i < 64; i++) {
-    t_blocked = 0;
+    c->io.blocked = 0;
     int rv = nghttp2_session_send(c->sess);
     /* Not in the last round: its completions run after the writev below. */
-    if (i < 63 && rv == 0 && !c->io.dead && !t_blocked && run_done(c) && take_conn_kicks(c)) continue;
+    if (i < 63 && rv == 0 && !c->io.dead && !c->io.blocked && run_done(c) && take_conn_kicks(c))
+      continue;
     gf__h2_io_wflush(&c->io);
     gf__h2_io_flush_out(&c->io);
     run_after(c);
     if (rv != 0) c->io.dead = 1;
-    if (c->io.dead || c->io.out_len || !t_blocked) break;
+    if (c->io.dead || c->io.out_len || !c->io.blocked) break;
   }
   if (c->io.dead) return;
   if (i == 64) c->repump = c->L->again = 1; /* the loop pumps it again before it waits */
@@ -200,24 +198,13 @@ static void conn_pump(h2_conn* c) {
 static ssize_t send_cb(nghttp2_session* s, const uint8_t* data, size_t len, int flags, void* user) {
   (void)s;
   (void)flags;
-  h2_conn* c = user;
-  if (gf__h2_io_out_full(&c->io)) {
-    t_blocked = 1;
-    return NGHTTP2_ERR_WOULDBLOCK;
-  }
-  gf__h2_io_wflush(&c->io); /* queued DATA first: frames go out in order */
-  struct iovec iov = {(void*)data, len};
-  if (gf__h2_io_write(&c->io, &iov, 1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
-  return (ssize_t)len;
+  return gf__h2_io_send(&((h2_conn*)user)->io, data, len);
 }
 
 static int send_data_cb(nghttp2_session* s, nghttp2_frame* f, const uint8_t* hd, size_t len,
                         nghttp2_data_source* src, void* user) {
   h2_conn* c = user;
-  if (gf__h2_io_out_full(&c->io)) {
-    t_blocked = 1;
-    return NGHTTP2_ERR_WOULDBLOCK;
-  }
+  if (gf__h2_io_must_wait(&c->io)) return NGHTTP2_ERR_WOULDBLOCK;
   return gf__h2_send_data_cb(s, f, hd, len, src, user);
 }
 
@@ -384,14 +371,8 @@ static void init_callbacks(void) {
   nghttp2_session_callbacks_set_on_stream_close_callback(g_cbs, stream_close_cb);
   nghttp2_session_callbacks_set_on_frame_send_callback(g_cbs, frame_send_cb);
   nghttp2_option_new(&g_opt);
-  nghttp2_option_set_no_auto_window_update(g_opt, 1);
+  gf__h2_options(g_opt);
   nghttp2_option_set_stream_reset_rate_limit(g_opt, 1000, 33);
-  nghttp2_option_set_max_continuations(g_opt, 8);
-  nghttp2_option_set_max_settings(g_opt, 32);
-  nghttp2_option_set_max_outbound_ack(g_opt, 1000);
-  nghttp2_option_set_max_deflate_dynamic_table_size(g_opt, 4096);
-  /* Metadata values keep their leading/trailing spaces, as gRPC passes them. */
-  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(g_opt, 1);
 }
 
 /* ---- connections --------------------------------------------------------------- */

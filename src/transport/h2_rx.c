@@ -69,10 +69,12 @@ static int start_message(h2_rx* r) {
     fail(r, ST_INTERNAL, "compressed message received without grpc-encoding (identity only)");
     return -1;
   }
-  uint32_t n = (uint32_t)r->pfx[1] << 24 | (uint32_t)r->pfx[2] << 16 | (uint32_t)r->pfx[3] << 8 | r->pfx[4];
+  uint32_t n =
+      (uint32_t)r->pfx[1] << 24 | (uint32_t)r->pfx[2] << 16 | (uint32_t)r->pfx[3] << 8 | r->pfx[4];
   if (r->max > 0 && (int64_t)n > r->max) {
     char msg[160];
-    snprintf(msg, sizeof(msg), "Received message larger than max (%u vs. %lld)", n, (long long)r->max);
+    snprintf(msg, sizeof(msg), "Received message larger than max (%u vs. %lld)", n,
+             (long long)r->max);
     fail(r, ST_RESOURCE, msg);
     return -1;
   }

@@ -1,7 +1,8 @@
 /* TLS for the nghttp2 server transport: the OpenSSL server context (certificate
  * chain and key from PEM text, ALPN "h2" only, TLS 1.2+, and for mTLS the
  * client CA list with verification required) and the identity taken from a
- * client certificate (CN, else the RFC 2253 subject). The context is built
+ * client certificate (CN, else the RFC 2253 subject). The PEM loaders serve
+ * the client's context too (client_tls.c). The context is built
  * at server start (caller's thread); gf__h2_tls_identity runs on an I/O loop
  * after a handshake. */
 #include <string.h>
@@ -29,7 +30,7 @@ static int alpn_select(SSL* ssl, const unsigned char** out, unsigned char* outle
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
-static int load_pem_chain(SSL_CTX* ctx, const char* pem) {
+int gf__h2_tls_use_chain(SSL_CTX* ctx, const char* pem) {
   BIO* b = BIO_new_mem_buf(pem, -1);
   if (!b) return -1;
   X509* leaf = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
@@ -46,7 +47,7 @@ static int load_pem_chain(SSL_CTX* ctx, const char* pem) {
   return rc;
 }
 
-static int load_key(SSL_CTX* ctx, const char* pem) {
+int gf__h2_tls_use_key(SSL_CTX* ctx, const char* pem) {
   BIO* b = BIO_new_mem_buf(pem, -1);
   EVP_PKEY* k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
   int rc = k && SSL_CTX_use_PrivateKey(ctx, k) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
@@ -85,7 +86,7 @@ int gf__h2_tls_context(const gf__tserver_options* o, SSL_CTX** out, gf_error* er
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
-  if (load_pem_chain(ctx, o->cert_pem) || load_key(ctx, o->key_pem))
+  if (gf__h2_tls_use_chain(ctx, o->cert_pem) || gf__h2_tls_use_key(ctx, o->key_pem))
     return gf_error_set(err, GF_INVALID_ARGUMENT, "invalid TLS certificate or private key");
   if (o->use_mtls) {
     if (load_roots(ctx, o->root_pem))

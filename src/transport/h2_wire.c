@@ -158,5 +158,7 @@ void gf__h2_format_timeout(int64_t ms, char out[12]) {
   if (ms < 1) ms = 1;
   if (ms <= 99999999) snprintf(out, 12, "%lldm", (long long)ms);
   else if (ms / 1000 <= 99999999) snprintf(out, 12, "%lldS", (long long)((ms + 999) / 1000));
-  else snprintf(out, 12, "%lldH", (long long)((ms / 3600000 + 1) > 99999999 ? 99999999 : ms / 3600000 + 1));
+  else
+    snprintf(out, 12, "%lldH",
+             (long long)((ms / 3600000 + 1) > 99999999 ? 99999999 : ms / 3600000 + 1));
 }

@@ -128,7 +128,9 @@ static gf__ibuf* ibuf_alloc(size_t cap) {
 
 size_t gf__ibuf_count(const gf__ibuf* b) { return b->n; }
 
-gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i) { return (gf_bytes){b->segs[i].data, b->segs[i].len}; }
+gf_bytes gf__ibuf_seg(const gf__ibuf* b, size_t i) {
+  return (gf_bytes){b->segs[i].data, b->segs[i].len};
+}
 
 size_t gf__ibuf_length(const gf__ibuf* b) { return b->total; }
 
