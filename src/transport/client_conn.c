@@ -451,6 +451,10 @@ static int open_socket(gf__cchannel* ch, int64_t deadline, gf_error* err) {
   for (struct addrinfo* a = ai; a && fd < 0; a = a->ai_next)
     fd = connect_addr(a->ai_addr, a->ai_addrlen, deadline, &e);
   freeaddrinfo(ai);
+  if (fd < 0 && e == ETIMEDOUT && gf__cconn_now_ms() >= deadline) {
+    gf_error_set(err, GF_TIMED_OUT, "connecting to %s: Deadline Exceeded", ch->authority);
+    return -1;
+  }
   if (fd < 0) {
     gf_error_set(err, GF_UNAVAILABLE, "failed to connect to %s: %s", ch->authority, strerror(e));
     return -1;
@@ -517,10 +521,27 @@ static int dial(gf__cchannel* ch, int64_t deadline, gf_error* err) {
   return GF_OK;
 }
 
+/* Takes connect_mu, waiting at most until deadline (monotonic ms): another
+ * caller may be connecting. 0 when taken. */
+static int lock_until(pthread_mutex_t* mu, int64_t deadline) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t left = deadline - gf__cconn_now_ms();
+  if (left < 0) left = 0;
+  ts.tv_sec += left / 1000;
+  ts.tv_nsec += (left % 1000) * 1000000;
+  if (ts.tv_nsec >= 1000000000) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000;
+  }
+  return pthread_mutex_timedlock(mu, &ts);
+}
+
 int gf__cconn_ensure(gf__cchannel* ch, int64_t deadline_ms, gf_error* err) {
   int64_t dl = gf__cconn_now_ms() + CONNECT_MS;
   if (deadline_ms < dl) dl = deadline_ms;
-  pthread_mutex_lock(&ch->connect_mu);
+  if (lock_until(&ch->connect_mu, dl))
+    return gf_error_set(err, GF_TIMED_OUT, "connecting to %s: Deadline Exceeded", ch->authority);
   pthread_mutex_lock(&ch->mu);
   int have = ch->cur != NULL;
   pthread_mutex_unlock(&ch->mu);

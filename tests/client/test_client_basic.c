@@ -83,20 +83,35 @@ static void* mute_accept(void* p) {
   return NULL;
 }
 
-TEST(deadline_bounds_a_silent_peer) {
-  mute_peer m = {socket(AF_INET, SOCK_STREAM, 0), {0}, 0};
-  CHECK(m.ls >= 0);
+/* Listens on a loopback port and accepts on a thread; returns the port. */
+static int mute_start(mute_peer* m, pthread_t* th) {
+  m->ls = socket(AF_INET, SOCK_STREAM, 0);
+  m->n = 0;
   struct sockaddr_in a;
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t l = sizeof(a);
-  CHECK(bind(m.ls, (struct sockaddr*)&a, sizeof(a)) == 0 && listen(m.ls, 8) == 0);
-  CHECK(getsockname(m.ls, (struct sockaddr*)&a, &l) == 0);
+  if (m->ls < 0 || bind(m->ls, (struct sockaddr*)&a, sizeof(a)) || listen(m->ls, 8) ||
+      getsockname(m->ls, (struct sockaddr*)&a, &l) || pthread_create(th, NULL, mute_accept, m))
+    return -1;
+  return ntohs(a.sin_port);
+}
+
+static void mute_stop(mute_peer* m, pthread_t th) {
+  shutdown(m->ls, SHUT_RDWR);
+  close(m->ls);
+  pthread_join(th, NULL);
+  for (int i = 0; i < m->n; i++) close(m->fds[i]);
+}
+
+TEST(deadline_bounds_a_silent_peer) {
+  mute_peer m;
   pthread_t th;
-  CHECK(pthread_create(&th, NULL, mute_accept, &m) == 0);
+  int port = mute_start(&m, &th);
+  CHECK(port > 0);
   char uri[64];
-  snprintf(uri, sizeof(uri), "grpc://127.0.0.1:%d", ntohs(a.sin_port));
+  snprintf(uri, sizeof(uri), "grpc://127.0.0.1:%d", port);
   gf_client* c = NULL;
   gf_error err = {0};
   gf_client_options co = {0};
@@ -116,10 +131,50 @@ TEST(deadline_bounds_a_silent_peer) {
   CHECK_MSG(rc == GF_TIMED_OUT || rc == GF_UNAVAILABLE, "rc=%d %s", rc, err.message);
   CHECK_MSG(dt < 5.0, "took %.2f s", dt);
   gf_client_free(c);
-  shutdown(m.ls, SHUT_RDWR);
-  close(m.ls);
-  pthread_join(th, NULL);
-  for (int i = 0; i < m.n; i++) close(m.fds[i]);
+  mute_stop(&m, th);
+}
+
+typedef struct timed_call {
+  gf_client* c;
+  int64_t deadline_ms;
+  int rc;
+  double dt;
+} timed_call;
+
+static void* timed_action(void* p) {
+  timed_call* t = p;
+  gf_call_options o = {sizeof(o), NULL, 0, t->deadline_ms, NULL};
+  gf_client_bytes_list res;
+  gf_error err = {0};
+  double t0 = now_s();
+  t->rc = gf_client_do_action(t->c, &o, "x", NULL, 0, &res, &err);
+  t->dt = now_s() - t0;
+  return NULL;
+}
+
+/* A TLS peer that never answers the handshake: a call that waits for
+ * another call's connection attempt still ends at its own deadline. */
+TEST(a_stalled_connect_keeps_every_deadline) {
+  mute_peer m;
+  pthread_t th, ta, tb;
+  int port = mute_start(&m, &th);
+  CHECK(port > 0);
+  char uri[64];
+  snprintf(uri, sizeof(uri), "grpc+tls://127.0.0.1:%d", port);
+  gf_client* c = NULL;
+  CHECK_EQ_INT(gf_client_create(uri, NULL, &c, NULL), GF_OK);
+  timed_call a = {c, 2500, 0, 0}, b = {c, 300, 0, 0};
+  CHECK(pthread_create(&ta, NULL, timed_action, &a) == 0);
+  usleep(100 * 1000);
+  CHECK(pthread_create(&tb, NULL, timed_action, &b) == 0);
+  pthread_join(tb, NULL);
+  pthread_join(ta, NULL);
+  CHECK_EQ_INT(b.rc, GF_TIMED_OUT);
+  CHECK_MSG(b.dt < 1.2, "the short call took %.2f s", b.dt);
+  CHECK_EQ_INT(a.rc, GF_TIMED_OUT);
+  CHECK_MSG(a.dt > 2.0 && a.dt < 4.5, "the long call took %.2f s", a.dt);
+  gf_client_free(c);
+  mute_stop(&m, th);
 }
 
 TEST(empty_containers_clear_safely) {
@@ -144,6 +199,7 @@ int main(void) {
   RUN(bad_uris_are_rejected);
   RUN(closed_port_is_unavailable);
   RUN(deadline_bounds_a_silent_peer);
+  RUN(a_stalled_connect_keeps_every_deadline);
   RUN(empty_containers_clear_safely);
   TEST_MAIN_END();
 }
