@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,12 @@ static void conn_event(cconn* c, uint32_t ev) {
 static void* loop_main(void* p) {
   gf__cchannel* ch = p;
   pthread_setname_np(pthread_self(), "gf-cio");
+  /* OpenSSL writes with write(): a closed peer must give EPIPE here, not a
+   * SIGPIPE that ends the application (a blocked one stays pending). */
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, NULL);
   int wait = IDLE_WAIT_MS;
   for (;;) {
     struct epoll_event evs[16];
@@ -464,7 +471,41 @@ static int open_socket(gf__cchannel* ch, int64_t deadline, gf_error* err) {
   return fd;
 }
 
+/* The TLS handshake runs on the caller's thread: SIGPIPE is blocked around
+ * it and one it raised is taken, so a peer that closes gives an error. */
+static void sigpipe_block(sigset_t* old, int* was_pending) {
+  sigset_t s, pend;
+  sigemptyset(&s);
+  sigaddset(&s, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &s, old);
+  sigpending(&pend);
+  *was_pending = sigismember(&pend, SIGPIPE);
+}
+
+static void sigpipe_restore(const sigset_t* old, int was_pending) {
+  sigset_t s, pend;
+  sigemptyset(&s);
+  sigaddset(&s, SIGPIPE);
+  sigpending(&pend);
+  if (!was_pending && sigismember(&pend, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&s, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static int handshake_steps(gf__cchannel* ch, cconn* c, int64_t deadline, gf_error* err);
+
 static int handshake(gf__cchannel* ch, cconn* c, int64_t deadline, gf_error* err) {
+  sigset_t old;
+  int was = 0;
+  sigpipe_block(&old, &was);
+  int rc = handshake_steps(ch, c, deadline, err);
+  sigpipe_restore(&old, was);
+  return rc;
+}
+
+static int handshake_steps(gf__cchannel* ch, cconn* c, int64_t deadline, gf_error* err) {
   c->io.ssl = SSL_new(ch->ssl);
   if (!c->io.ssl || !SSL_set_fd(c->io.ssl, c->io.fd) ||
       gf__ctls_prepare(c->io.ssl, ch->verify_name))

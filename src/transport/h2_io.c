@@ -1,8 +1,11 @@
 /* Socket reads and writes of one HTTP/2 connection, for the server and the
- * client transports (see h2_io.h). Runs on the connection's I/O thread. */
+ * client transports (see h2_io.h). Runs on the connection's I/O thread.
+ * Plaintext writes use MSG_NOSIGNAL: a peer that closed gives EPIPE, never
+ * SIGPIPE (the client library runs in programs that keep its default). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -41,7 +44,8 @@ int gf__h2_io_write(h2_io* io, const struct iovec* iov, int n) {
   if (io->dead) return GF_CANCELLED;
   size_t done = 0;
   if (!io->ssl && io->out_len == 0) {
-    ssize_t w = writev(io->fd, iov, n);
+    struct msghdr mh = {.msg_iov = (struct iovec*)iov, .msg_iovlen = (size_t)n};
+    ssize_t w = sendmsg(io->fd, &mh, MSG_NOSIGNAL); /* a closed peer: EPIPE, no SIGPIPE */
     if (w > 0) done = (size_t)w;
     else if (w < 0 && errno != EAGAIN && errno != EINTR) {
       io->dead = 1;
@@ -132,7 +136,7 @@ void gf__h2_io_flush_out(h2_io* io) {
       }
       w = r;
     } else {
-      w = write(io->fd, io->out + io->out_off, io->out_len);
+      w = send(io->fd, io->out + io->out_off, io->out_len, MSG_NOSIGNAL);
       if (w < 0) {
         if (errno != EAGAIN && errno != EINTR) io->dead = 1;
         return;

@@ -4,7 +4,10 @@
  * protobuf fields (accepted), an unknown method path, sends after the
  * server ended a call (also a DoPut failing after an unread ack), and a few thousand calls with random payloads on
  * every method; afterwards ListActions still answers normally and the
- * server exits cleanly. */
+ * server exits cleanly. Last, a peer that resets the connection while the
+ * client writes. */
+#include <pthread.h>
+
 #include "client/client_data.h"
 #include "client/client_harness.h"
 #include "flight/flightdata.h"
@@ -295,6 +298,73 @@ TEST(random_payloads_then_healthy) {
   CHECK(n >= 1);
 }
 
+/* A peer that reads the start of the first connection, then resets it. */
+typedef struct reset_peer {
+  int ls;
+} reset_peer;
+
+static void* reset_accept(void* p) {
+  reset_peer* r = p;
+  int fd = accept(r->ls, NULL, NULL);
+  if (fd < 0) return NULL;
+  char buf[65536];
+  size_t got = 0;
+  while (got < sizeof(buf)) {
+    ssize_t n = read(fd, buf, sizeof(buf) - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  struct linger lg = {1, 0}; /* close with RST */
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  close(fd);
+  return NULL;
+}
+
+/* A peer resets the connection while the client is writing 1 MiB messages:
+ * a write fails, the call ends UNAVAILABLE, and the program lives on with
+ * SIGPIPE at its default action during the test (as in an application
+ * that never touched it; the transport writes with MSG_NOSIGNAL and its
+ * I/O thread blocks SIGPIPE for OpenSSL's writes). */
+TEST(a_reset_while_writing_fails_the_call) {
+  reset_peer r = {socket(AF_INET, SOCK_STREAM, 0)};
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t l = sizeof(a);
+  CHECK(r.ls >= 0 && bind(r.ls, (struct sockaddr*)&a, sizeof(a)) == 0 && listen(r.ls, 4) == 0 &&
+        getsockname(r.ls, (struct sockaddr*)&a, &l) == 0);
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, reset_accept, &r) == 0);
+  char target[64];
+  snprintf(target, sizeof(target), "127.0.0.1:%d", ntohs(a.sin_port));
+  gf__cchannel_options co = {target, 0, NULL, NULL, NULL, NULL, 0, 0, 0, NULL};
+  gf__cchannel* rch = NULL;
+  CHECK_EQ_INT(gf__cchannel_create(&co, &rch, NULL), GF_OK);
+  signal(SIGPIPE, SIG_DFL);
+  gf__ccall* c = NULL;
+  gf_error err = {0};
+  CHECK_EQ_INT(gf__ccall_start(rch, "/arrow.flight.protocol.FlightService/DoPut", NULL, 0, 10000,
+                               &c, &err),
+               GF_OK);
+  size_t len = 1 << 20;
+  uint8_t* big = calloc(1, len);
+  int rc = GF_OK, sent = 0;
+  while (rc == GF_OK && sent < 256) {
+    rc = send_copy(c, big, len, 0, &err);
+    sent++;
+  }
+  int fin = gf__ccall_finish(c, &err);
+  signal(SIGPIPE, SIG_IGN);
+  CHECK_MSG(rc != GF_OK, "all %d sends of 1 MiB went through a reset connection", sent);
+  CHECK_MSG(fin == GF_UNAVAILABLE || fin == GF_INTERNAL, "status %d %s", fin, err.message);
+  free(big);
+  gf__ccall_free(c);
+  gf__cchannel_free(rch);
+  pthread_join(th, NULL);
+  close(r.ls);
+}
+
 int main(void) {
   test_watchdog(240);
   if (!test_have_server("store")) {
@@ -316,6 +386,7 @@ int main(void) {
   RUN(send_after_the_server_ended_the_call);
   RUN(writes_after_a_put_failed_get_its_status);
   RUN(random_payloads_then_healthy);
+  RUN(a_reset_while_writing_fails_the_call);
   gf_client_free(cl);
   gf__cchannel_free(ch);
   if (test_server_stop(&srv) != 0) gf_test_failed++;
