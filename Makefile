@@ -101,6 +101,12 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 BENCH_SRCS := $(wildcard bench/*.c)
+# The bench's two gRPC C core reference programs (grpc_*.c) build only where
+# Debian's libgrpc-dev is installed (the test set-up installs it); nothing
+# else needs it.
+ifeq ($(wildcard /usr/include/grpc/grpc.h),)
+BENCH_SRCS := $(filter-out bench/grpc_%.c,$(BENCH_SRCS))
+endif
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 
 
@@ -208,8 +214,6 @@ $(B)/fuzz/%: fuzz/%.c $(ARCHIVES)
 fuzz: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------------
-# The grpc_*floor references measure bare gRPC core (Debian libgrpc); nothing
-# else links it.
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group \

@@ -56,12 +56,13 @@ fetch_promtool() {
   return $rc
 }
 
-install_packages build-essential pkg-config libgrpc-dev libnghttp2-dev \
+install_packages build-essential pkg-config libnghttp2-dev \
   libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev liblz4-dev libzstd-dev \
   libcurl4-openssl-dev libssl-dev libjansson-dev openssl curl
 [ "$TEST" = 1 ] || exit 0
 
-pkgs="clang libclang-rt-14-dev debootstrap git"  # clang: the fuzzers
+# clang: the fuzzers; libgrpc-dev: the bench's gRPC C core reference programs
+pkgs="clang libclang-rt-14-dev debootstrap git libgrpc-dev"
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 install_packages $pkgs
