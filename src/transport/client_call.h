@@ -18,15 +18,15 @@ typedef struct gf__cchannel gf__cchannel;
 typedef struct gf__ccall gf__ccall;
 
 typedef struct gf__cchannel_options {
-  const char* target;          /* "host:port" */
+  const char* target;          /* "host:port", "[v6addr]:port" or "unix:/path" */
   int tls;                     /* 1: TLS */
-  const char* root_certs;      /* PEM or NULL (gRPC default roots) */
+  const char* root_certs;      /* PEM or NULL (the system's roots) */
   const char* cert_chain;      /* mTLS client certificate PEM or NULL */
   const char* private_key;     /* mTLS client key PEM or NULL */
-  const char* override_host;   /* TLS target name override or NULL */
+  const char* override_host;   /* name the server certificate must match, or NULL (the host) */
   int64_t max_receive_bytes;   /* <= 0: unlimited */
   int disable_bdp_probe;       /* accepted; the window is fixed (lookahead_bytes) */
-  int32_t lookahead_bytes;     /* > 0: per-stream receive window */
+  int32_t lookahead_bytes;     /* > 0: per-stream receive window (default 4 MiB) */
   /* Optional: where a received message's payload starts (see
    * gf__tserver_options.payload_offset); that offset is then placed at a
    * 64-byte boundary so the layer above uses the payload in place. */
