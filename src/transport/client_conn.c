@@ -323,10 +323,14 @@ static void take_kicks(gf__cchannel* ch) {
   pthread_mutex_lock(&ch->mu);
   gf__ccall* k = ch->khead;
   ch->khead = ch->ktail = NULL;
-  for (gf__ccall* p = k; p; p = p->knext) p->kicked = 0;
   pthread_mutex_unlock(&ch->mu);
   while (k) {
+    /* The next link is read before the call may be kicked again: a new
+     * kick puts it on the new list and rewrites knext. */
+    pthread_mutex_lock(&ch->mu);
     gf__ccall* next = k->knext;
+    k->kicked = 0;
+    pthread_mutex_unlock(&ch->mu);
     gf__ccall_kicked(k);
     gf__ccall_unref(k);
     k = next;
