@@ -13,11 +13,6 @@
 
 #include "transport/client_h2.h"
 
-/* Receive read-ahead: while fewer than this many messages / bytes wait for
- * the reader, the stream window is given back as bytes arrive; beyond, only
- * as the reader takes messages. */
-#define RA_MSGS 8
-#define RA_BYTES (1024 * 1024)
 #define MAX_METADATA (64 * 1024) /* response headers + trailers of one call */
 
 enum {
@@ -278,7 +273,7 @@ void gf__ccall_headers_end(gf__ccall* c, const nghttp2_frame* f) {
 
 static void give_window(gf__ccall* c, size_t len) {
   pthread_mutex_lock(&c->mu);
-  int hold = c->qbytes >= RA_BYTES || c->qn >= RA_MSGS;
+  int hold = gf__h2_ra_full(c->qn, c->qbytes);
   if (hold) c->deferred += len;
   pthread_mutex_unlock(&c->mu);
   if (!hold) nghttp2_session_consume_stream(c->conn->sess, c->sid, len);
@@ -294,7 +289,6 @@ void gf__ccall_data(gf__ccall* c, const uint8_t* p, size_t len) {
 }
 
 void gf__ccall_remote_end(gf__ccall* c) {
-  c->remote_end = 1;
   if (gf__h2_rx_partial(&c->rx) && !c->rx.failed) {
     gf__h2_rx_stop(&c->rx);
     end_call(c, ST_INTERNAL, "the response stream ended inside a message", NULL);
@@ -649,7 +643,7 @@ int gf__ccall_recv(gf__ccall* c, gf__ibuf** out, gf_error* err) {
     if (!c->qhead) c->qtail = NULL;
     c->qn--;
     c->qbytes -= gf__ibuf_length(q->msg);
-    if (c->deferred && !c->want_consume && c->qbytes < RA_BYTES && c->qn < RA_MSGS)
+    if (c->deferred && !c->want_consume && !gf__h2_ra_full(c->qn, c->qbytes))
       kick = c->want_consume = 1;
   }
   pthread_mutex_unlock(&c->mu);

@@ -213,12 +213,7 @@ static void run_after(cconn* c) {
   c->n_after = 0;
 }
 
-static void arm(cconn* c, int want_out) {
-  if (c->io.dead || want_out == c->epout) return;
-  struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
-  epoll_ctl(c->ch->ep, EPOLL_CTL_MOD, c->io.fd, &ev);
-  c->epout = want_out;
-}
+static void arm(cconn* c, int want_out) { gf__h2_io_arm(&c->io, c->ch->ep, c, want_out, 0); }
 
 static void conn_pump(cconn* c) {
   if (c->io.dead) return;
@@ -288,9 +283,8 @@ static void conn_free(cconn* c) {
 
 /* Takes a connected socket over: session, settings, epoll. */
 static void conn_adopt(gf__cchannel* ch, cconn* c) {
-  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
   if (nghttp2_session_client_new2(&c->sess, g_cbs, c, g_opt) || conn_settings(c) ||
-      epoll_ctl(ch->ep, EPOLL_CTL_ADD, c->io.fd, &ev))
+      gf__h2_io_arm(&c->io, ch->ep, c, 0, 1))
     c->io.dead = 1;
   c->next = ch->conns;
   ch->conns = c;

@@ -48,7 +48,7 @@ struct gf__ccall {
   int32_t sid;
   gf__ccall* cnext; /* connection's calls */
   gf__ccall* cprev;
-  int submitted, data_deferred, eof_sent, remote_end, too_big;
+  int submitted, data_deferred, eof_sent, too_big;
   h2_rx rx;
   size_t hdr_bytes;
   int http_status;
@@ -83,7 +83,6 @@ struct cconn {
   gf__cchannel* ch;
   h2_io io;
   nghttp2_session* sess;
-  int epout;        /* [loop] EPOLLOUT armed */
   int closing;      /* [ch] GOAWAY received or connection lost: no new calls */
   gf__ccall* calls; /* [loop] */
   /* sends whose last bytes are queued: completed after the next writev */

@@ -112,7 +112,6 @@ struct h2_conn {
   nghttp2_session* sess;
   char peer[80];
   char* identity;
-  int epout; /* EPOLLOUT armed */
   int repump; /* pump again before the loop waits */
   int64_t born_ms, last_rx_ms, last_stream_ms, ping_sent_ms;
   int h2_ready;  /* the client preface arrived */

@@ -14,11 +14,6 @@
 
 #include "transport/h2.h"
 
-/* Receive read-ahead: while fewer than this many messages / bytes wait for
- * the consumer, the stream window is given back as bytes arrive; beyond,
- * it is given back only as the consumer takes messages. */
-#define RA_MSGS 8
-#define RA_BYTES (1024 * 1024)
 enum { ST_OK = 0, ST_CANCELLED = 1, ST_UNKNOWN = 2, ST_DEADLINE = 4, ST_RESOURCE = 8,
        ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13 };
 
@@ -395,7 +390,7 @@ uint8_t* gf__h2_call_direct(gf__tcall* c, size_t* len) { return gf__h2_rx_direct
 
 static void give_window(gf__tcall* c, size_t len) {
   pthread_mutex_lock(&c->mu);
-  int hold = c->qbytes >= RA_BYTES || c->qn >= RA_MSGS;
+  int hold = gf__h2_ra_full(c->qn, c->qbytes);
   if (hold) c->deferred += len;
   pthread_mutex_unlock(&c->mu);
   if (!hold) nghttp2_session_consume_stream(c->conn->sess, c->sid, len);
@@ -635,7 +630,7 @@ int gf__tcall_send(gf__tcall* c, gf__obuf* msg, const gf__tstatus* status, gf__t
 
 /* Locked: gives the window back once the queue is below the read-ahead bound. */
 static int window_due_locked(gf__tcall* c) {
-  if (!c->deferred || c->qbytes >= RA_BYTES || c->qn >= RA_MSGS) return 0;
+  if (!c->deferred || gf__h2_ra_full(c->qn, c->qbytes)) return 0;
   c->want_consume = 1;
   return 1;
 }

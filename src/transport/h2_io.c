@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,6 +121,14 @@ int gf__h2_io_queue_msg(h2_io* io, const uint8_t pfx[5], const gf__obuf* msg, si
     }
   }
   return GF_OK;
+}
+
+int gf__h2_io_arm(h2_io* io, int ep, void* tag, int want_out, int add) {
+  if (!add && (io->dead || want_out == io->epout)) return 0;
+  struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = tag};
+  if (epoll_ctl(ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, io->fd, &ev)) return -1;
+  io->epout = want_out;
+  return 0;
 }
 
 void gf__h2_io_flush_out(h2_io* io) {

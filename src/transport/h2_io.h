@@ -27,6 +27,7 @@ typedef struct h2_io {
   SSL* ssl;
   int dead;    /* the connection is done: nothing more is read or written */
   int blocked; /* a send callback found the output full (reset before each pump) */
+  int epout;   /* EPOLLOUT armed */
   /* DATA frames queued for one writev (zero-copy segments; frame headers and
    * gRPC prefixes copied into warena) */
   struct iovec wiov[GF__H2_WIOV];
@@ -62,6 +63,10 @@ int gf__h2_io_queue(h2_io* io, const void* p, size_t n);
 int gf__h2_io_queue_copy(h2_io* io, const void* p, size_t n);
 /* Writes the queued DATA iovecs (one writev). */
 void gf__h2_io_wflush(h2_io* io);
+/* Registers the socket with epoll instance ep (data: tag) for input, and
+ * output while want_out; a no-op when nothing changes or the connection is
+ * dead. add: the first registration. 0, or -1 when epoll_ctl failed. */
+int gf__h2_io_arm(h2_io* io, int ep, void* tag, int want_out, int add);
 /* Writes the output buffer until it is empty or the socket is full. */
 void gf__h2_io_flush_out(h2_io* io);
 /* Queues `len` bytes of a message (its 5-byte gRPC prefix, then the

@@ -164,12 +164,7 @@ static void run_after(h2_conn* c) {
   }
 }
 
-static void arm(h2_conn* c, int want_out) {
-  if (c->io.dead || want_out == c->epout) return;
-  struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
-  epoll_ctl(c->L->ep, EPOLL_CTL_MOD, c->io.fd, &ev);
-  c->epout = want_out;
-}
+static void arm(h2_conn* c, int want_out) { gf__h2_io_arm(&c->io, c->L->ep, c, want_out, 0); }
 
 static void conn_pump(h2_conn* c) {
   if (c->io.dead || (c->io.ssl && !c->tls_ready)) return;
@@ -458,8 +453,7 @@ static void conn_new(h2_loop* L, int fd) {
     SSL_set_accept_state(c->io.ssl);
     SSL_set_mode(c->io.ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   }
-  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-  if (epoll_ctl(L->ep, EPOLL_CTL_ADD, fd, &ev)) goto fail;
+  if (gf__h2_io_arm(&c->io, L->ep, c, 0, 1)) goto fail;
   c->next = L->conns;
   if (L->conns) L->conns->prev = c;
   L->conns = c;

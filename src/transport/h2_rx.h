@@ -33,6 +33,16 @@ typedef struct h2_rx {
   int probing;
 } h2_rx;
 
+/* Receive read-ahead, the same policy on both sides: while fewer than this
+ * many complete messages / bytes wait for the consumer, the stream window
+ * is given back as bytes arrive; once the queue is full, only as the
+ * consumer takes messages. */
+#define GF__H2_RA_MSGS 8
+#define GF__H2_RA_BYTES (1024 * 1024)
+static inline int gf__h2_ra_full(size_t queued_msgs, size_t queued_bytes) {
+  return queued_msgs >= GF__H2_RA_MSGS || queued_bytes >= GF__H2_RA_BYTES;
+}
+
 /* Takes len DATA bytes of the stream. */
 void gf__h2_rx_data(h2_rx* r, const uint8_t* p, size_t len);
 /* Where the next DATA bytes may be read to land in the message being
