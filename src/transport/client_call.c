@@ -432,6 +432,7 @@ static void submit(gf__ccall* c) {
   c->sid = sid;
   c->conn = conn;
   c->submitted = 1;
+  gf__cconn_deadline(c->ch, c->deadline_ms);
   c->cnext = conn->calls;
   if (conn->calls) conn->calls->cprev = c;
   conn->calls = c;

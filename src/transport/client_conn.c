@@ -331,13 +331,16 @@ static void take_kicks(gf__cchannel* ch) {
   }
 }
 
-/* Pumps every connection, ticks deadlines, frees finished connections;
- * returns how long the loop may wait. */
+/* Pumps every connection, frees finished ones and, when the nearest
+ * deadline is due (or a second has passed), walks the calls to end those
+ * past their deadline; returns how long the loop may wait. */
 static int service(gf__cchannel* ch) {
-  int64_t now = gf__cconn_now_ms(), wait = IDLE_WAIT_MS;
+  int64_t now = gf__cconn_now_ms();
+  int tick = now >= ch->tick_at;
+  int64_t wait = tick ? IDLE_WAIT_MS : ch->tick_at - now;
   for (cconn** pp = &ch->conns; *pp;) {
     cconn* c = *pp;
-    for (gf__ccall* k = c->calls; k;) {
+    for (gf__ccall* k = tick ? c->calls : NULL; k;) {
       gf__ccall* next = k->cnext;
       int64_t w = gf__ccall_tick(k, now);
       if (w < wait) wait = w;
@@ -352,7 +355,13 @@ static int service(gf__cchannel* ch) {
     }
     pp = &c->next;
   }
-  return (int)(wait < 0 ? 0 : wait);
+  if (wait < 0) wait = 0;
+  if (tick) ch->tick_at = now + wait;
+  return (int)wait;
+}
+
+void gf__cconn_deadline(gf__cchannel* ch, int64_t deadline_ms) {
+  if (deadline_ms < ch->tick_at) ch->tick_at = deadline_ms;
 }
 
 static void conn_event(cconn* c, uint32_t ev) {

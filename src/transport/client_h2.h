@@ -114,6 +114,7 @@ struct gf__cchannel {
   int stop;        /* [ch] */
   int started;     /* the I/O thread runs */
   cconn* conns;    /* [loop] */
+  int64_t tick_at; /* [loop] when the calls' deadlines are next checked */
 };
 
 /* ---- client_conn.c ---- */
@@ -124,6 +125,8 @@ void gf__cconn_kick(gf__ccall* c);
  * (caller's thread, bounded by deadline_ms). GF_OK, or the failure with a
  * message naming the target. */
 int gf__cconn_ensure(gf__cchannel* ch, int64_t deadline_ms, gf_error* err);
+/* Loop: a stream with this deadline (monotonic ms) was opened. */
+void gf__cconn_deadline(gf__cchannel* ch, int64_t deadline_ms);
 /* Loop: the connection that new streams go to, or NULL. */
 cconn* gf__cconn_current(gf__cchannel* ch);
 /* Loop: releases rel and completes call's send once the queued bytes are
